@@ -1,0 +1,167 @@
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+
+class OrgUnit(BaseModel):
+    """A unit in the organisation tree (province → city → county → township, departments below).
+
+    `path` is a materialised path of zero-padded ids ("000001.000004.000017."), so a subtree is
+    one indexed prefix match: `OrgUnit.objects.filter(path__startswith=unit.path)`.
+    """
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        COUNTY = "county", _("县(市、区)")
+        TOWNSHIP = "township", _("乡镇(街道)")
+        DEPARTMENT = "department", _("部门")
+        SCHOOL = "school", _("党校")
+
+    name = models.CharField(_("名称"), max_length=120)
+    code = models.CharField(_("编码"), max_length=40, unique=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("组织单位")
+        verbose_name_plural = _("组织单位")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The path needs the primary key, so a new row is saved twice; a moved unit's subtree is
+        # re-pathed by accounts.services.orgunit_move, not here.
+        super().save(*args, **kwargs)
+        new_path = (self.parent.path if self.parent_id else "") + f"{self.pk:06d}."
+        new_depth = self.parent.depth + 1 if self.parent_id else 0
+        if new_path != self.path or new_depth != self.depth:
+            self.path, self.depth = new_path, new_depth
+            OrgUnit.objects.filter(pk=self.pk).update(path=new_path, depth=new_depth)
+
+    def subtree(self):
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    def ancestors(self):
+        ids = [int(p) for p in self.path.split(".") if p]
+        return OrgUnit.objects.filter(pk__in=ids).order_by("depth")
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        return self.path.startswith(other.path)
+
+
+class Rank(models.TextChoices):
+    PROVINCIAL = "provincial", _("省部级")
+    BUREAU = "bureau", _("厅局级")
+    COUNTY = "county", _("县处级")
+    SECTION = "section", _("乡科级")
+    STAFF = "staff", _("一般干部")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class LecternUserManager(UserManager):
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("full_name", username)
+        return super().create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: cadre, staff or lecturer. Roles come from RoleGrant and from program staffing."""
+
+    username = models.CharField(_("用户名"), max_length=150, unique=True)
+    full_name = models.CharField(_("姓名"), max_length=60)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
+    staff_number = models.CharField(_("工号"), max_length=40, blank=True, db_index=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    rank = models.CharField(_("职级"), max_length=12, choices=Rank.choices, blank=True)
+    position = models.CharField(_("职务"), max_length=80, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    is_staff = models.BooleanField(_("可登录后台"), default=False)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    email_notifications = models.BooleanField(_("接收邮件通知"), default=True)
+
+    objects = LecternUserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["full_name", "id"]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name
+
+
+class Role(models.TextChoices):
+    """Roles granted on a unit subtree. Program-scoped roles (class manager, venue manager,
+    lecturer) are attached to programs, venues and lecturers in the programs app."""
+
+    ADMIN = "admin", _("管理员(组织部)")
+    ORGANIZER = "organizer", _("培训组织者")
+    LIAISON = "liaison", _("单位联络员")
+
+
+class RoleGrant(BaseModel):
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("范围单位"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+def subtree_q(paths: list[str], field: str) -> Q:
+    """A Q matching rows whose `field` (an OrgUnit FK) lies in any of the given subtrees."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__path__startswith": path})
+    return q

@@ -1,0 +1,34 @@
+from django.db import transaction
+
+from accounts.models import OrgUnit, Role, RoleGrant, User
+from core.services import audit_log
+
+
+@transaction.atomic
+def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None, by: User | None = None) -> None:
+    """Move a unit (and its whole subtree) under a new parent, keeping every path consistent."""
+    if new_parent is not None and new_parent.path.startswith(unit.path):
+        raise ValueError("A unit cannot move into its own subtree.")
+    old_path, old_depth = unit.path, unit.depth
+    unit.parent = new_parent
+    unit.save()
+    unit.refresh_from_db()
+    for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+        child.path = unit.path + child.path[len(old_path):]
+        child.depth = child.depth - old_depth + unit.depth
+        OrgUnit.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+    audit_log(actor=by, action="orgunit.move", target=unit, before={"path": old_path},
+              after={"path": unit.path})
+
+
+def role_grant(*, user: User, role: Role, unit: OrgUnit, by: User | None = None) -> RoleGrant:
+    grant, created = RoleGrant.objects.get_or_create(user=user, role=role, unit=unit)
+    if created:
+        audit_log(actor=by, action="role.grant", target=user, after={"role": role, "unit": unit.pk})
+    return grant
+
+
+def user_update_preferences(*, user: User, email: str, email_notifications: bool) -> None:
+    user.email = email
+    user.email_notifications = email_notifications
+    user.save(update_fields=["email", "email_notifications"])

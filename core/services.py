@@ -1,0 +1,110 @@
+"""Cross-app writes: the audit trail, notifications and generated files."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import AuditLog, GeneratedFile, Notification
+
+
+def audit_log(*, actor, action: str, target, before=None, after=None, reason: str = "") -> AuditLog:
+    """Append one entry to the audit trail. `target` is any model instance."""
+    return AuditLog.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        before=before,
+        after=after,
+        reason=reason or "",
+    )
+
+
+def audit_trail_for(target):
+    """The audit entries of one object, newest first, with their actors."""
+    return AuditLog.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk)
+    ).select_related("actor")
+
+
+def notify(*, user, title: str, body: str = "", url: str = "", kind: str = "general") -> Notification:
+    """Put a message in the user's inbox; the e-mail copy is sent by a task after commit."""
+    note = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+    if user.email and user.email_notifications:
+        from core.tasks import notification_email_send
+
+        transaction.on_commit(lambda: notification_email_send.delay(note.pk))
+    return note
+
+
+def notify_many(*, users, title: str, body: str = "", url: str = "", kind: str = "general") -> int:
+    """Notify many users with one INSERT; e-mails go out through one task per recipient."""
+    notes = Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, title=title, body=body, url=url) for u in users]
+    )
+    emailed = [n.pk for n, u in zip(notes, users, strict=True) if u.email and u.email_notifications]
+    if emailed:
+        from core.tasks import notification_email_send
+
+        def _send():
+            for pk in emailed:
+                notification_email_send.delay(pk)
+
+        transaction.on_commit(_send)
+    return len(notes)
+
+
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one notification (or all, when no id is given) of this user as read."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
+
+
+def generated_file_create(*, owner, kind: str, title: str, params: dict) -> GeneratedFile:
+    return GeneratedFile.objects.create(owner=owner, kind=kind, title=title, params=params)
+
+
+def generated_file_progress(*, file_id, progress: int) -> None:
+    GeneratedFile.objects.filter(pk=file_id).update(
+        status=GeneratedFile.Status.RUNNING, progress=max(0, min(100, progress))
+    )
+
+
+def generated_file_finish(*, file_id, content: bytes, filename: str, content_type: str) -> None:
+    """Store the output once. A retried task that finds the file already done writes nothing."""
+    with transaction.atomic():
+        gf = GeneratedFile.objects.select_for_update().get(pk=file_id)
+        if gf.status == GeneratedFile.Status.DONE:
+            return
+        gf.file.save(filename, ContentFile(content), save=False)
+        gf.filename = filename
+        gf.content_type = content_type
+        gf.status = GeneratedFile.Status.DONE
+        gf.progress = 100
+        gf.error = ""
+        gf.expires_at = timezone.now() + timedelta(days=settings.GENERATED_FILE_RETENTION_DAYS)
+        gf.save(
+            update_fields=["file", "filename", "content_type", "status", "progress", "error",
+                           "expires_at", "updated_at"]
+        )
+
+
+def generated_file_fail(*, file_id, error: str) -> None:
+    GeneratedFile.objects.filter(pk=file_id).update(status=GeneratedFile.Status.FAILED, error=error)
+
+
+def generated_files_cleanup(*, now=None) -> int:
+    """Delete generated files past their retention date, file and row. Returns how many."""
+    now = now or timezone.now()
+    count = 0
+    for gf in GeneratedFile.objects.filter(expires_at__lt=now):
+        if gf.file:
+            gf.file.delete(save=False)
+        gf.delete()
+        count += 1
+    return count

@@ -1,0 +1,37 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from core import services
+from core.models import Notification
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+def notification_email_send(self, notification_id: int) -> bool:
+    """E-mail one notification, once: the emailed_at marker is claimed before sending."""
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None or not note.user.email:
+            return False
+        link = f"{settings.SITE_URL}{note.url}" if note.url else ""
+        send_mail(
+            subject=f"[讲台] {note.title}",
+            message="\n\n".join(p for p in (note.body, link) if p),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[note.user.email],
+        )
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True
+
+
+@shared_task
+def generated_files_cleanup() -> int:
+    return services.generated_files_cleanup()

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from core import registry, selectors, services
+from core.models import GeneratedFile
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database (and Redis, when configured) answer; 503 otherwise."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not reachable"
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+            client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def home(request):
+    panels = registry.home_panels(request)
+    return render(request, "core/home.html", {"panels": panels})
+
+
+@login_required
+def inbox(request):
+    notes = selectors.notifications_for(user=request.user)
+    return render(request, "core/inbox.html", {"notes": notes})
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request):
+    raw = request.POST.get("id")
+    services.notification_mark_read(
+        user=request.user, notification_id=int(raw) if raw and raw.isdigit() else None
+    )
+    if request.htmx:
+        notes = selectors.notifications_for(user=request.user)
+        return render(request, "core/inbox.html#list", {"notes": notes})
+    return redirect("inbox")
+
+
+@login_required
+def generated_file_status(request, pk):
+    """The export's page; htmx polls its #status partial until the file is done or failed."""
+    gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
+    if not request.htmx:
+        return render(request, "core/generated_file.html", {"gf": gf})
+    response = render(request, "core/generated_file.html#status", {"gf": gf})
+    if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+@login_required
+def generated_file_download(request, pk):
+    gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
+    if gf.status != GeneratedFile.Status.DONE or not gf.file:
+        raise Http404
+    return FileResponse(gf.file.open("rb"), as_attachment=True, filename=gf.filename,
+                        content_type=gf.content_type or "application/octet-stream")

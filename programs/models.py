@@ -1,0 +1,257 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OrgUnit
+from core.models import BaseModel
+
+
+class ProgramFamily(BaseModel):
+    """A named series of cohorts, e.g. 局长讲堂 (第1期, 第2期, …)."""
+
+    name = models.CharField(_("名称"), max_length=120)
+    organizing_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.TextField(_("简介"), blank=True)
+
+    class Meta:
+        verbose_name = _("项目系列")
+        verbose_name_plural = _("项目系列")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Program(BaseModel):
+    """A training class (培训班) or lecture series (讲堂) with its policies."""
+
+    class Level(models.TextChoices):
+        PROVINCIAL = "provincial", _("省级")
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+        DEPARTMENT = "department", _("部门")
+
+    class Kind(models.TextChoices):
+        TRAINING_CLASS = "class", _("专题培训班")
+        LECTURE_SERIES = "series", _("系列讲座")
+        ONLINE_COURSE = "online", _("网络课程")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        RUNNING = "running", _("进行中")
+        COMPLETED = "completed", _("已结束")
+        ARCHIVED = "archived", _("已归档")
+
+    code = models.CharField(_("编号"), max_length=40, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    theme = models.CharField(_("主题"), max_length=200, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    level = models.CharField(_("级别"), max_length=12, choices=Level.choices)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    organizing_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="programs"
+    )
+    family = models.ForeignKey(
+        ProgramFamily,
+        verbose_name=_("项目系列"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="programs",
+    )
+    cohort_number = models.PositiveSmallIntegerField(_("期数"), null=True, blank=True)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    capacity = models.PositiveIntegerField(_("计划人数"), default=50)
+    target_ranks = models.JSONField(_("培训对象职级"), default=list, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    credit_hours = models.DecimalField(
+        _("总学时"), max_digits=6, decimal_places=1, default=Decimal("0")
+    )
+
+    # Attendance policy: minutes relative to each session's start and end.
+    checkin_opens_before = models.PositiveSmallIntegerField(_("签到提前开放(分钟)"), default=30)
+    late_grace_minutes = models.PositiveSmallIntegerField(_("迟到宽限(分钟)"), default=5)
+    checkin_closes_after = models.PositiveSmallIntegerField(
+        _("开课后停止签到(分钟)"), default=60
+    )
+    checkout_opens_before = models.PositiveSmallIntegerField(
+        _("下课前开放签退(分钟)"), default=15
+    )
+    checkout_closes_after = models.PositiveSmallIntegerField(
+        _("下课后停止签退(分钟)"), default=30
+    )
+    require_checkout = models.BooleanField(_("要求签退"), default=True)
+    leave_counts_as_attended = models.BooleanField(_("请假计入出勤"), default=False)
+    attendance_warning_rate = models.PositiveSmallIntegerField(
+        _("出勤预警线(%)"), default=90
+    )
+
+    # Completion policy (结业).
+    completion_min_attendance_rate = models.PositiveSmallIntegerField(
+        _("结业最低出勤率(%)"), default=90
+    )
+    completion_max_unexcused_absences = models.PositiveSmallIntegerField(
+        _("结业最多旷课次数"), default=0
+    )
+    completion_requires_reflection = models.BooleanField(_("结业须提交心得"), default=True)
+    completion_min_score = models.DecimalField(
+        _("结业最低成绩"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("培训项目")
+        verbose_name_plural = _("培训项目")
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="program_dates_ordered"
+            ),
+            models.UniqueConstraint(
+                fields=["family", "cohort_number"],
+                condition=Q(family__isnull=False),
+                name="program_family_cohort_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["organizing_unit", "status"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ProgramStaff(BaseModel):
+    """Staff attached to one program: class manager (班主任) or class assistant (跟班管理员)."""
+
+    class Role(models.TextChoices):
+        CLASS_MANAGER = "manager", _("班主任")
+        CLASS_ASSISTANT = "assistant", _("跟班管理员")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles"
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("班级管理人员")
+        verbose_name_plural = _("班级管理人员")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="programstaff_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.program} · {self.user} · {self.get_role_display()}"
+
+
+class Venue(BaseModel):
+    """A room where sessions are held; branch venues have their own local managers."""
+
+    name = models.CharField(_("名称"), max_length=120)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("容纳人数"), validators=[MinValueValidator(1)])
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="venues"
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("场地管理员"),
+        blank=True,
+        related_name="managed_venues",
+    )
+
+    class Meta:
+        verbose_name = _("教室/场地")
+        verbose_name_plural = _("教室/场地")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Lecturer(BaseModel):
+    """An official or expert who teaches; may have no account."""
+
+    name = models.CharField(_("姓名"), max_length=60)
+    title = models.CharField(_("职务/职称"), max_length=120, blank=True)
+    affiliation = models.CharField(_("工作单位"), max_length=120, blank=True)
+    bio = models.TextField(_("简介"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("关联账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lecturer_profile",
+    )
+
+    class Meta:
+        verbose_name = _("授课人")
+        verbose_name_plural = _("授课人")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Session(BaseModel):
+    """One teaching slot of a program, held in a main venue and any number of branch venues."""
+
+    class Kind(models.TextChoices):
+        LECTURE = "lecture", _("专题讲座")
+        SEMINAR = "seminar", _("分组研讨")
+        FIELD = "field", _("现场教学")
+        OPENING = "opening", _("开班式")
+        GRADUATION = "graduation", _("结业式")
+        EXCHANGE = "exchange", _("交流发言")
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("已排课")
+        CANCELLED = "cancelled", _("已取消")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sessions")
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.LECTURE)
+    topic = models.CharField(_("主题"), max_length=200)
+    start = models.DateTimeField(_("开始时间"), db_index=True)
+    end = models.DateTimeField(_("结束时间"))
+    credit_hours = models.DecimalField(
+        _("学时"), max_digits=4, decimal_places=1, default=Decimal("3.0")
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    venue = models.ForeignKey(
+        Venue,
+        verbose_name=_("主课堂"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="main_sessions",
+    )
+    branch_venues = models.ManyToManyField(
+        Venue, verbose_name=_("分课堂"), blank=True, related_name="branch_sessions"
+    )
+    lecturers = models.ManyToManyField(
+        Lecturer, verbose_name=_("授课人"), blank=True, related_name="sessions"
+    )
+    notes = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("课程")
+        verbose_name_plural = _("课程")
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start")
+        ]
+        indexes = [models.Index(fields=["program", "start"])]
+
+    def __str__(self):
+        return self.topic

@@ -1,0 +1,166 @@
+"""Shared fixtures: a small unit tree, one user per role (an outsider among them), and the
+switch that turns a missing PostgreSQL or Redis into a failure when LECTERN_REQUIRE_SERVICES=1."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import OrgUnit, Role
+from programs.models import ProgramStaff
+from tests.factories import (
+    EnrollmentFactory,
+    LecturerFactory,
+    OrgUnitFactory,
+    ProgramFactory,
+    RoleGrantFactory,
+    SessionFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+REQUIRE_SERVICES = os.environ.get("LECTERN_REQUIRE_SERVICES", "") in ("1", "true", "yes")
+
+
+def _missing(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(f"service not configured: {reason} (set LECTERN_REQUIRE_SERVICES=1 to fail)")
+
+
+def redis_available() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+        return True
+    except redis.exceptions.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("PostgreSQL (DATABASE_URL is not a postgres:// URL)")
+    if item.get_closest_marker("redis") and not redis_available():
+        _missing(f"Redis ({settings.REDIS_URL or 'REDIS_URL unset'})")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_by_default(settings):
+    """Tests run tasks in-process unless they ask for a real worker (the celery_worker fixture)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_no_axes(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = False
+
+
+@dataclass
+class World:
+    """A province with two cities. City A runs a program; city B's organizer is the outsider."""
+
+    province: OrgUnit
+    city_a: OrgUnit
+    city_b: OrgUnit
+    county_a: OrgUnit
+    admin: object
+    organizer: object
+    outsider: object
+    liaison: object
+    manager: object
+    assistant: object
+    venue_manager: object
+    lecturer_user: object
+    trainee: object
+    other_trainee: object
+    program: object
+    session: object
+    venue: object
+    branch_venue: object
+    lecturer: object
+
+    def by_role(self):
+        return {
+            "admin": self.admin,
+            "organizer": self.organizer,
+            "outsider": self.outsider,
+            "liaison": self.liaison,
+            "manager": self.manager,
+            "assistant": self.assistant,
+            "venue_manager": self.venue_manager,
+            "lecturer": self.lecturer_user,
+            "trainee": self.trainee,
+            "other_trainee": self.other_trainee,
+        }
+
+
+@pytest.fixture
+def world(db):
+    province = OrgUnitFactory(name="云江省", code="T-YJ", kind=OrgUnit.Kind.PROVINCE)
+    city_a = OrgUnitFactory(name="云江市", code="T-A", kind=OrgUnit.Kind.CITY, parent=province)
+    city_b = OrgUnitFactory(name="临川市", code="T-B", kind=OrgUnit.Kind.CITY, parent=province)
+    county_a = OrgUnitFactory(name="青湖区", code="T-A1", kind=OrgUnit.Kind.COUNTY, parent=city_a)
+    dept_a = OrgUnitFactory(name="云江市委组织部", code="T-A-ZZB", parent=city_a)
+    dept_b = OrgUnitFactory(name="临川市委组织部", code="T-B-ZZB", parent=city_b)
+
+    admin = UserFactory(username="w_admin", full_name="管理员甲", unit=province)
+    RoleGrantFactory(user=admin, role=Role.ADMIN, unit=province)
+    organizer = UserFactory(username="w_org", full_name="组织者甲", unit=dept_a)
+    RoleGrantFactory(user=organizer, role=Role.ORGANIZER, unit=city_a)
+    outsider = UserFactory(username="w_out", full_name="外单位组织者", unit=dept_b)
+    RoleGrantFactory(user=outsider, role=Role.ORGANIZER, unit=city_b)
+    liaison = UserFactory(username="w_liaison", full_name="联络员甲", unit=county_a)
+    RoleGrantFactory(user=liaison, role=Role.LIAISON, unit=county_a)
+    manager = UserFactory(username="w_mgr", full_name="班主任甲", unit=dept_a)
+    assistant = UserFactory(username="w_asst", full_name="跟班员甲", unit=dept_a)
+    venue_manager = UserFactory(username="w_venue", full_name="分课堂管理员", unit=county_a)
+    lecturer_user = UserFactory(username="w_lect", full_name="授课人甲", unit=dept_a)
+    trainee = UserFactory(username="w_trainee", full_name="学员张三", unit=county_a)
+    other_trainee = UserFactory(username="w_trainee2", full_name="学员李四", unit=dept_b)
+
+    program = ProgramFactory(title="云江市乡镇党政正职专题培训班", organizing_unit=dept_a)
+    ProgramStaff.objects.create(program=program, user=manager, role=ProgramStaff.Role.CLASS_MANAGER)
+    ProgramStaff.objects.create(
+        program=program, user=assistant, role=ProgramStaff.Role.CLASS_ASSISTANT
+    )
+    venue = VenueFactory(name="市委党校报告厅", unit=city_a)
+    branch_venue = VenueFactory(name="青湖区分课堂", unit=county_a)
+    branch_venue.managers.add(venue_manager)
+    lecturer = LecturerFactory(name="授课人甲", user=lecturer_user)
+    session = SessionFactory(program=program, venue=venue, topic="新质生产力专题")
+    session.branch_venues.add(branch_venue)
+    session.lecturers.add(lecturer)
+    EnrollmentFactory(program=program, user=trainee)
+    return World(
+        province=province, city_a=city_a, city_b=city_b, county_a=county_a, admin=admin,
+        organizer=organizer, outsider=outsider, liaison=liaison, manager=manager,
+        assistant=assistant, venue_manager=venue_manager, lecturer_user=lecturer_user,
+        trainee=trainee, other_trainee=other_trainee, program=program, session=session,
+        venue=venue, branch_venue=branch_venue, lecturer=lecturer,
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client logged in as that user (None → anonymous)."""
+
+    def make(user):
+        from django.test import Client
+
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make

@@ -1,0 +1,118 @@
+"""Who may do what with a program or session. Every app checks program access through here.
+
+Levels, from most to least:
+- MANAGE: admins, organizers whose unit subtree holds the organizing unit, the program's staff
+  (class manager / assistant).
+- INVOLVED: anyone with an enrollment row, the lecturers of its sessions, the managers of its
+  venues. They may see the program but not run it (→ 403 on management actions).
+- AUDIENCE: a published or running program is visible to the cadres of the jurisdiction that
+  runs it (the city, county, … above the organizing unit), so they can browse and apply.
+- NONE: everyone else gets 404: no leaking that the program exists.
+"""
+
+import enum
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import OrgUnit
+from accounts.scoping import can_organize_unit, roles_of
+from programs.models import Program, ProgramStaff, Session
+
+JURISDICTION_KINDS = (OrgUnit.Kind.PROVINCE, OrgUnit.Kind.CITY, OrgUnit.Kind.COUNTY,
+                      OrgUnit.Kind.TOWNSHIP)
+
+
+class Access(enum.IntEnum):
+    NONE = 0
+    AUDIENCE = 1
+    INVOLVED = 2
+    MANAGE = 3
+
+
+def jurisdiction_path(unit: OrgUnit) -> str:
+    """The path of the nearest territorial unit at or above `unit` (a department's city, …)."""
+    ids = [p for p in unit.path.split(".") if p]
+    # Walk up the path from the unit itself; departments and schools belong to their parent area.
+    if unit.kind in JURISDICTION_KINDS:
+        return unit.path
+    if unit.parent_id is None:
+        return unit.path
+    return ".".join(ids[:-1]) + "."
+
+
+def is_program_staff(user, program: Program) -> bool:
+    return ProgramStaff.objects.filter(program=program, user=user).exists()
+
+
+def program_access(user, program: Program) -> Access:
+    if not user.is_authenticated:
+        return Access.NONE
+    if roles_of(user).is_admin or can_organize_unit(user, program.organizing_unit):
+        return Access.MANAGE
+    if is_program_staff(user, program):
+        return Access.MANAGE
+    if (
+        program.enrollments.filter(user=user).exists()
+        or Session.objects.filter(program=program, lecturers__user=user).exists()
+        or Session.objects.filter(program=program, venue__managers=user).exists()
+        or Session.objects.filter(program=program, branch_venues__managers=user).exists()
+    ):
+        return Access.INVOLVED
+    if (
+        program.status in (Program.Status.PUBLISHED, Program.Status.RUNNING)
+        and user.unit_id
+        and user.unit.path.startswith(jurisdiction_path(program.organizing_unit))
+    ):
+        return Access.AUDIENCE
+    return Access.NONE
+
+
+def program_get(*, user, pk, need: Access = Access.AUDIENCE, queryset=None) -> Program:
+    """The program with this pk if `user` has at least `need` access.
+
+    404 when the user may not see it at all, 403 when they may see it but need more.
+    """
+    qs = queryset if queryset is not None else Program.objects.select_related("organizing_unit")
+    try:
+        program = qs.get(pk=pk)
+    except (Program.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    level = program_access(user, program)
+    if level == Access.NONE:
+        raise Http404
+    if level < need:
+        raise PermissionDenied
+    program.access = level
+    return program
+
+
+def can_manage_program(user, program: Program) -> bool:
+    return program_access(user, program) == Access.MANAGE
+
+
+def session_can_mark(user, session: Session) -> bool:
+    """Program managers mark any venue; venue managers mark sessions held in their venue."""
+    if can_manage_program(user, session.program):
+        return True
+    return (
+        session.venue is not None and session.venue.managers.filter(pk=user.pk).exists()
+    ) or session.branch_venues.filter(managers=user).exists()
+
+
+def session_get(*, user, pk, need: Access = Access.INVOLVED) -> Session:
+    """A session with its program; 404/403 as for program_get. Venue managers of the session's
+    venues count as MANAGE for the session (they run its check-in screen)."""
+    try:
+        session = Session.objects.select_related("program__organizing_unit", "venue").get(pk=pk)
+    except (Session.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    level = program_access(user, session.program)
+    if level < Access.MANAGE and session_can_mark(user, session):
+        level = Access.MANAGE
+    if level == Access.NONE:
+        raise Http404
+    if level < need:
+        raise PermissionDenied
+    session.access = level
+    return session

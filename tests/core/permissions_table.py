@@ -1,0 +1,20 @@
+from tests.permissions import LOGIN, Entry, everyone
+
+PERMISSIONS = {
+    "home": Entry(expect=everyone(200)),
+    "healthz": Entry(expect=everyone(200, anonymous=200)),
+    "inbox": Entry(expect=everyone(200)),
+    "inbox_mark_read": Entry(method="post", expect=everyone(302)),
+    # Generated files belong to their owner; the world has none, so a random id is 404 for all.
+    "generated_file": Entry(
+        kwargs=lambda w: {"pk": "00000000-0000-0000-0000-000000000000"},
+        expect=everyone(404, anonymous=LOGIN),
+    ),
+    "generated_file_download": Entry(
+        kwargs=lambda w: {"pk": "00000000-0000-0000-0000-000000000000"},
+        expect=everyone(404, anonymous=LOGIN),
+    ),
+    "login": Entry(expect=everyone(302, anonymous=200)),
+    "logout": Entry(method="post", expect=everyone(302, anonymous=302)),
+    "accounts:profile": Entry(expect=everyone(200)),
+}

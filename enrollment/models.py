@@ -37,6 +37,37 @@ class Enrollment(BaseModel):
     waitlist_position = models.PositiveIntegerField(_("候补顺序"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
+    # Named nomination (调训): the quota it counts against and the liaison who made it.
+    quota = models.ForeignKey(
+        "Quota", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments"
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A substituted nominee keeps their (withdrawn) row and points at who replaced them.
+    substituted_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+    group = models.ForeignKey(
+        "DiscussionGroup",
+        verbose_name=_("研讨小组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
 
     class Meta:
         verbose_name = _("学员名册")
@@ -45,7 +76,159 @@ class Enrollment(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["program", "user"], name="enrollment_unique")
         ]
-        indexes = [models.Index(fields=["program", "status"]), models.Index(fields=["user", "status"])]
+        indexes = [
+            models.Index(fields=["program", "status"]),
+            models.Index(fields=["user", "status"]),
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.program}"
+
+
+class EnrollmentPolicy(BaseModel):
+    """Per-program enrollment settings that belong to this app (the Program model is shared)."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="enrollment_policy"
+    )
+    applications_open = models.BooleanField(_("接受个人报名(点题)"), default=False)
+    application_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
+    nomination_deadline = models.DateTimeField(
+        _("调训名单报送截止时间"),
+        null=True,
+        blank=True,
+        help_text=_("截止前联络员可提名和替换人员。"),
+    )
+    waitlist_enabled = models.BooleanField(_("名额满后进入候补"), default=True)
+
+    class Meta:
+        verbose_name = _("报名设置")
+        verbose_name_plural = _("报名设置")
+
+    def __str__(self):
+        return f"{self.program} · {self._meta.verbose_name}"
+
+
+class Quota(BaseModel):
+    """Seats a unit may fill by named nomination (名额) in one program."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="quotas")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="quotas"
+    )
+    seats = models.PositiveIntegerField(_("名额"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("调训名额")
+        verbose_name_plural = _("调训名额")
+        ordering = ["program", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "unit"], name="quota_unique_per_unit")
+        ]
+
+    def __str__(self):
+        return f"{self.program} · {self.unit} · {self.seats}"
+
+
+class DiscussionGroup(BaseModel):
+    """A discussion group (研讨小组) of a program, with its leader and room."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="discussion_groups")
+    number = models.PositiveSmallIntegerField(_("组号"))
+    name = models.CharField(_("组名"), max_length=60)
+    room = models.CharField(_("研讨室"), max_length=120, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组长"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("研讨小组")
+        verbose_name_plural = _("研讨小组")
+        ordering = ["program", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="group_number_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WithdrawalRequest(BaseModel):
+    """A trainee's request to leave a program (退训), decided by the program's managers."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="withdrawal_requests"
+    )
+    reason = models.TextField(_("退训原因"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("退训申请")
+        verbose_name_plural = _("退训申请")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=models.Q(status="pending"),
+                name="withdrawal_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_status_display()}"
+
+
+class ImportBatch(BaseModel):
+    """An uploaded roster, parsed into rows and kept until the organizer confirms or cancels.
+
+    `rows` holds the preview as JSON so that confirming does not need the file again."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("待确认")
+        COMMITTED = "committed", _("已导入")
+        CANCELLED = "cancelled", _("已取消")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="import_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    header_row = models.PositiveIntegerField(_("表头所在行"), default=1)
+    columns = models.JSONField(_("识别的列"), default=dict)
+    rows = models.JSONField(_("预览行"), default=list)
+    summary = models.JSONField(_("导入结果"), default=dict, blank=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入")
+        verbose_name_plural = _("名册导入")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.program} · {self.filename}"

@@ -1,0 +1,275 @@
+"""Reading rosters (花名册) as offices really send them.
+
+Quirks handled: a title row (often merged) above the header; merged cells (a unit written once
+for several people); columns in any order, named with common variants; full-width and ordinary
+spaces inside names; phone numbers stored as numbers; ID numbers with a lower-case trailing x or
+stored as numbers (precision lost: refused); blank rows; footer rows such as 填表人/审核人.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from accounts.models import Gender, Rank
+from core.errors import DomainError
+
+XLSX_SIGNATURE = b"PK\x03\x04"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+
+# Canonical column -> header spellings seen in real rosters (compared without spaces/brackets).
+HEADERS = {
+    "name": ("姓名", "名字", "学员姓名", "参训人员", "参训人员姓名"),
+    "unit": ("单位", "工作单位", "所在单位", "单位名称", "工作单位及职务单位"),
+    "position": ("职务", "现任职务", "职务职称", "现职务", "职位"),
+    "rank": ("职级", "级别", "职级级别", "现职级"),
+    "phone": ("手机号码", "手机", "手机号", "联系电话", "联系方式", "电话", "移动电话"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证"),
+    "gender": ("性别",),
+    "staff_number": ("工号", "人员编号", "干部编号", "编号"),
+}
+FOOTER_WORDS = (
+    "填表人",
+    "审核人",
+    "制表人",
+    "制表",
+    "联系人",
+    "填报人",
+    "负责人",
+    "单位盖章",
+    "盖章",
+    "备注",
+    "注:",
+    "说明",
+)
+RANKS = {
+    "省部级": Rank.PROVINCIAL,
+    "正部": Rank.PROVINCIAL,
+    "副部": Rank.PROVINCIAL,
+    "厅局级": Rank.BUREAU,
+    "正厅": Rank.BUREAU,
+    "副厅": Rank.BUREAU,
+    "厅级": Rank.BUREAU,
+    "县处级": Rank.COUNTY,
+    "正处": Rank.COUNTY,
+    "副处": Rank.COUNTY,
+    "处级": Rank.COUNTY,
+    "乡科级": Rank.SECTION,
+    "正科": Rank.SECTION,
+    "副科": Rank.SECTION,
+    "科级": Rank.SECTION,
+    "一般干部": Rank.STAFF,
+    "科员": Rank.STAFF,
+    "办事员": Rank.STAFF,
+}
+SPACES = re.compile(r"[\s\u3000\u00a0]+")
+HEADER_NOISE = re.compile(r"[\s\u3000\u00a0()()*※:]+")
+PHONE = re.compile(r"^1\d{10}$")
+HEADER_SCAN_ROWS = 15
+
+
+def normalize_header(value) -> str:
+    return HEADER_NOISE.sub("", str(value or ""))
+
+
+def clean_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return SPACES.sub(" ", str(value)).strip()
+
+
+def clean_name(value) -> str:
+    """Names lose every space: 张　三 and 张 三 are 张三 (offices pad two-character names)."""
+    return SPACES.sub("", clean_text(value).replace("\u3000", ""))
+
+
+def clean_phone(value) -> tuple[str, str]:
+    """(phone, error). Numbers come back from Excel as int or float; strings may hold dashes."""
+    if value is None or value == "":
+        return "", ""
+    if isinstance(value, float):
+        value = int(value)
+    digits = re.sub(r"[\s\-\u3000]", "", str(value))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not PHONE.match(digits):
+        return digits, _("手机号码“%(v)s”不是 11 位手机号。") % {"v": digits}
+    return digits, ""
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def id_check_digit(first17: str) -> str:
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def clean_id_number(value) -> tuple[str, str]:
+    """(id_number, error). A trailing x becomes X; an ID stored as a number has lost its last
+    digits in Excel (15 significant digits) and cannot be trusted."""
+    if value is None or value == "":
+        return "", ""
+    if isinstance(value, (int, float)):
+        return str(int(value)), _("身份证号被存成了数字,末位已丢失,请把该列设为文本后重新填写。")
+    text = re.sub(r"[\s\u3000'‘’]", "", str(value)).upper()
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        return text, _("身份证号“%(v)s”格式不正确(应为 18 位)。") % {"v": text}
+    if id_check_digit(text[:17]) != text[17]:
+        return text, _("身份证号“%(v)s”校验位不正确。") % {"v": text}
+    return text, ""
+
+
+def clean_gender(value) -> str:
+    text = clean_name(value)
+    return {"男": Gender.MALE, "女": Gender.FEMALE}.get(text, "")
+
+
+def clean_rank(value) -> str:
+    text = clean_name(value)
+    if not text:
+        return ""
+    for word, rank in RANKS.items():
+        if word in text:
+            return rank
+    return ""
+
+
+@dataclass
+class ParsedRoster:
+    header_row: int
+    columns: dict  # canonical name -> column index (0-based)
+    rows: list = field(default_factory=list)  # dicts with "row" (Excel row number) and fields
+
+
+def check_upload(upload) -> None:
+    """Size and content checks before any parsing: the name of a file proves nothing."""
+    limit = settings.LECTERN_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise DomainError(
+            _("文件太大(%(size).1f MB),上限为 %(limit).0f MB。")
+            % {"size": upload.size / 1048576, "limit": limit / 1048576},
+            field="file",
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(OLE_SIGNATURE):
+        raise DomainError(
+            _("这是旧版 Excel(.xls)文件,请在 Excel 中另存为 .xlsx 后再上传。"), field="file"
+        )
+    if not head.startswith(XLSX_SIGNATURE):
+        raise DomainError(_("文件不是 Excel(.xlsx)格式,请上传 .xlsx 文件。"), field="file")
+
+
+def _load(upload):
+    from openpyxl import load_workbook
+
+    data = upload.read()
+    try:
+        # Not read-only: merged ranges are only known on a fully loaded sheet.
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise DomainError(
+            _("无法读取该 Excel 文件(文件可能已损坏或不是 .xlsx)。"), field="file"
+        ) from exc
+
+
+def _grid(ws) -> list[list]:
+    """Cell values with every merged range filled from its top-left cell."""
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        value = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, min(rng.max_row, len(grid)) + 1):
+            row = grid[r - 1]
+            for c in range(rng.min_col, rng.max_col + 1):
+                if c - 1 < len(row):
+                    row[c - 1] = value
+    return grid
+
+
+def _find_header(grid) -> tuple[int, dict]:
+    best_row, best = -1, {}
+    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found = {}
+        for j, value in enumerate(row):
+            text = normalize_header(value)
+            for key, names in HEADERS.items():
+                if key not in found and text in names:
+                    found[key] = j
+        # A merged title repeats one value over many cells: it never matches several headers.
+        if len(found) > len(best):
+            best_row, best = i, found
+    if "name" not in best or len(best) < 2:
+        raise DomainError(
+            _("没有找到表头:请确认表格中有“姓名”列,以及“单位、职务、手机号码、身份证号”等列。"),
+            field="file",
+            code="no_header",
+        )
+    return best_row, best
+
+
+def _is_footer(values: list[str]) -> bool:
+    first = next((v for v in values if v), "")
+    compact = first.replace(" ", "")
+    return any(compact.startswith(w) for w in FOOTER_WORDS)
+
+
+def parse_roster(upload) -> ParsedRoster:
+    """Parse an uploaded .xlsx roster (first sheet) into cleaned rows with per-row errors."""
+    check_upload(upload)
+    wb = _load(upload)
+    ws = wb.worksheets[0]
+    grid = _grid(ws)
+    header_index, columns = _find_header(grid)
+    parsed = ParsedRoster(header_row=header_index + 1, columns=columns)
+    for offset, raw in enumerate(grid[header_index + 1 :]):
+        excel_row = header_index + 2 + offset
+
+        def cell(key, raw=raw):
+            j = columns.get(key)
+            return raw[j] if j is not None and j < len(raw) else None
+
+        texts = [clean_text(v) for v in raw]
+        if not any(texts):
+            continue  # blank row
+        if _is_footer(texts):
+            break  # 填表人 … and anything below it
+        errors, warnings = [], []
+        name = clean_name(cell("name"))
+        if not name:
+            errors.append(_("缺少姓名。"))
+        phone, err = clean_phone(cell("phone"))
+        if err:
+            errors.append(err)
+        id_number, err = clean_id_number(cell("id_number"))
+        if err:
+            errors.append(err)
+        rank_text = clean_text(cell("rank"))
+        rank = clean_rank(rank_text)
+        if rank_text and not rank:
+            warnings.append(_("无法识别职级“%(v)s”,将留空。") % {"v": rank_text})
+        parsed.rows.append(
+            {
+                "row": excel_row,
+                "name": name,
+                "unit": clean_name(cell("unit")),
+                "position": clean_text(cell("position")),
+                "rank": rank,
+                "rank_text": rank_text,
+                "phone": phone,
+                "id_number": id_number,
+                "gender": clean_gender(cell("gender")),
+                "staff_number": clean_text(cell("staff_number")),
+                "errors": errors,
+                "warnings": warnings,
+            }
+        )
+    if not parsed.rows:
+        raise DomainError(_("表头下面没有人员数据。"), field="file", code="empty")
+    return parsed

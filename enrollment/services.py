@@ -1,0 +1,1060 @@
+"""Every enrollment write: quotas, nominations, applications, waitlist, withdrawal, groups.
+
+Anything that changes who holds a seat locks the program row first (`_lock_program`), so seat
+counts read after the lock are exact even when many withdrawals or approvals run at once.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Rank
+from core.errors import DomainError
+from core.services import audit_log, notify, notify_many
+from enrollment import selectors
+from enrollment.models import (
+    DiscussionGroup,
+    Enrollment,
+    EnrollmentPolicy,
+    Quota,
+    WithdrawalRequest,
+)
+from programs.models import Program
+
+S = Enrollment.Status
+
+
+def _lock_program(program) -> Program:
+    return Program.objects.select_for_update().select_related(None).get(pk=program.pk)
+
+
+def _lock_enrollment(enrollment) -> Enrollment:
+    return (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("user", "program", "quota__unit")
+        .get(pk=enrollment.pk)
+    )
+
+
+def _set_status(e: Enrollment, status: str, *, by=None, reason: str | None = None, extra=()):
+    before = e.status
+    e.status = status
+    e.status_changed_at = timezone.now()
+    fields = ["status", "status_changed_at", "updated_at", *extra]
+    if by is not None:
+        e.decided_by = by
+        fields.append("decided_by")
+    if reason is not None:
+        e.decision_reason = reason
+        fields.append("decision_reason")
+    e.save(update_fields=fields)
+    return before
+
+
+def _enrolled_count(program) -> int:
+    return Enrollment.objects.filter(program=program, status=S.ENROLLED).count()
+
+
+def _roster_url(program) -> str:
+    return reverse("enrollment:roster", args=[program.pk])
+
+
+def _notify_reviewers(program, *, title, body="", url="", exclude=None):
+    users = [u for u in selectors.program_reviewers(program) if u != exclude]
+    if users:
+        notify_many(users=users, title=title, body=body, url=url, kind="enrollment")
+
+
+# ---- policy and quotas ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    program,
+    by,
+    applications_open: bool,
+    application_deadline=None,
+    nomination_deadline=None,
+    waitlist_enabled: bool = True,
+) -> EnrollmentPolicy:
+    policy, _created = EnrollmentPolicy.objects.get_or_create(program=program)
+    before = {
+        "applications_open": policy.applications_open,
+        "waitlist_enabled": policy.waitlist_enabled,
+    }
+    policy.applications_open = applications_open
+    policy.application_deadline = application_deadline
+    policy.nomination_deadline = nomination_deadline
+    policy.waitlist_enabled = waitlist_enabled
+    policy.save()
+    audit_log(
+        actor=by,
+        action="enrollment.policy_update",
+        target=program,
+        before=before,
+        after={"applications_open": applications_open, "waitlist_enabled": waitlist_enabled},
+    )
+    return policy
+
+
+@transaction.atomic
+def quota_set(*, program, unit, seats: int, by) -> Quota | None:
+    """Create, change or (with 0 seats) remove a unit's quota. Never below the seats already
+    filled by that unit's nominations. Tells the unit's liaisons."""
+    if seats < 0:
+        raise DomainError(_("名额不能为负数。"), field="seats")
+    if not unit.path.startswith(_jurisdiction(program)):
+        raise DomainError(_("该单位不在本班的调训范围内。"), field="unit")
+    quota = Quota.objects.select_for_update().filter(program=program, unit=unit).first()
+    used = 0
+    if quota:
+        used = Enrollment.objects.filter(quota=quota, status__in=selectors.QUOTA_STATUSES).count()
+    if seats < used:
+        raise DomainError(
+            _("%(unit)s 已提名 %(used)d 人,名额不能少于已提名人数。")
+            % {"unit": unit.name, "used": used},
+            field="seats",
+        )
+    before = quota.seats if quota else 0
+    if seats == 0:
+        if quota:
+            audit_log(
+                actor=by, action="enrollment.quota_remove", target=quota, before={"seats": before}
+            )
+            quota.delete()
+        return None
+    if quota is None:
+        quota = Quota.objects.create(program=program, unit=unit, seats=seats, set_by=by)
+    else:
+        quota.seats, quota.set_by = seats, by
+        quota.save(update_fields=["seats", "set_by", "updated_at"])
+    audit_log(
+        actor=by,
+        action="enrollment.quota_set",
+        target=quota,
+        before={"seats": before},
+        after={"seats": seats},
+    )
+    if before != seats:
+        liaisons = list(selectors.liaisons_of(unit))
+        if liaisons:
+            notify_many(
+                users=liaisons,
+                title=_("调训名额:%(program)s") % {"program": program.title},
+                body=_("%(unit)s 的名额为 %(seats)d 人,请在截止前提名参训人员。")
+                % {"unit": unit.name, "seats": seats},
+                url=reverse("enrollment:quota", args=[quota.pk]),
+                kind="enrollment",
+            )
+    return quota
+
+
+def _jurisdiction(program) -> str:
+    from programs.access import jurisdiction_path
+
+    return jurisdiction_path(program.organizing_unit)
+
+
+# ---- named nominations ----------------------------------------------------------------------
+
+
+def _check_liaison(by, quota):
+    if not selectors.is_liaison_for(by, quota.unit):
+        raise PermissionDenied
+
+
+def _check_nomination_window(program):
+    if not selectors.nominations_open(program):
+        raise DomainError(_("已过调训名单报送截止时间,不能再提名或替换。"))
+
+
+def _check_member(quota, user):
+    if not (user.unit_id and user.unit.path.startswith(quota.unit.path)):
+        raise DomainError(
+            _("%(name)s 不是 %(unit)s 的人员,不能占用本单位名额。")
+            % {"name": user.full_name, "unit": quota.unit.name},
+            field="user",
+        )
+
+
+def _open_row(*, program, user, status, source, **fields) -> Enrollment:
+    """A new row for (program, user), or the person's closed (rejected/withdrawn) row reopened.
+    An open row means they already hold or asked for a place: a DomainError says which."""
+    existing = Enrollment.objects.select_for_update().filter(program=program, user=user).first()
+    now = timezone.now()
+    if existing is not None:
+        if existing.status not in selectors.CLOSED_STATUSES:
+            raise DomainError(
+                _("%(name)s 在本班已有记录(%(status)s)。")
+                % {"name": user.full_name, "status": existing.get_status_display()},
+                field="user",
+                code="duplicate",
+            )
+        for k, v in {
+            "status": status,
+            "source": source,
+            "status_changed_at": now,
+            "unit": user.unit,
+            "decision_reason": "",
+            "decided_by": None,
+            "substituted_by": None,
+            "group": None,
+            "waitlist_position": None,
+            **fields,
+        }.items():
+            setattr(existing, k, v)
+        existing.save()
+        return existing
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(
+                program=program,
+                user=user,
+                unit=user.unit,
+                status=status,
+                source=source,
+                status_changed_at=now,
+                **fields,
+            )
+    except IntegrityError:  # the same person was added by a concurrent request
+        raise DomainError(
+            _("%(name)s 在本班已有记录。") % {"name": user.full_name}, code="duplicate"
+        ) from None
+
+
+@transaction.atomic
+def nomination_create(*, quota, user, by) -> Enrollment:
+    """Nominate a named cadre of the quota's unit (subtree). Guarantees: never more open
+    nominations than seats (the quota row is locked), never someone from another unit, never
+    after the deadline."""
+    _check_liaison(by, quota)
+    quota = (
+        Quota.objects.select_for_update()
+        .select_related("program__organizing_unit", "unit")
+        .get(pk=quota.pk)
+    )
+    program = quota.program
+    _check_nomination_window(program)
+    _check_member(quota, user)
+    used = Enrollment.objects.filter(quota=quota, status__in=selectors.QUOTA_STATUSES).count()
+    if used >= quota.seats:
+        raise DomainError(
+            _("%(unit)s 的 %(seats)d 个名额已用完。")
+            % {"unit": quota.unit.name, "seats": quota.seats},
+            code="quota_full",
+        )
+    e = _open_row(
+        program=program,
+        user=user,
+        status=S.NOMINATED,
+        source=Enrollment.Source.NOMINATION,
+        quota=quota,
+        nominated_by=by,
+    )
+    audit_log(actor=by, action="enrollment.nominate", target=e, after={"status": S.NOMINATED})
+    _notify_reviewers(
+        program,
+        title=_("调训提名待审核:%(program)s") % {"program": program.title},
+        body=_("%(unit)s 提名 %(name)s。") % {"unit": quota.unit.name, "name": user.full_name},
+        url=reverse("enrollment:review", args=[program.pk]),
+    )
+    return e
+
+
+@transaction.atomic
+def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enrollment:
+    """Replace a nominee by another cadre of the same unit until the deadline. The replaced
+    person's row is kept as withdrawn, pointing at the substitute; the substitute needs review."""
+    old = _lock_enrollment(enrollment)
+    if old.quota_id is None or old.status not in selectors.QUOTA_STATUSES:
+        raise DomainError(_("只能替换本单位名额中的在册或待审核人员。"))
+    quota = (
+        Quota.objects.select_for_update()
+        .select_related("program__organizing_unit", "unit")
+        .get(pk=old.quota_id)
+    )
+    _check_liaison(by, quota)
+    _check_nomination_window(quota.program)
+    _check_member(quota, new_user)
+    if new_user.pk == old.user_id:
+        raise DomainError(_("替换人员不能是原人员本人。"), field="user")
+    new = _open_row(
+        program=quota.program,
+        user=new_user,
+        status=S.NOMINATED,
+        source=Enrollment.Source.NOMINATION,
+        quota=quota,
+        nominated_by=by,
+    )
+    _leave_group(old)
+    old.substituted_by = new
+    old.note = (old.note + "\n" if old.note else "") + _("由 %(name)s 替换") % {
+        "name": new_user.full_name
+    }
+    before = _set_status(old, S.WITHDRAWN, reason=reason, extra=("substituted_by", "note", "group"))
+    audit_log(
+        actor=by,
+        action="enrollment.substitute",
+        target=old,
+        before={"status": before, "user": old.user.full_name},
+        after={"status": S.WITHDRAWN, "substitute": new_user.full_name},
+        reason=reason,
+    )
+    program = quota.program
+    notify(
+        user=old.user,
+        title=_("调训人员调整:%(program)s") % {"program": program.title},
+        body=_("单位已安排 %(name)s 替换您参加本次培训。") % {"name": new_user.full_name},
+        kind="enrollment",
+    )
+    _notify_reviewers(
+        program,
+        title=_("调训人员替换待审核:%(program)s") % {"program": program.title},
+        body=_("%(unit)s:%(old)s → %(new)s")
+        % {"unit": quota.unit.name, "old": old.user.full_name, "new": new_user.full_name},
+        url=reverse("enrollment:review", args=[program.pk]),
+    )
+    return new
+
+
+@transaction.atomic
+def nomination_confirm(*, enrollment, by) -> Enrollment:
+    """Accept a nomination: the nominee takes a seat if one is free."""
+    program = _lock_program(enrollment.program)
+    e = _lock_enrollment(enrollment)
+    if e.status != S.NOMINATED:
+        raise DomainError(_("该提名已处理(%(status)s)。") % {"status": e.get_status_display()})
+    if _enrolled_count(program) >= program.capacity:
+        raise DomainError(_("本班 %(n)d 个名额已满,不能再确认。") % {"n": program.capacity})
+    _set_status(e, S.ENROLLED, by=by, reason="")
+    audit_log(
+        actor=by,
+        action="enrollment.nomination_confirm",
+        target=e,
+        before={"status": S.NOMINATED},
+        after={"status": S.ENROLLED},
+    )
+    title = _("已确认参训:%(program)s") % {"program": program.title}
+    notify(
+        user=e.user,
+        title=title,
+        body=_("请按时报到。"),
+        kind="enrollment",
+        url=reverse("enrollment:mine"),
+    )
+    if e.nominated_by_id and e.nominated_by_id != e.user_id:
+        notify(
+            user=e.nominated_by,
+            title=title,
+            body=e.user.full_name,
+            kind="enrollment",
+            url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+        )
+    return e
+
+
+@transaction.atomic
+def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
+    """Return a nomination to the unit with a reason; its seat in the quota frees up."""
+    if not reason.strip():
+        raise DomainError(_("请填写退回原因。"), field="reason")
+    e = _lock_enrollment(enrollment)
+    if e.status != S.NOMINATED:
+        raise DomainError(_("该提名已处理(%(status)s)。") % {"status": e.get_status_display()})
+    _set_status(e, S.REJECTED, by=by, reason=reason.strip())
+    audit_log(
+        actor=by,
+        action="enrollment.nomination_send_back",
+        target=e,
+        before={"status": S.NOMINATED},
+        after={"status": S.REJECTED},
+        reason=reason,
+    )
+    title = _("调训提名被退回:%(program)s") % {"program": e.program.title}
+    body = _("%(name)s:%(reason)s") % {"name": e.user.full_name, "reason": reason.strip()}
+    if e.nominated_by_id:
+        notify(
+            user=e.nominated_by,
+            title=title,
+            body=body,
+            kind="enrollment",
+            url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+        )
+    notify(user=e.user, title=title, body=body, kind="enrollment")
+    return e
+
+
+# ---- applications (点题) and the waitlist ----------------------------------------------------
+
+
+@transaction.atomic
+def application_create(*, program, user, note: str = "") -> Enrollment:
+    """A trainee applies to an open program. Refused when closed, when already applied or
+    enrolled, and when full without a waitlist."""
+    program = _lock_program(program)
+    policy = selectors.policy_for(program)
+    if not selectors.applications_open(program, policy):
+        raise DomainError(_("本班目前不接受报名。"), code="closed")
+    full = _enrolled_count(program) >= program.capacity
+    if full and not policy.waitlist_enabled:
+        raise DomainError(_("本班名额已满,不再接受报名。"), code="full")
+    e = _open_row(
+        program=program,
+        user=user,
+        status=S.APPLIED,
+        source=Enrollment.Source.APPLICATION,
+        note=note.strip(),
+    )
+    audit_log(actor=user, action="enrollment.apply", target=e, after={"status": S.APPLIED})
+    _notify_reviewers(
+        program,
+        title=_("新的报名待审核:%(program)s") % {"program": program.title},
+        body=user.full_name,
+        url=reverse("enrollment:review", args=[program.pk]),
+    )
+    e.program_full = full
+    return e
+
+
+def _next_waitlist_position(program) -> int:
+    top = Enrollment.objects.filter(program=program, status=S.WAITLISTED).aggregate(
+        m=Max("waitlist_position")
+    )["m"]
+    return (top or 0) + 1
+
+
+@transaction.atomic
+def application_approve(*, enrollment, by) -> Enrollment:
+    """Approve an application: a seat if one is free, otherwise the end of the waitlist."""
+    program = _lock_program(enrollment.program)
+    e = _lock_enrollment(enrollment)
+    if e.status != S.APPLIED:
+        raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
+    policy = selectors.policy_for(program)
+    if _enrolled_count(program) < program.capacity:
+        _set_status(e, S.ENROLLED, by=by, reason="")
+        notify(
+            user=e.user,
+            title=_("报名已通过:%(program)s") % {"program": program.title},
+            body=_("您已被录取,请按时参训。"),
+            kind="enrollment",
+            url=reverse("enrollment:mine"),
+        )
+    elif policy.waitlist_enabled:
+        e.waitlist_position = _next_waitlist_position(program)
+        _set_status(e, S.WAITLISTED, by=by, reason="", extra=("waitlist_position",))
+        notify(
+            user=e.user,
+            title=_("报名已通过,进入候补:%(program)s") % {"program": program.title},
+            body=_("名额已满,您是候补第 %(n)d 位;有空位时系统会自动录取并通知您。")
+            % {"n": e.waitlist_position},
+            kind="enrollment",
+            url=reverse("enrollment:mine"),
+        )
+    else:
+        raise DomainError(_("本班名额已满。"), code="full")
+    audit_log(
+        actor=by,
+        action="enrollment.application_approve",
+        target=e,
+        before={"status": S.APPLIED},
+        after={"status": e.status},
+    )
+    return e
+
+
+@transaction.atomic
+def application_reject(*, enrollment, by, reason: str) -> Enrollment:
+    if not reason.strip():
+        raise DomainError(_("请填写不通过的原因。"), field="reason")
+    e = _lock_enrollment(enrollment)
+    if e.status not in (S.APPLIED, S.WAITLISTED):
+        raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
+    e.waitlist_position = None
+    before = _set_status(e, S.REJECTED, by=by, reason=reason.strip(), extra=("waitlist_position",))
+    audit_log(
+        actor=by,
+        action="enrollment.application_reject",
+        target=e,
+        before={"status": before},
+        after={"status": S.REJECTED},
+        reason=reason,
+    )
+    notify(
+        user=e.user,
+        title=_("报名未通过:%(program)s") % {"program": e.program.title},
+        body=reason.strip(),
+        kind="enrollment",
+        url=reverse("enrollment:mine"),
+    )
+    return e
+
+
+def waitlist_promote(*, program) -> list[Enrollment]:
+    """Fill free seats from the head of the waitlist and tell the people promoted.
+    The caller must hold the program lock (every caller here does)."""
+    free = program.capacity - _enrolled_count(program)
+    if free <= 0:
+        return []
+    promoted = list(
+        Enrollment.objects.select_for_update(of=("self",))
+        .filter(program=program, status=S.WAITLISTED)
+        .select_related("user")
+        .order_by("waitlist_position", "id")[:free]
+    )
+    for e in promoted:
+        e.waitlist_position = None
+        _set_status(e, S.ENROLLED, extra=("waitlist_position",))
+        audit_log(
+            actor=None,
+            action="enrollment.waitlist_promote",
+            target=e,
+            before={"status": S.WAITLISTED},
+            after={"status": S.ENROLLED},
+        )
+        notify(
+            user=e.user,
+            title=_("候补转正:%(program)s") % {"program": program.title},
+            body=_("有学员退训,您已由候补转为正式学员。"),
+            kind="enrollment",
+            url=reverse("enrollment:mine"),
+        )
+    return promoted
+
+
+# ---- withdrawal (退训) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def withdrawal_request(*, enrollment, by, reason: str) -> WithdrawalRequest | None:
+    """A trainee asks to leave. A pending application or waitlist place is simply cancelled
+    (returns None); a seat or nomination needs a manager's approval."""
+    if enrollment.user_id != by.pk:
+        raise PermissionDenied
+    if not reason.strip():
+        raise DomainError(_("请填写退训原因。"), field="reason")
+    program = _lock_program(enrollment.program)
+    e = _lock_enrollment(enrollment)
+    if e.status in (S.APPLIED, S.WAITLISTED):
+        e.waitlist_position = None
+        before = _set_status(e, S.WITHDRAWN, reason=reason.strip(), extra=("waitlist_position",))
+        audit_log(
+            actor=by,
+            action="enrollment.application_cancel",
+            target=e,
+            before={"status": before},
+            after={"status": S.WITHDRAWN},
+            reason=reason,
+        )
+        return None
+    if e.status not in (S.ENROLLED, S.NOMINATED):
+        raise DomainError(
+            _("当前状态(%(status)s)不能申请退训。") % {"status": e.get_status_display()}
+        )
+    try:
+        with transaction.atomic():
+            wr = WithdrawalRequest.objects.create(
+                enrollment=e, reason=reason.strip(), requested_by=by
+            )
+    except IntegrityError:
+        raise DomainError(_("您已提交退训申请,请等待审批。"), code="duplicate") from None
+    audit_log(actor=by, action="enrollment.withdrawal_request", target=e, reason=reason)
+    _notify_reviewers(
+        program,
+        title=_("退训申请待审批:%(program)s") % {"program": program.title},
+        body=f"{e.user.full_name}:{reason.strip()}",
+        url=reverse("enrollment:review", args=[program.pk]),
+    )
+    return wr
+
+
+def _leave_group(e: Enrollment):
+    if e.group_id:
+        DiscussionGroup.objects.filter(pk=e.group_id, leader_id=e.user_id).update(leader=None)
+        e.group = None
+
+
+@transaction.atomic
+def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
+    """Approve a withdrawal: the row stays (history) as withdrawn, stops counting, and a freed
+    seat goes to the head of the waitlist. Safe under concurrent approvals."""
+    program = _lock_program(request.enrollment.program)
+    wr = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
+    if wr.status != WithdrawalRequest.Status.PENDING:
+        raise DomainError(_("该退训申请已处理。"))
+    e = _lock_enrollment(wr.enrollment)
+    was = e.status
+    _leave_group(e)
+    _set_status(e, S.WITHDRAWN, by=by, reason=wr.reason, extra=("group",))
+    wr.status, wr.decided_by, wr.decided_at = WithdrawalRequest.Status.APPROVED, by, timezone.now()
+    wr.decision_note = note.strip()
+    wr.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit_log(
+        actor=by,
+        action="enrollment.withdrawal_approve",
+        target=e,
+        before={"status": was},
+        after={"status": S.WITHDRAWN},
+        reason=wr.reason,
+    )
+    notify(
+        user=e.user,
+        title=_("退训申请已批准:%(program)s") % {"program": program.title},
+        body=note.strip(),
+        kind="enrollment",
+        url=reverse("enrollment:mine"),
+    )
+    if e.nominated_by_id:
+        notify(
+            user=e.nominated_by,
+            title=_("本单位学员退训:%(program)s") % {"program": program.title},
+            body=e.user.full_name,
+            kind="enrollment",
+            url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+        )
+    if was == S.ENROLLED:
+        waitlist_promote(program=program)
+    return e
+
+
+@transaction.atomic
+def withdrawal_reject(*, request, by, note: str) -> WithdrawalRequest:
+    if not note.strip():
+        raise DomainError(_("请填写不批准的原因。"), field="note")
+    wr = (
+        WithdrawalRequest.objects.select_for_update()
+        .select_related("enrollment__user", "enrollment__program")
+        .get(pk=request.pk)
+    )
+    if wr.status != WithdrawalRequest.Status.PENDING:
+        raise DomainError(_("该退训申请已处理。"))
+    wr.status, wr.decided_by, wr.decided_at = WithdrawalRequest.Status.REJECTED, by, timezone.now()
+    wr.decision_note = note.strip()
+    wr.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit_log(actor=by, action="enrollment.withdrawal_reject", target=wr.enrollment, reason=note)
+    notify(
+        user=wr.enrollment.user,
+        title=_("退训申请未批准:%(program)s") % {"program": wr.enrollment.program.title},
+        body=note.strip(),
+        kind="enrollment",
+        url=reverse("enrollment:mine"),
+    )
+    return wr
+
+
+# ---- discussion groups ----------------------------------------------------------------------
+
+RANK_ORDER = {r.value: i for i, r in enumerate(Rank)}  # provincial first, staff last
+
+
+def balance_into_groups(people, count: int) -> list[list]:
+    """Deal people into `count` groups so sizes differ by at most one and each unit and each
+    rank is spread as evenly as the sizes allow.
+
+    `people` are objects with `unit_id` and `rank`. Highest ranks are placed first (they become
+    leaders); within a rank, people of the largest units go first so their colleagues spread.
+    Each person goes to one of the currently smallest groups, preferring the group with the
+    fewest of their unit, then of their rank.
+    """
+    if count < 1:
+        raise DomainError(_("分组数至少为 1。"), field="count")
+    unit_sizes: dict = {}
+    for p in people:
+        unit_sizes[p.unit_id] = unit_sizes.get(p.unit_id, 0) + 1
+    ordered = sorted(
+        people,
+        key=lambda p: (
+            RANK_ORDER.get(p.rank, len(RANK_ORDER)),
+            -unit_sizes[p.unit_id],
+            p.unit_id or 0,
+            getattr(p, "sort_name", ""),
+        ),
+    )
+    groups: list[list] = [[] for _ in range(count)]
+    unit_counts = [{} for _ in range(count)]
+    rank_counts = [{} for _ in range(count)]
+    for p in ordered:
+        smallest = min(len(g) for g in groups)
+        best = min(
+            (i for i in range(count) if len(groups[i]) == smallest),
+            key=lambda i: (unit_counts[i].get(p.unit_id, 0), rank_counts[i].get(p.rank, 0), i),
+        )
+        groups[best].append(p)
+        unit_counts[best][p.unit_id] = unit_counts[best].get(p.unit_id, 0) + 1
+        rank_counts[best][p.rank] = rank_counts[best].get(p.rank, 0) + 1
+    return groups
+
+
+class _Person:
+    __slots__ = ("enrollment", "unit_id", "rank", "sort_name")
+
+    def __init__(self, e):
+        self.enrollment = e
+        self.unit_id = e.unit_id
+        self.rank = e.user.rank
+        self.sort_name = e.user.full_name
+
+
+@transaction.atomic
+def groups_generate(*, program, count: int, by, rooms: list[str] | None = None):
+    """Replace the program's groups by `count` balanced ones; the highest-ranking member of
+    each group becomes its leader."""
+    program = _lock_program(program)
+    members = list(selectors.enrollments_for_program(program))
+    if not members:
+        raise DomainError(_("还没有已录取的学员,无法分组。"))
+    if count < 1 or count > len(members):
+        raise DomainError(_("分组数应在 1 到 %(n)d 之间。") % {"n": len(members)}, field="count")
+    rooms = rooms or []
+    old_rooms = dict(DiscussionGroup.objects.filter(program=program).values_list("number", "room"))
+    Enrollment.objects.filter(program=program).update(group=None)
+    DiscussionGroup.objects.filter(program=program).delete()
+    dealt = balance_into_groups([_Person(e) for e in members], count)
+    groups = DiscussionGroup.objects.bulk_create(
+        [
+            DiscussionGroup(
+                program=program,
+                number=i + 1,
+                name=_("第%(n)d组") % {"n": i + 1},
+                room=(rooms[i] if i < len(rooms) else old_rooms.get(i + 1, "")),
+                leader=dealt[i][0].enrollment.user if dealt[i] else None,
+            )
+            for i in range(count)
+        ]
+    )
+    to_update = []
+    for group, persons in zip(groups, dealt, strict=True):
+        for p in persons:
+            p.enrollment.group = group
+            to_update.append(p.enrollment)
+    Enrollment.objects.bulk_update(to_update, ["group"])
+    audit_log(
+        actor=by,
+        action="enrollment.groups_generate",
+        target=program,
+        after={"count": count, "members": len(members)},
+    )
+    return groups
+
+
+@transaction.atomic
+def group_update(*, group, by, name: str, room: str, leader=None) -> DiscussionGroup:
+    if (
+        leader is not None
+        and not Enrollment.objects.filter(group=group, user=leader, status=S.ENROLLED).exists()
+    ):
+        raise DomainError(_("组长必须是本组学员。"), field="leader")
+    if not name.strip():
+        raise DomainError(_("请填写组名。"), field="name")
+    group.name, group.room, group.leader = name.strip(), room.strip(), leader
+    group.save(update_fields=["name", "room", "leader", "updated_at"])
+    audit_log(
+        actor=by,
+        action="enrollment.group_update",
+        target=group,
+        after={
+            "name": group.name,
+            "room": group.room,
+            "leader": leader.full_name if leader else None,
+        },
+    )
+    return group
+
+
+@transaction.atomic
+def group_move(*, enrollment, group, by) -> Enrollment:
+    """Move an enrolled trainee to another group of the same program (or out of all groups)."""
+    e = _lock_enrollment(enrollment)
+    if e.status != S.ENROLLED:
+        raise DomainError(_("只有已录取学员可以分组。"))
+    if group is not None and group.program_id != e.program_id:
+        raise DomainError(_("小组不属于本班。"), field="group")
+    before = e.group_id
+    if before == (group.pk if group else None):
+        return e
+    _leave_group(e)
+    e.group = group
+    e.save(update_fields=["group", "updated_at"])
+    audit_log(
+        actor=by,
+        action="enrollment.group_move",
+        target=e,
+        before={"group": before},
+        after={"group": group.pk if group else None},
+    )
+    return e
+
+
+# ---- roster import --------------------------------------------------------------------------
+
+
+def _units_by_text(program, texts):
+    """Map unit text from the file to an OrgUnit inside the program's jurisdiction: an exact
+    name, else the deepest unit whose name appears in the text ("青湖区桃源镇人民政府")."""
+    from accounts.models import OrgUnit
+
+    units = list(OrgUnit.objects.filter(path__startswith=_jurisdiction(program)))
+    found = {}
+    for text in {t for t in texts if t}:
+        exact = [u for u in units if u.name == text]
+        pool = exact or [u for u in units if u.name in text]
+        if not pool:
+            found[text] = None
+            continue
+        deepest = max(u.depth for u in pool)
+        pool = [u for u in pool if u.depth == deepest]
+        found[text] = pool[0] if len(pool) == 1 else "ambiguous"
+    return found
+
+
+def _match_rows(program, rows: list[dict]) -> list[dict]:
+    """Decide for each parsed row: `match` (an existing user), `new`, `already` (enrolled
+    already: skipped) or `error`, with messages. Queries are fixed in number, not per row."""
+    from accounts.models import User
+
+    staff = {r["staff_number"] for r in rows if r["staff_number"]}
+    ids = {r["id_number"] for r in rows if r["id_number"]}
+    phones = {r["phone"] for r in rows if r["phone"]}
+    users = (
+        list(
+            User.objects.filter(
+                Q(staff_number__in=staff) | Q(id_number__in=ids) | Q(phone__in=phones)
+            ).select_related("unit")
+        )
+        if (staff or ids or phones)
+        else []
+    )
+    by_staff, by_id, by_phone = {}, {}, {}
+    for u in users:
+        if u.staff_number:
+            by_staff.setdefault(u.staff_number, []).append(u)
+        if u.id_number:
+            by_id.setdefault(u.id_number, []).append(u)
+        if u.phone:
+            by_phone.setdefault(u.phone, []).append(u)
+    existing = dict(
+        Enrollment.objects.filter(program=program, user__in=users).values_list("user_id", "status")
+    )
+    units = _units_by_text(program, [r["unit"] for r in rows])
+    seen: dict = {}
+    out = []
+    for src in rows:
+        r = {**src, "errors": list(src["errors"]), "warnings": list(src["warnings"])}
+        r.update(action="error", user_id=None, user_name="", user_unit="", unit_id=None)
+        keys = [
+            k
+            for k in (("staff", r["staff_number"]), ("id", r["id_number"]), ("phone", r["phone"]))
+            if k[1]
+        ]
+        for key in keys:
+            if key in seen:
+                r["errors"].append(_("与第 %(n)d 行是同一人(重复)。") % {"n": seen[key]})
+                break
+        for key in keys:
+            seen.setdefault(key, r["row"])
+        candidates = set()
+        for found in (by_staff.get(r["staff_number"]), by_id.get(r["id_number"])):
+            if found:
+                candidates.update(found)
+        phone_users = by_phone.get(r["phone"], [])
+        if not candidates and len(phone_users) == 1:
+            candidates.update(phone_users)
+        elif not candidates and len(phone_users) > 1:
+            r["errors"].append(_("手机号码对应多名人员,请补充工号或身份证号。"))
+        if len(candidates) > 1:
+            r["errors"].append(_("工号、身份证号、手机号码分别对应不同人员。"))
+        elif len(candidates) == 1:
+            user = candidates.pop()
+            r.update(
+                user_id=user.pk,
+                user_name=user.full_name,
+                user_unit=user.unit.name if user.unit_id else "",
+            )
+            if r["name"] and user.full_name != r["name"]:
+                r["errors"].append(
+                    _("匹配到的人员姓名为“%(n)s”,与表中姓名不一致。") % {"n": user.full_name}
+                )
+            status = existing.get(user.pk)
+            if not r["errors"]:
+                if status == S.ENROLLED:
+                    r["action"] = "already"
+                else:
+                    r["action"] = "match"
+                    if status:
+                        r["warnings"].append(
+                            _("原状态为“%(s)s”,导入后改为已录取。") % {"s": S(status).label}
+                        )
+        else:
+            unit = units.get(r["unit"])
+            if not r["unit"]:
+                r["errors"].append(_("系统中没有此人,且未填写单位。"))
+            elif unit is None:
+                r["errors"].append(_("找不到单位“%(u)s”。") % {"u": r["unit"]})
+            elif unit == "ambiguous":
+                r["errors"].append(_("单位“%(u)s”对应多个单位,请写全称。") % {"u": r["unit"]})
+            else:
+                r["unit_id"], r["user_unit"] = unit.pk, unit.name
+            if not (r["phone"] or r["id_number"]):
+                r["errors"].append(_("新人员须有手机号码或身份证号。"))
+            if not r["errors"]:
+                r["action"] = "new"
+        if r["errors"]:
+            r["action"] = "error"
+        out.append(r)
+    return out
+
+
+@transaction.atomic
+def import_preview_create(*, program, upload, by):
+    """Parse and match an uploaded roster; store the preview. Nothing else is written."""
+    from enrollment.models import ImportBatch
+    from enrollment.roster_import import parse_roster
+
+    parsed = parse_roster(upload)
+    rows = _match_rows(program, parsed.rows)
+    return ImportBatch.objects.create(
+        program=program,
+        created_by=by,
+        filename=(upload.name or "")[:200],
+        header_row=parsed.header_row,
+        columns=parsed.columns,
+        rows=rows,
+    )
+
+
+def import_counts(rows) -> dict:
+    counts = {"match": 0, "new": 0, "already": 0, "error": 0}
+    for r in rows:
+        counts[r["action"]] += 1
+    return counts
+
+
+def _username_for(row) -> str:
+    from accounts.models import User
+
+    base = "r" + (row["id_number"] or row["phone"])
+    name, n = base, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+@transaction.atomic
+def import_commit(*, batch, by, create_missing: bool):
+    """Enroll every good row of a previewed import in one transaction, re-matching first (the
+    data may have changed since the preview). Rows in error are skipped; new people are created
+    only when `create_missing`. If anything fails (capacity, a concurrent change), nothing is
+    written."""
+    from accounts.models import User
+    from enrollment.models import ImportBatch
+
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise DomainError(_("这批名册已经处理过了。"))
+    program = _lock_program(batch.program)
+    rows = _match_rows(program, batch.rows)
+    to_enroll = [r for r in rows if r["action"] == "match"]
+    to_create = [r for r in rows if r["action"] == "new"] if create_missing else []
+    if not to_enroll and not to_create:
+        raise DomainError(_("没有可以导入的人员。"))
+    needed = len(to_enroll) + len(to_create)
+    enrolled = _enrolled_count(program)
+    if enrolled + needed > program.capacity:
+        raise DomainError(
+            _("导入后人数(%(total)d)将超过本班计划人数(%(cap)d),未导入任何人员。")
+            % {"total": enrolled + needed, "cap": program.capacity},
+            code="full",
+        )
+    created_users = []
+    for r in to_create:
+        user = User(
+            username=_username_for(r),
+            full_name=r["name"],
+            unit_id=r["unit_id"],
+            phone=r["phone"],
+            id_number=r["id_number"],
+            gender=r["gender"],
+            rank=r["rank"],
+            position=r["position"][:80],
+            staff_number=r["staff_number"],
+        )
+        user.set_unusable_password()
+        user.save()
+        r["user_id"] = user.pk
+        created_users.append(user)
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in=[r["user_id"] for r in to_enroll + to_create]
+        ).select_related("unit")
+    }
+    for r in to_enroll + to_create:
+        user = users[r["user_id"]]
+        if _reopen_to_enrolled(program, user, by):
+            continue
+        e = _open_row(
+            program=program, user=user, status=S.ENROLLED, source=Enrollment.Source.IMPORT
+        )
+        audit_log(
+            actor=by,
+            action="enrollment.import",
+            target=e,
+            after={"status": S.ENROLLED, "row": r["row"]},
+        )
+    summary = {
+        "enrolled": len(to_enroll),
+        "created": len(created_users),
+        "skipped_new": len([r for r in rows if r["action"] == "new"]) - len(to_create),
+        "already": len([r for r in rows if r["action"] == "already"]),
+        "errors": len([r for r in rows if r["action"] == "error"]),
+    }
+    batch.rows, batch.summary = rows, summary
+    batch.status, batch.committed_at = ImportBatch.Status.COMMITTED, timezone.now()
+    batch.save(update_fields=["rows", "summary", "status", "committed_at", "updated_at"])
+    audit_log(actor=by, action="enrollment.import_commit", target=batch, after=summary)
+    notify_many(
+        users=list(users.values()),
+        title=_("已列入培训名册:%(program)s") % {"program": program.title},
+        body=_("请按时参训。"),
+        url=reverse("enrollment:mine"),
+        kind="enrollment",
+    )
+    return batch
+
+
+def _reopen_to_enrolled(program, user, by) -> bool:
+    """An applicant, nominee or waitlisted person in the file simply becomes enrolled."""
+    e = (
+        Enrollment.objects.select_for_update()
+        .filter(program=program, user=user)
+        .exclude(status__in=selectors.CLOSED_STATUSES)
+        .first()
+    )
+    if e is None:
+        return False
+    e.waitlist_position = None
+    before = _set_status(e, S.ENROLLED, by=by, extra=("waitlist_position",))
+    audit_log(
+        actor=by,
+        action="enrollment.import",
+        target=e,
+        before={"status": before},
+        after={"status": S.ENROLLED},
+    )
+    return True
+
+
+@transaction.atomic
+def import_cancel(*, batch, by):
+    from enrollment.models import ImportBatch
+
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise DomainError(_("这批名册已经处理过了。"))
+    batch.status = ImportBatch.Status.CANCELLED
+    batch.save(update_fields=["status", "updated_at"])
+    return batch

@@ -46,9 +46,102 @@ class AttendanceRecord(BaseModel):
         verbose_name_plural = _("考勤记录")
         ordering = ["session", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "user"], name="attendance_one_per_session")
+            models.UniqueConstraint(fields=["session", "user"], name="attendance_one_per_session"),
+            # A check-out needs a check-in before it (the service refuses; the database insists).
+            models.CheckConstraint(
+                condition=models.Q(checkout_at__isnull=True)
+                | models.Q(checkin_at__isnull=False, checkout_at__gte=models.F("checkin_at")),
+                name="attendance_checkout_after_checkin",
+            ),
         ]
         indexes = [models.Index(fields=["session", "status"]), models.Index(fields=["user"])]
 
     def __str__(self):
         return f"{self.user} · {self.session} · {self.get_status_display()}"
+
+
+class LeaveRequest(BaseModel):
+    """A trainee's request to be excused from one or more sessions of a program (请假)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+        CANCELLED = "cancelled", _("已撤回")
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="leave_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
+    )
+    sessions = models.ManyToManyField(Session, verbose_name=_("请假课程"), related_name="+")
+    reason = models.TextField(_("请假事由"))
+    attachment = models.FileField(_("证明材料"), upload_to="attendance/leave/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("请假申请")
+        verbose_name_plural = _("请假申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | ~models.Q(status="pending"),
+                name="leave_pending_is_undecided",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_status_display()}"
+
+
+class SessionClosure(models.Model):
+    """Marks that a session's windows were closed by the scheduled job, so each closing step
+    (absent marking, missed check-outs) happens exactly once even with two beat processes."""
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, primary_key=True, related_name="attendance_closure"
+    )
+    absent_marked_at = models.DateTimeField(null=True, blank=True)
+    absent_count = models.PositiveIntegerField(default=0)
+    checkout_closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考勤结算")
+        verbose_name_plural = _("考勤结算")
+
+    def __str__(self):
+        return f"{self.session_id}"
+
+
+class AttendanceWarning(BaseModel):
+    """A trainee was warned that their attendance rate fell below the program's threshold.
+    One row per program and trainee while below; removed when the rate recovers."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rate = models.DecimalField(_("出勤率"), max_digits=5, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("出勤预警")
+        verbose_name_plural = _("出勤预警")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="attendance_warning_once")
+        ]

@@ -1,0 +1,36 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from attendance import selectors
+from core.registry import NavItem, Panel
+
+
+def nav_items(request):
+    # No query: the page itself shows only what the user has.
+    return [NavItem(_("考勤"), reverse("attendance:index"), "attendance", order=40)]
+
+
+def home_panels(request):
+    user = request.user
+    panels = []
+    sessions = selectors.sessions_today_to_manage(user=user, limit=10)
+    pending = list(selectors.pending_leave_for_manager(user=user, limit=10))
+    if sessions or pending:
+        panels.append(
+            Panel(
+                "attendance/panels/manager.html",
+                {"sessions": sessions, "pending": pending},
+                order=20,
+            )
+        )
+    today = selectors.sessions_today_for_trainee(user=user)
+    leave = list(selectors.leave_requests_of(user=user, limit=5))
+    if today or leave:
+        panels.append(
+            Panel(
+                "attendance/panels/trainee.html",
+                {"today": today, "leave_requests": leave},
+                order=10,
+            )
+        )
+    return panels

@@ -1,0 +1,345 @@
+"""Reads for attendance pages. Each function issues a fixed number of queries whatever the size
+of the class (the board is polled every few seconds from several screens)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.scoping import organizer_scope_q, roles_of
+from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
+from attendance.rules import ATTENDED, attendance_rate
+from enrollment.models import Enrollment
+from programs.access import can_manage_program
+from programs.models import Program, ProgramStaff, Session, Venue
+
+LATE_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
+
+
+@dataclass
+class Row:
+    user_id: int
+    name: str
+    unit: str
+    expected_venue_id: int | None
+    record: AttendanceRecord | None = None
+
+    @property
+    def checked_in(self) -> bool:
+        return self.record is not None and self.record.checkin_at is not None
+
+
+@dataclass
+class VenueBoard:
+    venue: Venue
+    is_main: bool
+    expected: int = 0
+    checked_in: int = 0
+    late: int = 0
+    missing: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    session: Session
+    venues: list
+    rows: list
+    expected: int = 0
+    checked_in: int = 0
+    late: int = 0
+    on_leave: int = 0
+    flagged: int = 0
+
+    def venue(self, venue_id) -> VenueBoard | None:
+        return next((v for v in self.venues if v.venue.pk == venue_id), None)
+
+
+def session_venues(session: Session) -> list[Venue]:
+    """Main venue first, then branch venues, each with its unit (1 query)."""
+    venues = list(
+        Venue.objects.filter(Q(pk=session.venue_id) | Q(branch_sessions=session))
+        .select_related("unit")
+        .distinct()
+        .order_by("name")
+    )
+    venues.sort(key=lambda v: v.pk != session.venue_id)
+    return venues
+
+
+def expected_venue(unit_path: str, venues: list[Venue], main_id) -> int | None:
+    """Trainees are expected at the branch venue of their own area (the deepest branch whose unit
+    subtree holds their unit), everyone else at the main venue."""
+    best = None
+    for v in venues:
+        deeper = best is None or len(v.unit.path) > len(best.unit.path)
+        if v.pk != main_id and unit_path.startswith(v.unit.path) and deeper:
+            best = v
+    return best.pk if best else main_id
+
+
+def session_board(*, session: Session) -> Board:
+    """Per venue: expected, checked in, late, who is missing, who is flagged. 3 queries."""
+    venues = session_venues(session)
+    enrollments = (
+        Enrollment.objects.filter(program_id=session.program_id, status=Enrollment.Status.ENROLLED)
+        .select_related("user", "unit")
+        .only("user__id", "user__full_name", "unit__name", "unit__path")
+        .order_by("user__full_name", "user_id")
+    )
+    records = {
+        r.user_id: r
+        for r in AttendanceRecord.objects.filter(session=session).only(
+            "id",
+            "user_id",
+            "venue_id",
+            "status",
+            "checkin_at",
+            "checkout_at",
+            "flagged",
+            "source",
+            "session_id",
+        )
+    }
+    main_id = session.venue_id
+    boards = {v.pk: VenueBoard(venue=v, is_main=v.pk == main_id) for v in venues}
+    board = Board(session=session, venues=list(boards.values()), rows=[])
+    for e in enrollments:
+        unit_path = e.unit.path if e.unit_id else ""
+        row = Row(
+            user_id=e.user_id,
+            name=e.user.full_name,
+            unit=e.unit.name if e.unit_id else "",
+            expected_venue_id=expected_venue(unit_path, venues, main_id),
+            record=records.get(e.user_id),
+        )
+        board.rows.append(row)
+        board.expected += 1
+        rec = row.record
+        # Counts go to the venue where the trainee actually checked in, expectations to theirs.
+        where = boards.get(rec.venue_id if rec and rec.venue_id else row.expected_venue_id)
+        home = boards.get(row.expected_venue_id)
+        if home:
+            home.expected += 1
+        if row.checked_in:
+            board.checked_in += 1
+            if where:
+                where.checked_in += 1
+            if rec.status in LATE_STATUSES:
+                board.late += 1
+                if where:
+                    where.late += 1
+            if rec.flagged:
+                board.flagged += 1
+                if where:
+                    where.flagged.append(row)
+        elif rec and rec.status == AttendanceStatus.ON_LEAVE:
+            board.on_leave += 1
+        elif home:
+            home.missing.append(row)
+    return board
+
+
+def record_get_for_user(*, user, pk) -> AttendanceRecord:
+    """A record for its trainee or for whoever may mark its session; 404 for everyone else."""
+    from programs.access import session_can_mark
+
+    try:
+        record = AttendanceRecord.objects.select_related(
+            "session__program__organizing_unit", "session__venue", "user", "venue"
+        ).get(pk=pk)
+    except (AttendanceRecord.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if record.user_id == user.pk or session_can_mark(user, record.session):
+        return record
+    raise Http404
+
+
+def rate_counts(*, program: Program, user_ids=None, now: datetime | None = None) -> dict:
+    """{user_id: {status: n}} over the program's sessions that have started (1 query)."""
+    now = now or timezone.now()
+    qs = AttendanceRecord.objects.filter(
+        session__program=program, session__start__lte=now, session__status="scheduled"
+    )
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    counts: dict = {}
+    for user_id, status, n in qs.values_list("user_id", "status").annotate(n=Count("id")):
+        counts.setdefault(user_id, {})[status] = n
+    return counts
+
+
+def rates_for(*, program: Program, user_ids=None, now=None) -> dict:
+    """{user_id: rate in % or None} by the program's policy on leave."""
+    return {
+        uid: attendance_rate(c, leave_counts_as_attended=program.leave_counts_as_attended)
+        for uid, c in rate_counts(program=program, user_ids=user_ids, now=now).items()
+    }
+
+
+@dataclass
+class RateRow:
+    user_id: int
+    name: str
+    unit: str
+    counts: dict
+    rate: float | None
+    below: bool
+
+    @property
+    def attended(self) -> int:
+        return sum(self.counts.get(s, 0) for s in ATTENDED)
+
+    def n(self, status) -> int:
+        return self.counts.get(status, 0)
+
+
+def program_rates(*, program: Program, now=None) -> tuple[list[RateRow], float | None]:
+    """Per-trainee rates and the program's overall rate (2 queries)."""
+    counts = rate_counts(program=program, now=now)
+    rows = []
+    total: dict = {}
+    for e in (
+        Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED)
+        .select_related("user", "unit")
+        .order_by("user__full_name", "user_id")
+    ):
+        c = counts.get(e.user_id, {})
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + v
+        rate = attendance_rate(c, leave_counts_as_attended=program.leave_counts_as_attended)
+        rows.append(
+            RateRow(
+                user_id=e.user_id,
+                name=e.user.full_name,
+                unit=e.unit.name if e.unit_id else "",
+                counts=c,
+                rate=rate,
+                below=rate is not None and rate < program.attendance_warning_rate,
+            )
+        )
+    overall = attendance_rate(total, leave_counts_as_attended=program.leave_counts_as_attended)
+    return rows, overall
+
+
+def program_sessions_with_counts(*, program: Program):
+    """The program's sessions with counts of records by kind (1 query)."""
+    present = Q(attendance__status__in=ATTENDED)
+    return (
+        Session.objects.filter(program=program)
+        .select_related("venue")
+        .annotate(
+            n_in=Count("attendance", filter=present),
+            n_late=Count("attendance", filter=Q(attendance__status__in=LATE_STATUSES)),
+            n_absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
+            n_leave=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ON_LEAVE)),
+            n_flagged=Count("attendance", filter=Q(attendance__flagged=True)),
+        )
+        .order_by("start")
+    )
+
+
+def sessions_today_for_trainee(*, user, today=None):
+    """Today's sessions of the programs the user is enrolled in, each with `my_record`."""
+    today = today or timezone.localdate()
+    sessions = list(
+        Session.objects.filter(
+            program__enrollments__user=user,
+            program__enrollments__status=Enrollment.Status.ENROLLED,
+            start__date=today,
+        )
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("program", "venue")
+        .order_by("start")
+    )
+    records = {
+        r.session_id: r
+        for r in AttendanceRecord.objects.filter(user=user, session__in=[s.pk for s in sessions])
+    }
+    for s in sessions:
+        s.my_record = records.get(s.pk)
+    return sessions
+
+
+def manageable_sessions_q(user) -> Q:
+    """Sessions whose attendance this user runs: program staff, organizers in scope, admins,
+    and managers of any venue the session is held in."""
+    if roles_of(user).is_admin:
+        return Q()
+    q = Q(program__staff__user=user) | Q(venue__managers=user) | Q(branch_venues__managers=user)
+    if roles_of(user).is_organizer:
+        q |= Q(program__in=Program.objects.filter(organizer_scope_q(user)))
+    return q
+
+
+def sessions_today_to_manage(*, user, today=None, limit=30):
+    today = today or timezone.localdate()
+    ids = (
+        Session.objects.filter(manageable_sessions_q(user), start__date=today)
+        .values("pk")
+        .distinct()
+    )
+    return list(
+        Session.objects.filter(pk__in=ids)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("program", "venue")
+        .order_by("start")[:limit]
+    )
+
+
+def programs_managed_by(*, user):
+    """Programs whose leave requests this user decides (staff, organizers in scope, admins)."""
+    if roles_of(user).is_admin:
+        return Program.objects.all()
+    q = Q(pk__in=ProgramStaff.objects.filter(user=user).values("program_id"))
+    if roles_of(user).is_organizer:
+        q |= organizer_scope_q(user)
+    return Program.objects.filter(q)
+
+
+def pending_leave_for_manager(*, user, limit=20):
+    return (
+        LeaveRequest.objects.filter(
+            status=LeaveRequest.Status.PENDING, program__in=programs_managed_by(user=user)
+        )
+        .select_related("user", "program")
+        .order_by("created_at")[:limit]
+    )
+
+
+def leave_requests_of(*, user, limit=20):
+    return (
+        LeaveRequest.objects.filter(user=user)
+        .select_related("program")
+        .prefetch_related("sessions")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def leave_requests_for_program(*, program, status=None):
+    qs = LeaveRequest.objects.filter(program=program).select_related("user", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related("sessions").order_by("status", "-created_at")
+
+
+def leave_request_get_for_user(*, user, pk) -> LeaveRequest:
+    """The request for its trainee and for whoever manages its program; 404 otherwise."""
+    try:
+        leave = LeaveRequest.objects.select_related(
+            "program__organizing_unit", "user", "decided_by"
+        ).get(pk=pk)
+    except (LeaveRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    leave.can_decide = can_manage_program(user, leave.program)
+    if leave.user_id != user.pk and not leave.can_decide:
+        raise Http404
+    return leave
+
+
+def my_programs(*, user):
+    return Program.objects.filter(
+        enrollments__user=user, enrollments__status=Enrollment.Status.ENROLLED
+    ).order_by("-start_date")

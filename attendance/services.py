@@ -1,0 +1,752 @@
+"""Every write to attendance: scans, manual marks, leave, the scheduled closing of windows.
+
+The scan path (checkin_scan) is the hot path: it reads one row (session + policy + enrollment)
+and writes one row (INSERT ... ON CONFLICT DO NOTHING), never touches the cache or the broker,
+and relies on the (session, user) unique constraint for idempotency.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance import tokens
+from attendance.models import (
+    AttendanceRecord,
+    AttendanceStatus,
+    AttendanceWarning,
+    LeaveRequest,
+    SessionClosure,
+)
+from attendance.rules import Policy, compute_status, minutes_late
+from attendance.selectors import rates_for
+from core.errors import DomainError
+from core.services import audit_log, notify, notify_many
+from enrollment.models import Enrollment
+from programs.models import Program, ProgramStaff, Session
+
+log = logging.getLogger(__name__)
+
+# One device checking in a different trainee within this many minutes is flagged as a proxy.
+PROXY_WINDOW_MINUTES = 5
+# How long a verified scan waits in a logged-out browser's session for its owner to log in.
+PENDING_SCAN_SECONDS = 300
+# The scheduled job looks back this far for sessions whose windows closed (covers outages).
+CLOSE_LOOKBACK = timedelta(days=7)
+
+MAX_ATTACHMENT_BYTES = min(settings.LECTERN_MAX_UPLOAD_BYTES, 5 * 1024 * 1024)
+ATTACHMENT_SIGNATURES = {  # checked by content, not by the name the browser sent
+    b"%PDF-": ("pdf", "application/pdf"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+}
+
+
+class Outcome:
+    ON_TIME = "on_time"
+    LATE = "late"
+    ALREADY_IN = "already_in"
+    CHECKED_OUT = "checked_out"
+    ALREADY_OUT = "already_out"
+    NOT_CHECKED_IN = "not_checked_in"
+    NOT_ENROLLED = "not_enrolled"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    FORGED = "forged"
+    CANCELLED = "cancelled"
+
+    SUCCESS = (ON_TIME, LATE, CHECKED_OUT)
+
+
+@dataclass
+class ScanResult:
+    outcome: str
+    purpose: str = tokens.CHECKIN
+    session: Session | None = None
+    record_id: int | None = None
+    status: str = ""
+    at: datetime | None = None
+    minutes_late: int = 0
+    flagged: bool = False
+    opens_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in Outcome.SUCCESS
+
+
+def _scan_session(*, session_id: int, user) -> Session | None:
+    """The session with its program's policy and whether `user` is enrolled: one query."""
+    enrolled = Enrollment.objects.filter(
+        program_id=OuterRef("program_id"), user_id=user.pk, status=Enrollment.Status.ENROLLED
+    )
+    return (
+        Session.objects.filter(pk=session_id)
+        .select_related("program")
+        .only(
+            "id",
+            "topic",
+            "start",
+            "end",
+            "status",
+            "venue_id",
+            "program__id",
+            "program__title",
+            "program__checkin_opens_before",
+            "program__late_grace_minutes",
+            "program__checkin_closes_after",
+            "program__checkout_opens_before",
+            "program__checkout_closes_after",
+            "program__require_checkout",
+        )
+        .annotate(enrolled=Exists(enrolled))
+        .first()
+    )
+
+
+_T = AttendanceRecord._meta.db_table
+# One statement: insert the record unless one exists, and decide the proxy flag in the same
+# breath (has this device checked in someone else within the proxy window?).
+_INSERT_SQL = f"""
+INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status, checkin_at,
+                  source, device_id, flagged, note)
+VALUES (%s, %s, %s, %s, %s, %s, %s, 'qr', %s,
+        (%s <> '' AND EXISTS (SELECT 1 FROM {_T} o WHERE o.device_id = %s AND o.user_id <> %s
+                              AND o.checkin_at BETWEEN %s AND %s)),
+        '')
+ON CONFLICT (session_id, user_id) DO NOTHING
+RETURNING id, flagged
+"""
+
+
+def _dt(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") -> ScanResult:
+    """Check `user` in from a verified scan taken at `at`.
+
+    Guarantees: at most one record per trainee and session whatever the number of concurrent
+    requests (the unique constraint decides, not a prior read); status from `at` and the
+    program's policy; a device that checked in another trainee within PROXY_WINDOW_MINUTES
+    flags both records. Never touches the cache or the broker.
+    """
+    session = _scan_session(session_id=scan.session_id, user=user)
+    result = ScanResult(outcome=Outcome.FORGED, purpose=tokens.CHECKIN, session=session, at=at)
+    if session is None:
+        return result
+    if session.status == Session.Status.CANCELLED:
+        result.outcome = Outcome.CANCELLED
+        return result
+    if not session.enrolled:
+        result.outcome = Outcome.NOT_ENROLLED
+        return result
+    policy = Policy.of(session.program)
+    opens, closes = policy.checkin_window(session.start)
+    if at < opens:
+        result.outcome, result.opens_at = Outcome.NOT_OPEN, opens
+        return result
+    if at > closes:
+        result.outcome = Outcome.CLOSED
+        return result
+    status = compute_status(
+        start=session.start,
+        end=session.end,
+        policy=policy,
+        checkin_at=at,
+        checkout_at=None,
+        now=at,
+    )
+    window = timedelta(minutes=PROXY_WINDOW_MINUTES)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL,
+            [
+                _dt(now),
+                _dt(now),
+                session.pk,
+                user.pk,
+                scan.venue_id,
+                status,
+                _dt(at),
+                device_id,
+                device_id,
+                device_id,
+                user.pk,
+                _dt(at - window),
+                _dt(at + window),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return _checkin_over_existing(
+            user=user,
+            session=session,
+            scan=scan,
+            at=at,
+            status=status,
+            device_id=device_id,
+            result=result,
+        )
+    result.record_id, result.flagged = row[0], bool(row[1])
+    result.status = status
+    result.outcome = Outcome.LATE if status == AttendanceStatus.LATE else Outcome.ON_TIME
+    result.minutes_late = minutes_late(start=session.start, checkin_at=at)
+    if result.flagged:
+        _flag_device(device_id=device_id, at=at, window=window)
+    return result
+
+
+def _checkin_over_existing(*, user, session, scan, at, status, device_id, result) -> ScanResult:
+    """A record exists: either the trainee already checked in (a double tap, a retry) or it was
+    made without a check-in (approved leave, a manual absent): then the scan fills it in,
+    conditionally, so two racing requests still update it once."""
+    record = AttendanceRecord.objects.filter(session=session, user=user).first()
+    if record.checkin_at is None:
+        before = _snapshot(record)
+        updated = AttendanceRecord.objects.filter(pk=record.pk, checkin_at__isnull=True).update(
+            checkin_at=at,
+            status=status,
+            venue_id=scan.venue_id,
+            device_id=device_id,
+            source=AttendanceRecord.Source.QR,
+            updated_at=timezone.now(),
+        )
+        if updated:
+            record.refresh_from_db()
+            audit_log(
+                actor=user,
+                action="attendance.checkin",
+                target=record,
+                before=before,
+                after=_snapshot(record),
+                reason=_("学员扫码签到"),
+            )
+            result.outcome = Outcome.LATE if status == AttendanceStatus.LATE else Outcome.ON_TIME
+            result.record_id, result.status = record.pk, status
+            result.minutes_late = minutes_late(start=session.start, checkin_at=at)
+            return result
+        record.refresh_from_db()
+    result.outcome = Outcome.ALREADY_IN
+    result.record_id, result.status, result.flagged = record.pk, record.status, record.flagged
+    result.at = record.checkin_at
+    result.minutes_late = minutes_late(start=session.start, checkin_at=record.checkin_at)
+    return result
+
+
+def _flag_device(*, device_id: str, at: datetime, window: timedelta) -> None:
+    """Flag every record this device checked in within the window (rare path)."""
+    AttendanceRecord.objects.filter(
+        device_id=device_id, checkin_at__range=(at - window, at + window), flagged=False
+    ).update(flagged=True, updated_at=timezone.now())
+
+
+def checkout_scan(*, user, scan: tokens.Scan, at: datetime) -> ScanResult:
+    """Check `user` out. Refused before a check-in; once only (a conditional UPDATE)."""
+    session = _scan_session(session_id=scan.session_id, user=user)
+    result = ScanResult(outcome=Outcome.FORGED, purpose=tokens.CHECKOUT, session=session, at=at)
+    if session is None:
+        return result
+    if session.status == Session.Status.CANCELLED:
+        result.outcome = Outcome.CANCELLED
+        return result
+    if not session.enrolled:
+        result.outcome = Outcome.NOT_ENROLLED
+        return result
+    policy = Policy.of(session.program)
+    opens, closes = policy.checkout_window(session.end)
+    if at < opens:
+        result.outcome, result.opens_at = Outcome.NOT_OPEN, opens
+        return result
+    if at > closes:
+        result.outcome = Outcome.CLOSED
+        return result
+    record = AttendanceRecord.objects.filter(session=session, user=user).first()
+    if record is None or record.checkin_at is None:
+        result.outcome = Outcome.NOT_CHECKED_IN
+        return result
+    result.record_id = record.pk
+    if record.checkout_at is not None:
+        result.outcome, result.status, result.at = (
+            Outcome.ALREADY_OUT,
+            record.status,
+            record.checkout_at,
+        )
+        return result
+    status = compute_status(
+        start=session.start,
+        end=session.end,
+        policy=policy,
+        checkin_at=record.checkin_at,
+        checkout_at=at,
+        now=at,
+        on_leave=False,
+    )
+    if record.source == AttendanceRecord.Source.MANUAL:
+        status = record.status  # a manual mark stands; the check-out time is still kept
+    updated = AttendanceRecord.objects.filter(pk=record.pk, checkout_at__isnull=True).update(
+        checkout_at=at, status=status, updated_at=timezone.now()
+    )
+    if not updated:
+        record.refresh_from_db()
+        result.outcome, result.status, result.at = (
+            Outcome.ALREADY_OUT,
+            record.status,
+            record.checkout_at,
+        )
+        return result
+    result.outcome, result.status = Outcome.CHECKED_OUT, status
+    return result
+
+
+def scan_apply(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") -> ScanResult:
+    if scan.purpose == tokens.CHECKOUT:
+        return checkout_scan(user=user, scan=scan, at=at)
+    return checkin_scan(user=user, scan=scan, at=at, device_id=device_id)
+
+
+# --- Scans from a logged-out phone ---------------------------------------------------------
+PENDING_KEY = "attendance_pending_scan"
+
+
+def pending_scan_store(*, session_store, scan: tokens.Scan, at: datetime) -> None:
+    """Keep a verified scan in the browser's server-side session until its owner logs in."""
+    session_store[PENDING_KEY] = {
+        "s": scan.session_id,
+        "v": scan.venue_id,
+        "p": scan.purpose,
+        "i": scan.issued_at,
+        "at": at.timestamp(),
+    }
+
+
+def pending_scan_take(*, session_store, now: datetime) -> tuple[tokens.Scan, datetime] | None:
+    """Pop the stored scan (single use). None when there is none or it is too old."""
+    data = session_store.pop(PENDING_KEY, None)
+    if not data:
+        return None
+    at = datetime.fromtimestamp(data["at"], tz=timezone.get_current_timezone())
+    if (now - at).total_seconds() > PENDING_SCAN_SECONDS:
+        return None
+    return tokens.Scan(data["s"], data["v"], data["p"], data["i"]), at
+
+
+# --- Manual marks ------------------------------------------------------------------------
+MARKABLE = (
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.LEFT_EARLY,
+    AttendanceStatus.LATE_LEFT_EARLY,
+    AttendanceStatus.ABSENT,
+    AttendanceStatus.ON_LEAVE,
+)
+
+
+def _snapshot(record: AttendanceRecord) -> dict:
+    def iso(v):
+        return timezone.localtime(v).isoformat(timespec="seconds") if v else None
+
+    return {
+        "status": record.status,
+        "checkin_at": iso(record.checkin_at),
+        "checkout_at": iso(record.checkout_at),
+        "source": record.source,
+        "flagged": record.flagged,
+    }
+
+
+@transaction.atomic
+def records_mark(*, session: Session, user_ids, status: str, reason: str, by) -> int:
+    """Set the status of one or many enrolled trainees by hand, with a reason.
+
+    Every change is logged (who, when, before, after, why). A trainee marked present or late
+    without a check-in gets the session start as check-in time. Returns how many changed.
+    """
+    reason = (reason or "").strip()
+    if status not in MARKABLE:
+        raise DomainError(_("请选择有效的考勤状态。"), field="status")
+    if not reason:
+        raise DomainError(_("手工标记必须填写原因。"), field="reason")
+    enrolled = set(
+        Enrollment.objects.filter(
+            program_id=session.program_id,
+            status=Enrollment.Status.ENROLLED,
+            user_id__in=[int(u) for u in user_ids],
+        ).values_list("user_id", flat=True)
+    )
+    if not enrolled:
+        raise DomainError(_("请至少选择一名本班学员。"), field="users")
+    existing = {
+        r.user_id: r
+        for r in AttendanceRecord.objects.select_for_update().filter(
+            session=session, user_id__in=enrolled
+        )
+    }
+    missing = [
+        AttendanceRecord(
+            session=session,
+            user_id=uid,
+            status=AttendanceStatus.ABSENT,
+            source=AttendanceRecord.Source.MANUAL,
+        )
+        for uid in enrolled - existing.keys()
+    ]
+    AttendanceRecord.objects.bulk_create(missing, ignore_conflicts=True)
+    if missing:
+        for r in AttendanceRecord.objects.select_for_update().filter(
+            session=session, user_id__in=[m.user_id for m in missing]
+        ):
+            existing[r.user_id] = r
+            r._new = True
+    changed = 0
+    for record in existing.values():
+        before = None if getattr(record, "_new", False) else _snapshot(record)
+        if before and before["status"] == status:
+            continue
+        record.status = status
+        record.source = AttendanceRecord.Source.MANUAL
+        if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and not record.checkin_at:
+            record.checkin_at = session.start
+            record.venue_id = record.venue_id or session.venue_id
+        record.save(update_fields=["status", "source", "checkin_at", "venue", "updated_at"])
+        audit_log(
+            actor=by,
+            action="attendance.mark",
+            target=record,
+            before=before,
+            after=_snapshot(record),
+            reason=reason,
+        )
+        changed += 1
+    rate_warnings_check(program=session.program, user_ids=enrolled)
+    return changed
+
+
+# --- Leave -------------------------------------------------------------------------------
+def attachment_validate(upload) -> None:
+    """Accept PDF, JPEG or PNG up to MAX_ATTACHMENT_BYTES, judged by the bytes themselves."""
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise DomainError(
+            _("附件不能超过 %(mb)s MB。") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
+            field="attachment",
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in ATTACHMENT_SIGNATURES):
+        raise DomainError(_("附件须为 PDF、JPG 或 PNG 文件。"), field="attachment")
+
+
+def _class_managers(program_id):
+    return [
+        s.user
+        for s in ProgramStaff.objects.filter(
+            program_id=program_id, role=ProgramStaff.Role.CLASS_MANAGER
+        ).select_related("user")
+    ]
+
+
+@transaction.atomic
+def leave_request_create(
+    *, user, program: Program, session_ids, reason: str, attachment=None
+) -> LeaveRequest:
+    """A trainee asks leave from sessions of a program they are enrolled in. Sessions already
+    attended or already covered by a pending or approved request are refused."""
+    reason = (reason or "").strip()
+    if not Enrollment.objects.filter(
+        program=program, user=user, status=Enrollment.Status.ENROLLED
+    ).exists():
+        raise DomainError(_("您不是本班学员,不能请假。"))
+    if not reason:
+        raise DomainError(_("请填写请假事由。"), field="reason")
+    sessions = list(
+        program.sessions.filter(pk__in=[int(s) for s in session_ids if str(s).isdigit()]).exclude(
+            status=Session.Status.CANCELLED
+        )
+    )
+    if not sessions:
+        raise DomainError(_("请至少选择一节课程。"), field="sessions")
+    attended = AttendanceRecord.objects.filter(
+        user=user, session__in=sessions, checkin_at__isnull=False
+    ).values_list("session__topic", flat=True)
+    if attended:
+        raise DomainError(_("已签到的课程不能请假:%s") % "、".join(attended), field="sessions")
+    covered = LeaveRequest.objects.filter(
+        user=user,
+        sessions__in=sessions,
+        status__in=(LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED),
+    ).exists()
+    if covered:
+        raise DomainError(_("所选课程已有待审批或已批准的请假。"), field="sessions")
+    if attachment:
+        attachment_validate(attachment)
+    leave = LeaveRequest.objects.create(
+        program=program, user=user, reason=reason, attachment=attachment or ""
+    )
+    leave.sessions.set(sessions)
+    audit_log(
+        actor=user,
+        action="attendance.leave_request",
+        target=leave,
+        after={"sessions": [s.pk for s in sessions]},
+        reason=reason,
+    )
+    url = reverse("attendance:leave_detail", args=[leave.pk])
+    notify_many(
+        users=_class_managers(program.pk),
+        title=_("%(name)s 提交了请假申请") % {"name": user.full_name},
+        body=reason,
+        url=url,
+        kind="attendance.leave",
+    )
+    return leave
+
+
+@transaction.atomic
+def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -> LeaveRequest:
+    """Approve or reject a pending request, once. Approval makes its sessions "on leave" for the
+    trainee (a new record, or an existing one without a check-in); the trainee is notified."""
+    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    if leave.status != LeaveRequest.Status.PENDING:
+        raise DomainError(_("该请假申请已处理。"))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DomainError(_("不批准时请填写意见。"), field="note")
+    before = {"status": leave.status}
+    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
+    leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note
+    leave.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
+    audit_log(
+        actor=by,
+        action="attendance.leave_decide",
+        target=leave,
+        before=before,
+        after={"status": leave.status},
+        reason=note,
+    )
+    if approve:
+        _apply_leave(leave=leave, by=by)
+    verdict = _("已批准") if approve else _("未批准")
+    notify(
+        user=leave.user,
+        title=_("您的请假申请%(verdict)s") % {"verdict": verdict},
+        body=note,
+        url=reverse("attendance:leave_detail", args=[leave.pk]),
+        kind="attendance.leave",
+    )
+    return leave
+
+
+def _apply_leave(*, leave: LeaveRequest, by) -> None:
+    sessions = list(leave.sessions.all())
+    AttendanceRecord.objects.bulk_create(
+        [
+            AttendanceRecord(
+                session=s,
+                user_id=leave.user_id,
+                status=AttendanceStatus.ON_LEAVE,
+                source=AttendanceRecord.Source.LEAVE,
+            )
+            for s in sessions
+        ],
+        ignore_conflicts=True,
+    )
+    reason = _("请假审批通过") + (f":{leave.decision_note}" if leave.decision_note else "")
+    for record in (
+        AttendanceRecord.objects.select_for_update()
+        .filter(user_id=leave.user_id, session__in=sessions, checkin_at__isnull=True)
+        .exclude(status=AttendanceStatus.ON_LEAVE)
+    ):
+        before = _snapshot(record)
+        record.status, record.source = AttendanceStatus.ON_LEAVE, AttendanceRecord.Source.LEAVE
+        record.save(update_fields=["status", "source", "updated_at"])
+        audit_log(
+            actor=by,
+            action="attendance.leave_apply",
+            target=record,
+            before=before,
+            after=_snapshot(record),
+            reason=reason,
+        )
+    rate_warnings_check(program=leave.program, user_ids=[leave.user_id])
+
+
+@transaction.atomic
+def leave_request_cancel(*, leave: LeaveRequest, by) -> LeaveRequest:
+    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    if leave.user_id != by.pk or leave.status != LeaveRequest.Status.PENDING:
+        raise DomainError(_("只能撤回自己待审批的请假申请。"))
+    leave.status = LeaveRequest.Status.CANCELLED
+    leave.save(update_fields=["status", "updated_at"])
+    audit_log(actor=by, action="attendance.leave_cancel", target=leave)
+    return leave
+
+
+# --- Closing windows (scheduled) ----------------------------------------------------------
+def sessions_close_due(*, now: datetime | None = None) -> dict:
+    """Close every window that has passed: absent for trainees with no record once check-in has
+    closed; missed check-outs once check-out has closed. Safe to run as often as you like."""
+    now = now or timezone.now()
+    done = {"absent": 0, "left_early": 0, "sessions": 0}
+    candidates = (
+        Session.objects.filter(start__lte=now, start__gte=now - CLOSE_LOOKBACK)
+        .exclude(status=Session.Status.CANCELLED)
+        .exclude(attendance_closure__checkout_closed_at__isnull=False)
+        .select_related("program")
+        .only(
+            "id",
+            "start",
+            "end",
+            "program_id",
+            "venue_id",
+            *(
+                f"program__{f}"
+                for f in (
+                    "checkin_opens_before",
+                    "late_grace_minutes",
+                    "checkin_closes_after",
+                    "checkout_opens_before",
+                    "checkout_closes_after",
+                    "require_checkout",
+                    "attendance_warning_rate",
+                    "leave_counts_as_attended",
+                    "title",
+                )
+            ),
+        )
+    )
+    for session in candidates:
+        policy = Policy.of(session.program)
+        if now >= policy.checkin_window(session.start)[1]:
+            done["absent"] += session_mark_absent(session=session, now=now)
+            done["sessions"] += 1
+        if now >= policy.checkout_window(session.end)[1]:
+            done["left_early"] += session_close_checkouts(session=session, now=now)
+    return done
+
+
+def _closure_locked(session) -> SessionClosure:
+    try:
+        with transaction.atomic():
+            SessionClosure.objects.get_or_create(session=session)
+    except IntegrityError:  # another beat process created it first
+        pass
+    return SessionClosure.objects.select_for_update().get(session=session)
+
+
+@transaction.atomic
+def session_mark_absent(*, session: Session, now: datetime) -> int:
+    """Mark every enrolled trainee without a record absent, exactly once per session (a marker
+    row locked FOR UPDATE, and a bulk insert that skips rows the unique constraint forbids)."""
+    closure = _closure_locked(session)
+    if closure.absent_marked_at is not None:
+        return 0
+    enrolled = set(
+        Enrollment.objects.filter(
+            program_id=session.program_id, status=Enrollment.Status.ENROLLED
+        ).values_list("user_id", flat=True)
+    )
+    have = set(AttendanceRecord.objects.filter(session=session).values_list("user_id", flat=True))
+    absent = sorted(enrolled - have)
+    AttendanceRecord.objects.bulk_create(
+        [
+            AttendanceRecord(
+                session=session,
+                user_id=uid,
+                status=AttendanceStatus.ABSENT,
+                source=AttendanceRecord.Source.AUTO,
+            )
+            for uid in absent
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    closure.absent_marked_at, closure.absent_count = now, len(absent)
+    closure.save(update_fields=["absent_marked_at", "absent_count"])
+    if absent:
+        rate_warnings_check(program=session.program, user_ids=absent, now=now)
+    return len(absent)
+
+
+@transaction.atomic
+def session_close_checkouts(*, session: Session, now: datetime) -> int:
+    """When check-out is required, scanned-in trainees who never checked out left early."""
+    closure = _closure_locked(session)
+    if closure.checkout_closed_at is not None:
+        return 0
+    changed = 0
+    if session.program.require_checkout:
+        qs = AttendanceRecord.objects.filter(
+            session=session,
+            source=AttendanceRecord.Source.QR,
+            checkin_at__isnull=False,
+            checkout_at__isnull=True,
+        )
+        changed += qs.filter(status=AttendanceStatus.PRESENT).update(
+            status=AttendanceStatus.LEFT_EARLY, updated_at=now
+        )
+        changed += qs.filter(status=AttendanceStatus.LATE).update(
+            status=AttendanceStatus.LATE_LEFT_EARLY, updated_at=now
+        )
+    closure.checkout_closed_at = now
+    closure.save(update_fields=["checkout_closed_at"])
+    return changed
+
+
+# --- Rates and warnings --------------------------------------------------------------------
+def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
+    """Warn trainees (and the class managers) whose rate fell below the program's threshold,
+    once while they stay below; a trainee who recovers may be warned again later."""
+    user_ids = set(user_ids)
+    rates = rates_for(program=program, user_ids=user_ids, now=now)
+    below = {
+        u: r for u, r in rates.items() if r is not None and r < program.attendance_warning_rate
+    }
+    AttendanceWarning.objects.filter(program=program, user_id__in=user_ids - below.keys()).delete()
+    if not below:
+        return 0
+    already = set(
+        AttendanceWarning.objects.filter(program=program, user_id__in=below).values_list(
+            "user_id", flat=True
+        )
+    )
+    warned = 0
+    managers = None
+    from accounts.models import User
+
+    for uid, rate in below.items():
+        if uid in already:
+            continue
+        _, created = AttendanceWarning.objects.get_or_create(
+            program=program, user_id=uid, defaults={"rate": rate}
+        )
+        if not created:
+            continue
+        warned += 1
+        trainee = User.objects.get(pk=uid)
+        args = {"program": program.title, "rate": rate, "line": program.attendance_warning_rate}
+        notify(
+            user=trainee,
+            title=_("出勤预警:%(program)s") % args,
+            body=_("您的出勤率为 %(rate)s%%,低于本班要求的 %(line)s%%。") % args,
+            url=reverse("attendance:index"),
+            kind="attendance.warning",
+        )
+        if managers is None:
+            managers = _class_managers(program.pk)
+        notify_many(
+            users=managers,
+            title=_("学员出勤预警:%(name)s") % {"name": trainee.full_name},
+            body=_("%(name)s 在「%(program)s」的出勤率为 %(rate)s%%,低于 %(line)s%%。")
+            % {**args, "name": trainee.full_name},
+            url=reverse("attendance:program", args=[program.pk]),
+            kind="attendance.warning",
+        )
+    return warned

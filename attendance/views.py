@@ -1,0 +1,391 @@
+from datetime import timedelta
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from attendance import selectors, services, tokens
+from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
+from attendance.rules import Policy
+from core.errors import DomainError
+from core.services import audit_trail_for
+from enrollment.models import Enrollment
+from programs.access import Access, can_manage_program, program_get, session_get
+
+DEVICE_COOKIE = "lectern_device"
+DEVICE_SALT = "lectern.attendance.device"
+DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
+SCREEN_POLL_SECONDS = 5
+BOARD_POLL_SECONDS = 5
+
+
+# --- Scanning (phones) ----------------------------------------------------------------------
+def _device(request) -> tuple[str, bool]:
+    """The long-lived signed device id of this browser, and whether it is new."""
+    try:
+        return request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT), False
+    except (KeyError, signing.BadSignature):
+        return get_random_string(24), True
+
+
+def _scan_response(request, result, device=None):
+    response = render(request, "attendance/scan_result.html", {"result": result})
+    if device and device[1]:
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            device[0],
+            salt=DEVICE_SALT,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+@never_cache
+@require_GET
+def scan(request, token):
+    """What a phone opens from the QR: check in (or out) at once, or, when logged out, keep the
+    verified scan in this browser's session and come back here after the login."""
+    try:
+        scan = tokens.read(token)
+    except tokens.TokenExpired as exc:
+        result = services.ScanResult(outcome=services.Outcome.EXPIRED, purpose=exc.scan.purpose)
+        if request.user.is_authenticated:  # e.g. a reload of the result page later on
+            result.record_id = (
+                AttendanceRecord.objects.filter(session_id=exc.scan.session_id, user=request.user)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return _scan_response(request, result)
+    except tokens.TokenError:
+        return _scan_response(request, services.ScanResult(outcome=services.Outcome.FORGED))
+    now = timezone.now()
+    if not request.user.is_authenticated:
+        services.pending_scan_store(session_store=request.session, scan=scan, at=now)
+        return redirect_to_login(reverse("attendance:scan_resume"))
+    device = _device(request)
+    result = services.scan_apply(user=request.user, scan=scan, at=now, device_id=device[0])
+    return _scan_response(request, result, device)
+
+
+@never_cache
+@login_required
+def scan_resume(request):
+    """After the login: apply the stored scan once, at the time it was scanned."""
+    taken = services.pending_scan_take(session_store=request.session, now=timezone.now())
+    if taken is None:
+        return _scan_response(request, services.ScanResult(outcome=services.Outcome.EXPIRED))
+    scan, at = taken
+    device = _device(request)
+    result = services.scan_apply(user=request.user, scan=scan, at=at, device_id=device[0])
+    return _scan_response(request, result, device)
+
+
+@login_required
+def ping(request):
+    """The bare view the check-in benchmark compares against: same middleware, session auth."""
+    return HttpResponse(f"ok {request.user.pk}", content_type="text/plain")
+
+
+# --- Projector screens and boards -----------------------------------------------------------
+def _session_venue(user, pk, venue_pk):
+    """A session the user runs and one of its venues. Venue managers get their own venues only."""
+    session = session_get(user=user, pk=pk, need=Access.MANAGE)
+    venue = next((v for v in selectors.session_venues(session) if v.pk == int(venue_pk)), None)
+    if venue is None:
+        raise Http404
+    if (
+        not can_manage_program(user, session.program)
+        and not venue.managers.filter(pk=user.pk).exists()
+    ):
+        raise PermissionDenied
+    return session, venue
+
+
+@never_cache
+@login_required
+def screen(request, pk, venue_pk):
+    """The projector page of one venue: rotating QR, clock, live counts (htmx polls #live)."""
+    session, venue = _session_venue(request.user, pk, venue_pk)
+    purpose = tokens.CHECKOUT if request.GET.get("purpose") == "out" else tokens.CHECKIN
+    token = tokens.issue(session_id=session.pk, venue_id=venue.pk, purpose=purpose)
+    url = request.build_absolute_uri(reverse("attendance:scan", args=[token]))
+    qr = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, light="#fff")
+    board = selectors.session_board(session=session)
+    policy = Policy.of(session.program)
+    window = (
+        policy.checkout_window(session.end)
+        if purpose == tokens.CHECKOUT
+        else policy.checkin_window(session.start)
+    )
+    now = timezone.now()
+    context = {
+        "session": session,
+        "venue": venue,
+        "purpose": purpose,
+        "qr": qr,
+        "scan_url": url,
+        "board": board,
+        "venue_board": board.venue(venue.pk),
+        "window": window,
+        "now": now,
+        "is_open": window[0] <= now <= window[1],
+        "poll": SCREEN_POLL_SECONDS,
+        "rotate": tokens.ROTATE_SECONDS,
+        "max_age": tokens.MAX_AGE_SECONDS,
+        "other_purpose": "in" if purpose == tokens.CHECKOUT else "out",
+    }
+    template = "attendance/screen.html#live" if request.htmx else "attendance/screen.html"
+    return render(request, template, context)
+
+
+@never_cache
+@login_required
+def board(request, pk):
+    """The live board: per venue checked in / expected, late, missing, flagged."""
+    session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
+    context = {
+        "session": session,
+        "board": selectors.session_board(session=session),
+        "now": timezone.now(),
+        "poll": BOARD_POLL_SECONDS,
+        "venues": selectors.session_venues(session) if not request.htmx else None,
+    }
+    template = "attendance/board.html#live" if request.htmx else "attendance/board.html"
+    return render(request, template, context)
+
+
+# --- Managing a session ---------------------------------------------------------------------
+@login_required
+def session_detail(request, pk):
+    """The roster of one session with statuses and the manual marking form."""
+    session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
+    board = selectors.session_board(session=session)
+    return render(
+        request,
+        "attendance/session.html",
+        {
+            "session": session,
+            "board": board,
+            "venues": [v.venue for v in board.venues],
+            "markable": [(s, AttendanceStatus(s).label) for s in services.MARKABLE],
+            "policy": Policy.of(session.program),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mark(request, pk):
+    session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
+    try:
+        changed = services.records_mark(
+            session=session,
+            user_ids=request.POST.getlist("users"),
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已更新 %(n)s 名学员的考勤。") % {"n": changed})
+    return redirect("attendance:session", pk=session.pk)
+
+
+@login_required
+def record_detail(request, pk):
+    record = selectors.record_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "attendance/record.html",
+        {
+            "record": record,
+            "trail": audit_trail_for(record),
+        },
+    )
+
+
+@login_required
+def program_detail(request, pk):
+    """A program's attendance: sessions with counts, per-trainee rates, pending leave."""
+    program = program_get(user=request.user, pk=pk, need=Access.MANAGE)
+    rows, overall = selectors.program_rates(program=program)
+    return render(
+        request,
+        "attendance/program.html",
+        {
+            "program": program,
+            "rows": rows,
+            "overall": overall,
+            "sessions": selectors.program_sessions_with_counts(program=program),
+            "pending": LeaveRequest.objects.filter(
+                program=program, status=LeaveRequest.Status.PENDING
+            ).count(),
+        },
+    )
+
+
+# --- Leave ----------------------------------------------------------------------------------
+@login_required
+def leave_list(request, pk):
+    program = program_get(user=request.user, pk=pk, need=Access.MANAGE)
+    status = request.GET.get("status") or None
+    if status not in LeaveRequest.Status.values:
+        status = None
+    return render(
+        request,
+        "attendance/leave_list.html",
+        {
+            "program": program,
+            "status": status,
+            "statuses": LeaveRequest.Status.choices,
+            "requests": selectors.leave_requests_for_program(program=program, status=status),
+        },
+    )
+
+
+@login_required
+def leave_new(request, pk):
+    program = program_get(user=request.user, pk=pk, need=Access.INVOLVED)
+    if not Enrollment.objects.filter(
+        program=program, user=request.user, status=Enrollment.Status.ENROLLED
+    ).exists():
+        raise PermissionDenied
+    error = None
+    if request.method == "POST":
+        try:
+            leave = services.leave_request_create(
+                user=request.user,
+                program=program,
+                session_ids=request.POST.getlist("sessions"),
+                reason=request.POST.get("reason", ""),
+                attachment=request.FILES.get("attachment"),
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("请假申请已提交,等待班主任审批。"))
+            return redirect("attendance:leave_detail", pk=leave.pk)
+    sessions = (
+        program.sessions.exclude(status="cancelled")
+        .filter(end__gte=timezone.now() - timedelta(days=7))
+        .order_by("start")
+    )
+    return render(
+        request,
+        "attendance/leave_new.html",
+        {
+            "program": program,
+            "sessions": sessions,
+            "error": error,
+            "chosen": request.POST.getlist("sessions"),
+            "reason": request.POST.get("reason", ""),
+            "max_mb": services.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@login_required
+def leave_detail(request, pk):
+    leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "attendance/leave_detail.html",
+        {
+            "leave": leave,
+            "sessions": leave.sessions.order_by("start"),
+            "trail": audit_trail_for(leave),
+        },
+    )
+
+
+@login_required
+@require_POST
+def leave_decide(request, pk):
+    leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
+    if not leave.can_decide:
+        raise PermissionDenied
+    try:
+        services.leave_request_decide(
+            leave=leave,
+            approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", ""),
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已处理该请假申请。"))
+    return redirect("attendance:leave_detail", pk=leave.pk)
+
+
+@login_required
+@require_POST
+def leave_cancel(request, pk):
+    leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
+    if leave.user_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        services.leave_request_cancel(leave=leave, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("attendance:leave_detail", pk=leave.pk)
+
+
+@login_required
+def leave_attachment(request, pk):
+    leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
+    if not leave.attachment:
+        raise Http404
+    return FileResponse(
+        leave.attachment.open("rb"),
+        as_attachment=False,
+        filename=leave.attachment.name.rsplit("/", 1)[-1],
+    )
+
+
+# --- The user's own attendance and today's work ---------------------------------------------
+@login_required
+def index(request):
+    user = request.user
+    programs = list(selectors.my_programs(user=user))
+    rates = []
+    for program in programs:  # a trainee is enrolled in a handful of programs at most
+        counts = selectors.rate_counts(program=program, user_ids=[user.pk]).get(user.pk, {})
+        rate = selectors.rates_for(program=program, user_ids=[user.pk]).get(user.pk)
+        rates.append(
+            {
+                "program": program,
+                "counts": counts,
+                "rate": rate,
+                "below": rate is not None and rate < program.attendance_warning_rate,
+            }
+        )
+    return render(
+        request,
+        "attendance/index.html",
+        {
+            "today": selectors.sessions_today_for_trainee(user=user),
+            "rates": rates,
+            "leave_requests": selectors.leave_requests_of(user=user),
+            "manage_today": selectors.sessions_today_to_manage(user=user),
+            "pending_leave": selectors.pending_leave_for_manager(user=user),
+            "records": AttendanceRecord.objects.filter(user=user)
+            .select_related("session__program")
+            .order_by("-session__start")[:30],
+        },
+    )

@@ -1,0 +1,53 @@
+import pytest
+from django.core import mail
+
+from config.celery import app
+from core.models import Notification
+from core.tasks import notification_email_send
+from tests.factories import UserFactory
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_task_is_executed_by_a_real_worker_over_redis():
+    """Not eager: the message goes through Redis to a worker thread and the result comes back."""
+    from celery.contrib.testing.worker import start_worker
+
+    user = UserFactory(email="trainee@example.cn")
+    note = Notification.objects.create(user=user, title="明天 14:30 开课", body="请按时签到")
+    app.conf.task_always_eager = False
+    assert app.conf.broker_url.startswith("redis://")
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=10):
+        result = notification_email_send.delay(note.pk)
+        assert result.get(timeout=30) is True
+        # A second delivery of the same job sends nothing more: the marker is already set.
+        assert notification_email_send.delay(note.pk).get(timeout=30) is False
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    assert [m.to for m in mail.outbox] == [["trainee@example.cn"]]
+    assert "明天 14:30 开课" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
+def test_notify_emails_after_commit_only(django_capture_on_commit_callbacks):
+    from core.services import notify
+
+    user = UserFactory(email="a@example.cn")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(user=user, title="请假已批准")
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_user_who_opted_out_gets_no_email(django_capture_on_commit_callbacks):
+    from core.services import notify
+
+    user = UserFactory(email="a@example.cn", email_notifications=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=user, title="请假已批准")
+    assert mail.outbox == []
+    assert user.notifications.count() == 1

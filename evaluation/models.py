@@ -1,1 +1,504 @@
+"""What the training produced: reflections, course evaluations, live scoring, call-on,
+completion and certificates, credit hours, follow-up commitments (DESIGN.md §3 "evaluation")."""
 
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Rank
+from core.models import BaseModel
+from programs.models import Program, Session
+
+# --- Reflections (学习体会) --------------------------------------------------------------------
+
+
+class ReflectionAssignment(BaseModel):
+    """A writing task set for every trainee of a program."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="reflection_assignments"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    prompt = models.TextField(_("写作要求"))
+    deadline = models.DateTimeField(_("截止时间"))
+    min_chars = models.PositiveIntegerField(
+        _("最少字数(汉字)"), default=800, validators=[MaxValueValidator(20000)]
+    )
+    # Comma-separated lower-case extensions, e.g. "pdf,docx"; empty means no attachment.
+    attachment_types = models.CharField(_("允许附件类型"), max_length=100, blank=True)
+    allow_late = models.BooleanField(_("允许逾期提交"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("心得体会任务")
+        verbose_name_plural = _("心得体会任务")
+        ordering = ["deadline", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def allowed_extensions(self) -> list[str]:
+        return [
+            e.strip().lower().lstrip(".") for e in self.attachment_types.split(",") if e.strip()
+        ]
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+def reflection_upload_to(instance, filename):
+    return f"reflections/{instance.assignment_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Reflection(BaseModel):
+    """One trainee's essay for one assignment: a draft until submitted, then reviewed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("退回修改")
+        REVIEWED = "reviewed", _("已评阅")
+
+    assignment = models.ForeignKey(
+        ReflectionAssignment, on_delete=models.CASCADE, related_name="reflections"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
+    )
+    title = models.CharField(_("题目"), max_length=200, blank=True)
+    body = models.TextField(_("正文"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # The client's edit counter: an autosave that arrives after a newer one is ignored.
+    draft_rev = models.BigIntegerField(default=0)
+    draft_saved_at = models.DateTimeField(_("草稿保存时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    is_late = models.BooleanField(_("逾期提交"), default=False)
+    attachment = models.FileField(_("附件"), upload_to=reflection_upload_to, blank=True)
+    grade = models.CharField(_("等次"), max_length=10, choices=Grade.choices, blank=True)
+    score = models.DecimalField(
+        _("得分"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    review_comment = models.TextField(_("评语"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("评阅时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("心得体会")
+        verbose_name_plural = _("心得体会")
+        ordering = ["assignment", "author__full_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "author"], name="reflection_one_per_author"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="reflection_score_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} · {self.assignment}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class SimilarityFlag(models.Model):
+    """Two classmates' submitted essays that share too much text; `passages` holds the overlap."""
+
+    assignment = models.ForeignKey(
+        ReflectionAssignment, on_delete=models.CASCADE, related_name="similarity_flags"
+    )
+    first = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("相似度"))
+    passages = models.JSONField(_("重合段落"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("相似提示")
+        verbose_name_plural = _("相似提示")
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="similarity_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(first__lt=F("second")), name="similarity_pair_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
+
+
+# --- Course evaluation (满意度测评) --------------------------------------------------------------
+
+
+class Rating(models.IntegerChoices):
+    SATISFIED = 4, _("满意")
+    FAIRLY = 3, _("较满意")
+    NEUTRAL = 2, _("一般")
+    DISSATISFIED = 1, _("不满意")
+
+
+INDICATORS = (
+    ("content", _("课程内容")),
+    ("delivery", _("授课水平")),
+    ("relevance", _("联系工作实际")),
+    ("overall", _("总体评价")),
+)
+
+
+class EvaluationAnswer(models.Model):
+    """One anonymous answer. Deliberately NOT a BaseModel: no user, no timestamp, and a random
+    primary key, so neither a join nor insertion order can tie it to a receipt."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="evaluation_answers"
+    )
+    content = models.PositiveSmallIntegerField(_("课程内容"), choices=Rating.choices)
+    delivery = models.PositiveSmallIntegerField(_("授课水平"), choices=Rating.choices)
+    relevance = models.PositiveSmallIntegerField(_("联系工作实际"), choices=Rating.choices)
+    overall = models.PositiveSmallIntegerField(_("总体评价"), choices=Rating.choices)
+    comment = models.TextField(_("意见建议"), blank=True)
+
+    class Meta:
+        verbose_name = _("评教答卷")
+        verbose_name_plural = _("评教答卷")
+        # Ordered by the random id, never by insertion.
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content__gte=1, content__lte=4)
+                & Q(delivery__gte=1, delivery__lte=4)
+                & Q(relevance__gte=1, relevance__lte=4)
+                & Q(overall__gte=1, overall__lte=4),
+                name="evaluationanswer_ratings_in_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} · {self.overall}"
+
+
+class EvaluationReceipt(models.Model):
+    """Who has evaluated a session (for completion and reminders), with no link to the answer.
+    Only the day is kept, so not even a timestamp can be matched against anything."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="evaluation_receipts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evaluation_receipts"
+    )
+    answered_on = models.DateField(_("评价日期"))
+
+    class Meta:
+        verbose_name = _("评教回执")
+        verbose_name_plural = _("评教回执")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="evaluationreceipt_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} · {self.user_id}"
+
+
+# --- Live scoring (现场打分、公开晒分) -------------------------------------------------------------
+
+
+class ScoringRound(BaseModel):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="scoring_rounds")
+    title = models.CharField(_("名称"), max_length=200)
+    drop_extremes = models.BooleanField(_("去掉一个最高分和一个最低分"), default=False)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("现场打分")
+        verbose_name_plural = _("现场打分")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class ScoringCriterion(models.Model):
+    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("评分项"), max_length=100)
+    weight = models.DecimalField(
+        _("权重"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    min_score = models.DecimalField(_("最低分"), max_digits=5, decimal_places=1, default=0)
+    max_score = models.DecimalField(_("最高分"), max_digits=5, decimal_places=1, default=10)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_score__gt=F("min_score")), name="criterion_range"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Presenter(models.Model):
+    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="presenters")
+    name = models.CharField(_("姓名"), max_length=60)
+    position = models.CharField(_("职务"), max_length=120, blank=True)
+    topic = models.CharField(_("汇报题目"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField(_("出场顺序"), default=0)
+
+    class Meta:
+        ordering = ["round", "order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Judge(models.Model):
+    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="judges")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judging"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="judge_unique")]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ScoreSheet(models.Model):
+    """One judge's scores for one presenter; the unique constraint forbids scoring twice."""
+
+    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="sheets")
+    presenter = models.ForeignKey(Presenter, on_delete=models.CASCADE, related_name="sheets")
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="sheets")
+    # Weighted total on a 0–100 scale, fixed when the sheet is written.
+    total = models.DecimalField(max_digits=6, decimal_places=2)
+    values = models.JSONField(default=dict)  # criterion id (str) -> score
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["presenter", "judge"], name="scoresheet_one_per_judge")
+        ]
+
+    def __str__(self):
+        return f"{self.judge} → {self.presenter}: {self.total}"
+
+
+# --- Random call-on (现场点名) -------------------------------------------------------------------
+
+
+class CallOnPick(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="callon_picks")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="callon_picks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "user"])]
+
+    def __str__(self):
+        return f"{self.session} · {self.user}"
+
+
+# --- Completion (结业) and certificates --------------------------------------------------------
+
+
+class Completion(BaseModel):
+    """A confirmed completion result: the rule check at confirmation time, with its reasons."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="completions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions"
+    )
+    passed = models.BooleanField(_("准予结业"))
+    reasons = models.JSONField(_("原因"), default=list)
+    attendance_rate = models.DecimalField(max_digits=5, decimal_places=1, default=0)
+    unexcused_absences = models.PositiveSmallIntegerField(default=0)
+    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"))
+
+    class Meta:
+        verbose_name = _("结业结果")
+        verbose_name_plural = _("结业结果")
+        ordering = ["program", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="completion_unique")
+        ]
+
+
+class Certificate(BaseModel):
+    """A completion certificate. Name, program and date are copied so the public verification
+    page shows what was printed even if the person or program is later renamed."""
+
+    completion = models.OneToOneField(
+        Completion, on_delete=models.PROTECT, related_name="certificate"
+    )
+    serial = models.CharField(_("证书编号"), max_length=40, unique=True)
+    holder_name = models.CharField(_("姓名"), max_length=60)
+    program_title = models.CharField(_("培训项目"), max_length=200)
+    issued_on = models.DateField(_("发证日期"))
+
+    class Meta:
+        verbose_name = _("结业证书")
+        verbose_name_plural = _("结业证书")
+        ordering = ["serial"]
+
+    def __str__(self):
+        return self.serial
+
+
+# --- Credit hours (学时) ---------------------------------------------------------------------
+
+
+class CreditPolicy(BaseModel):
+    """How much of a session's credit hours each attendance status earns, per program.
+    Programs without a row use the defaults below."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="credit_policy")
+    late_percent = models.PositiveSmallIntegerField(
+        _("迟到计学时(%)"), default=50, validators=[MaxValueValidator(100)]
+    )
+    left_early_percent = models.PositiveSmallIntegerField(
+        _("早退计学时(%)"), default=50, validators=[MaxValueValidator(100)]
+    )
+    late_left_early_percent = models.PositiveSmallIntegerField(
+        _("迟到且早退计学时(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    leave_percent = models.PositiveSmallIntegerField(
+        _("请假计学时(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("学时认定规则")
+        verbose_name_plural = _("学时认定规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(late_percent__lte=100)
+                & Q(left_early_percent__lte=100)
+                & Q(late_left_early_percent__lte=100)
+                & Q(leave_percent__lte=100),
+                name="creditpolicy_percent_le_100",
+            )
+        ]
+
+
+DEFAULT_CREDIT_PERCENT = {"late": 50, "left_early": 50, "late_left_early": 0, "on_leave": 0}
+
+# 《干部教育培训工作条例》: leading cadres ≥ 110 hours a year in concentrated training; others less.
+DEFAULT_REQUIRED_HOURS = {
+    Rank.PROVINCIAL: Decimal("110"),
+    Rank.BUREAU: Decimal("110"),
+    Rank.COUNTY: Decimal("110"),
+    Rank.SECTION: Decimal("90"),
+    Rank.STAFF: Decimal("72"),
+}
+
+
+class CreditRequirement(BaseModel):
+    """Yearly credit hours required of a rank; ranks without a row use DEFAULT_REQUIRED_HOURS."""
+
+    rank = models.CharField(_("职级"), max_length=12, choices=Rank.choices, unique=True)
+    hours = models.DecimalField(
+        _("年度学时要求"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("学时要求")
+        verbose_name_plural = _("学时要求")
+        ordering = ["rank"]
+
+
+# --- Follow-up (成果转化) --------------------------------------------------------------------
+
+
+class Commitment(BaseModel):
+    """An action a trainee commits to after completing a program, followed up over time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("推进中")
+        DONE = "done", _("已完成")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="commitments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commitments"
+    )
+    title = models.CharField(_("承诺事项"), max_length=200)
+    description = models.TextField(_("具体措施"), blank=True)
+    due_date = models.DateField(_("完成时限"))
+    progress = models.PositiveSmallIntegerField(
+        _("进度(%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    status = models.CharField(
+        _("状态"), max_length=6, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    last_update_at = models.DateTimeField(_("最近更新"), null=True, blank=True)
+    last_reminded_at = models.DateTimeField(_("最近提醒"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("成果转化承诺")
+        verbose_name_plural = _("成果转化承诺")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="commitment_progress_le_100"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class CommitmentUpdate(BaseModel):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="updates")
+    note = models.TextField(_("进展情况"))
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), validators=[MaxValueValidator(100)])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,767 @@
+"""Every write of the evaluation app. Expected failures raise DomainError with a message the
+user reads; nothing is half-written (each service is one transaction)."""
+
+import os
+import random
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from core.services import audit_log, notify, notify_many
+from evaluation import selectors, similarity
+from evaluation.models import (
+    INDICATORS,
+    CallOnPick,
+    Certificate,
+    Commitment,
+    CommitmentUpdate,
+    Completion,
+    CreditPolicy,
+    CreditRequirement,
+    EvaluationAnswer,
+    EvaluationReceipt,
+    Grade,
+    Judge,
+    Presenter,
+    Rating,
+    Reflection,
+    ReflectionAssignment,
+    ScoreSheet,
+    ScoringCriterion,
+    ScoringRound,
+    SimilarityFlag,
+)
+
+# --- Reflections ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_create(
+    *, program, title, prompt, deadline, min_chars, attachment_types="", allow_late=False, by
+) -> ReflectionAssignment:
+    if not title.strip() or not prompt.strip():
+        raise DomainError(_("请填写标题和写作要求。"))
+    assignment = ReflectionAssignment.objects.create(
+        program=program,
+        title=title.strip(),
+        prompt=prompt.strip(),
+        deadline=deadline,
+        min_chars=min_chars,
+        attachment_types=_clean_types(attachment_types),
+        allow_late=allow_late,
+        created_by=by,
+    )
+    audit_log(
+        actor=by,
+        action="reflection_assignment.create",
+        target=assignment,
+        after={"title": assignment.title, "deadline": deadline.isoformat()},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(*, assignment, by, **fields) -> ReflectionAssignment:
+    before = {k: str(getattr(assignment, k)) for k in fields}
+    if "attachment_types" in fields:
+        fields["attachment_types"] = _clean_types(fields["attachment_types"])
+    for k, v in fields.items():
+        setattr(assignment, k, v)
+    assignment.save(update_fields=[*fields, "updated_at"])
+    audit_log(
+        actor=by,
+        action="reflection_assignment.update",
+        target=assignment,
+        before=before,
+        after={k: str(v) for k, v in fields.items()},
+    )
+    return assignment
+
+
+def _clean_types(raw: str) -> str:
+    parts = [p.strip().lower().lstrip(".") for p in (raw or "").replace(",", ",").split(",")]
+    return ",".join(p for p in parts if p)
+
+
+def _lock_own_reflection(*, assignment, user) -> Reflection:
+    reflection, _created = Reflection.objects.get_or_create(assignment=assignment, author=user)
+    return Reflection.objects.select_for_update().get(pk=reflection.pk)
+
+
+@transaction.atomic
+def reflection_save_draft(
+    *, assignment, user, body: str, title: str = "", rev: int = 0
+) -> Reflection:
+    """Store the draft as typed. An autosave older than the one already stored (by the client's
+    edit counter `rev`) changes nothing, so a late-arriving request never rolls text back."""
+    reflection = _lock_own_reflection(assignment=assignment, user=user)
+    if not reflection.editable:
+        raise DomainError(_("心得已提交,不能再修改。"))
+    if rev and rev < reflection.draft_rev:
+        return reflection
+    reflection.body = body
+    reflection.title = title[:200]
+    reflection.draft_rev = max(rev, reflection.draft_rev)
+    reflection.draft_saved_at = timezone.now()
+    reflection.save(update_fields=["body", "title", "draft_rev", "draft_saved_at", "updated_at"])
+    return reflection
+
+
+MAGIC = {
+    "pdf": (b"%PDF",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG",),
+}
+
+
+def _check_attachment(*, assignment, upload) -> None:
+    allowed = assignment.allowed_extensions
+    if not allowed:
+        raise DomainError(_("本任务不接受附件。"), field="attachment")
+    ext = os.path.splitext(upload.name)[1].lower().lstrip(".")
+    if ext not in allowed:
+        raise DomainError(
+            _("附件类型不符:只接受 %(types)s。") % {"types": "、".join(allowed)}, field="attachment"
+        )
+    if upload.size > settings.LECTERN_MAX_UPLOAD_BYTES:
+        raise DomainError(
+            _("附件过大:不能超过 %(mb)s MB。")
+            % {"mb": settings.LECTERN_MAX_UPLOAD_BYTES // 1048576},
+            field="attachment",
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if ext in MAGIC and not head.startswith(MAGIC[ext]):
+        raise DomainError(
+            _("附件内容与扩展名不符,请上传真实的 %(ext)s 文件。") % {"ext": ext}, field="attachment"
+        )
+
+
+@transaction.atomic
+def reflection_submit(
+    *, assignment, user, body: str, title: str = "", attachment=None, now=None
+) -> Reflection:
+    """Submit the essay: long enough, before the deadline (or late when allowed), attachment of
+    an allowed type and size. On success, similarity with classmates is recomputed."""
+    now = now or timezone.now()
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("正文不能为空。"), field="body")
+    length = similarity.chinese_length(body)
+    if length < assignment.min_chars:
+        raise DomainError(
+            _("正文 %(n)s 字,少于要求的 %(min)s 字。") % {"n": length, "min": assignment.min_chars},
+            field="body",
+        )
+    late = now > assignment.deadline
+    if late and not assignment.allow_late:
+        raise DomainError(_("已过截止时间,本任务不接受逾期提交。"))
+    if attachment is not None:
+        _check_attachment(assignment=assignment, upload=attachment)
+    reflection = _lock_own_reflection(assignment=assignment, user=user)
+    if not reflection.editable:
+        raise DomainError(_("心得已提交,请勿重复提交。"))
+    before = reflection.status
+    reflection.body, reflection.title = body, title[:200]
+    reflection.status = Reflection.Status.SUBMITTED
+    reflection.submitted_at = now
+    reflection.is_late = late
+    fields = ["body", "title", "status", "submitted_at", "is_late", "updated_at"]
+    if attachment is not None:
+        reflection.attachment.save(attachment.name, attachment, save=False)
+        fields.append("attachment")
+    reflection.save(update_fields=fields)
+    audit_log(
+        actor=user,
+        action="reflection.submit",
+        target=reflection,
+        before={"status": before},
+        after={"status": reflection.status, "late": late},
+    )
+    reflection_similarity_refresh(reflection=reflection)
+    return reflection
+
+
+def reflection_similarity_refresh(*, reflection) -> list[SimilarityFlag]:
+    """Compare one submitted essay with every other submitted essay of the assignment and
+    store a flag for each pair at or above the threshold (pairs below lose their flag)."""
+    others = (
+        Reflection.objects.filter(assignment_id=reflection.assignment_id)
+        .exclude(pk=reflection.pk)
+        .exclude(status=Reflection.Status.DRAFT)
+        .only("id", "body")
+    )
+    SimilarityFlag.objects.filter(first=reflection).delete()
+    SimilarityFlag.objects.filter(second=reflection).delete()
+    mine = similarity.shingles(reflection.body)
+    flags = []
+    for other in others:
+        theirs = similarity.shingles(other.body)
+        score = similarity.jaccard(mine, theirs)
+        if score < similarity.THRESHOLD:
+            continue
+        first, second = sorted([reflection, other], key=lambda r: r.pk)
+        passages = similarity.shared_passages(first.body, theirs if first is reflection else mine)
+        flags.append(
+            SimilarityFlag(
+                assignment_id=reflection.assignment_id,
+                first=first,
+                second=second,
+                score=round(score, 3),
+                passages=passages[:20],
+            )
+        )
+    return SimilarityFlag.objects.bulk_create(flags)
+
+
+@transaction.atomic
+def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Reflection:
+    """Grade a submitted (or re-grade a reviewed) reflection."""
+    reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+    if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
+        raise DomainError(_("只能评阅已提交的心得。"))
+    if grade not in Grade.values:
+        raise DomainError(_("请选择等次。"), field="grade")
+    score = _decimal_or_none(score, field="score")
+    if score is not None and not (0 <= score <= 100):
+        raise DomainError(_("得分须在 0 到 100 之间。"), field="score")
+    before = {
+        "status": reflection.status,
+        "grade": reflection.grade,
+        "score": str(reflection.score) if reflection.score is not None else None,
+    }
+    reflection.grade, reflection.score = grade, score
+    reflection.review_comment = (comment or "").strip()
+    reflection.status = Reflection.Status.REVIEWED
+    reflection.reviewed_by, reflection.reviewed_at = by, timezone.now()
+    reflection.save(
+        update_fields=[
+            "grade",
+            "score",
+            "review_comment",
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
+    audit_log(
+        actor=by,
+        action="reflection.review",
+        target=reflection,
+        before=before,
+        after={
+            "status": reflection.status,
+            "grade": grade,
+            "score": str(score) if score is not None else None,
+        },
+    )
+    notify(
+        user=reflection.author,
+        kind="reflection_reviewed",
+        title=_("您的心得“%(t)s”已评阅:%(g)s")
+        % {"t": reflection.assignment.title, "g": reflection.get_grade_display()},
+        body=reflection.review_comment,
+        url=reverse("evaluation:reflection_write", args=[reflection.assignment_id]),
+    )
+    return reflection
+
+
+@transaction.atomic
+def reflection_return(*, reflection, comment: str, by) -> Reflection:
+    """Send a submitted reflection back to its author for revision, with a reason."""
+    reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+    if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
+        raise DomainError(_("只能退回已提交的心得。"))
+    if not (comment or "").strip():
+        raise DomainError(_("退回修改时请写明修改意见。"), field="comment")
+    before = reflection.status
+    reflection.status = Reflection.Status.RETURNED
+    reflection.review_comment = comment.strip()
+    reflection.grade, reflection.score = "", None
+    reflection.reviewed_by, reflection.reviewed_at = by, timezone.now()
+    reflection.save(
+        update_fields=[
+            "status",
+            "review_comment",
+            "grade",
+            "score",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+    )
+    audit_log(
+        actor=by,
+        action="reflection.return",
+        target=reflection,
+        before={"status": before},
+        after={"status": reflection.status},
+        reason=reflection.review_comment,
+    )
+    notify(
+        user=reflection.author,
+        kind="reflection_returned",
+        title=_("您的心得“%(t)s”被退回修改") % {"t": reflection.assignment.title},
+        body=reflection.review_comment,
+        url=reverse("evaluation:reflection_write", args=[reflection.assignment_id]),
+    )
+    return reflection
+
+
+def _decimal_or_none(value, *, field):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("请输入数字。"), field=field) from None
+
+
+# --- Course evaluation ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evaluation_submit(*, session, user, ratings: dict, comment: str = "") -> None:
+    """Record one anonymous answer and, separately, the receipt that `user` has answered.
+
+    Only trainees who attended may answer, once. The answer row has no user, no timestamp and a
+    random key; the receipt keeps only the day."""
+    if session.start > timezone.now():
+        raise DomainError(_("课程尚未开始,暂不能评价。"))
+    if not selectors.attended(user=user, session=session):
+        raise DomainError(_("您没有参加这次课程的签到记录,不能评价。"))
+    values = {}
+    for name, label in INDICATORS:
+        try:
+            value = int(ratings.get(name, 0))
+        except (TypeError, ValueError):
+            value = 0
+        if value not in Rating.values:
+            raise DomainError(_("请为“%(label)s”选择评价。") % {"label": label}, field=name)
+        values[name] = value
+    try:
+        with transaction.atomic():
+            EvaluationReceipt.objects.create(
+                session=session, user=user, answered_on=timezone.localdate()
+            )
+    except IntegrityError:
+        raise DomainError(_("您已评价过这次课程。")) from None
+    EvaluationAnswer.objects.create(
+        session=session, comment=(comment or "").strip()[:2000], **values
+    )
+
+
+def evaluation_remind(*, session, by) -> int:
+    """Remind attendees who have not evaluated the session yet. Returns how many."""
+    users = list(selectors.pending_evaluators(session=session))
+    if users:
+        notify_many(
+            users=users,
+            kind="evaluation_reminder",
+            title=_("请对课程“%(topic)s”进行满意度评价") % {"topic": session.topic},
+            url=reverse("evaluation:evaluate", args=[session.pk]),
+        )
+    return len(users)
+
+
+# --- Live scoring -----------------------------------------------------------------------------
+
+
+def parse_lines(text: str, *, min_parts: int) -> list[list[str]]:
+    rows = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.replace("|", "|").split("|")]
+        if len(parts) < min_parts:
+            raise DomainError(_("格式有误:“%(line)s”") % {"line": line})
+        rows.append(parts)
+    return rows
+
+
+@transaction.atomic
+def round_create(
+    *,
+    program,
+    title,
+    criteria: list[dict],
+    presenters: list[dict],
+    judge_users,
+    drop_extremes=False,
+    by,
+) -> ScoringRound:
+    """A round with its criteria (name, weight, min, max), presenters and judges."""
+    if not title.strip():
+        raise DomainError(_("请填写名称。"), field="title")
+    if not criteria:
+        raise DomainError(_("至少需要一个评分项。"), field="criteria")
+    if not presenters:
+        raise DomainError(_("至少需要一名汇报人。"), field="presenters")
+    judge_users = list({u.pk: u for u in judge_users}.values())
+    if not judge_users:
+        raise DomainError(_("至少需要一名评委。"), field="judges")
+    rnd = ScoringRound.objects.create(
+        program=program, title=title.strip(), drop_extremes=drop_extremes
+    )
+    objs = []
+    for i, c in enumerate(criteria):
+        weight = _decimal_or_none(c.get("weight"), field="criteria")
+        lo = _decimal_or_none(c.get("min", 0), field="criteria") or Decimal(0)
+        hi = _decimal_or_none(c.get("max"), field="criteria")
+        if not c.get("name") or weight is None or weight <= 0 or hi is None or hi <= lo:
+            raise DomainError(
+                _("评分项“%(n)s”的权重或分值范围有误。") % {"n": c.get("name", "")},
+                field="criteria",
+            )
+        objs.append(
+            ScoringCriterion(
+                round=rnd,
+                name=c["name"][:100],
+                weight=weight,
+                min_score=lo,
+                max_score=hi,
+                position=i,
+            )
+        )
+    ScoringCriterion.objects.bulk_create(objs)
+    Presenter.objects.bulk_create(
+        [
+            Presenter(
+                round=rnd,
+                name=p["name"][:60],
+                position=p.get("position", "")[:120],
+                topic=p.get("topic", "")[:200],
+                user=p.get("user"),
+                order=i + 1,
+            )
+            for i, p in enumerate(presenters)
+        ]
+    )
+    Judge.objects.bulk_create([Judge(round=rnd, user=u) for u in judge_users])
+    audit_log(
+        actor=by,
+        action="scoring_round.create",
+        target=rnd,
+        after={"title": rnd.title, "judges": [u.pk for u in judge_users]},
+    )
+    return rnd
+
+
+def weighted_total(criteria, values: dict) -> Decimal:
+    """Σ weight × (score / max) ÷ Σ weight, on a 0–100 scale."""
+    weights = sum(c.weight for c in criteria)
+    total = sum(c.weight * values[c.pk] / c.max_score for c in criteria)
+    return (total * 100 / weights).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def score_submit(*, rnd, presenter, judge_user, values: dict) -> ScoreSheet:
+    """One judge's scores for one presenter: every criterion within its range, once only."""
+    rnd = ScoringRound.objects.select_for_update().get(pk=rnd.pk)
+    if rnd.is_locked:
+        raise DomainError(_("评分已锁定,不能再提交。"))
+    if presenter.round_id != rnd.pk:
+        raise DomainError(_("汇报人不属于本轮评分。"))
+    judge = Judge.objects.filter(round=rnd, user=judge_user).first()
+    if judge is None:
+        raise DomainError(_("您不是本轮评委。"))
+    criteria = list(rnd.criteria.all())
+    clean = {}
+    for c in criteria:
+        value = _decimal_or_none(values.get(str(c.pk), values.get(c.pk)), field=f"c{c.pk}")
+        if value is None:
+            raise DomainError(_("请为“%(n)s”打分。") % {"n": c.name}, field=f"c{c.pk}")
+        if not (c.min_score <= value <= c.max_score):
+            raise DomainError(
+                _("“%(n)s”的分数须在 %(lo)s 到 %(hi)s 之间。")
+                % {"n": c.name, "lo": c.min_score, "hi": c.max_score},
+                field=f"c{c.pk}",
+            )
+        clean[c.pk] = value
+    try:
+        with transaction.atomic():
+            sheet = ScoreSheet.objects.create(
+                round=rnd,
+                presenter=presenter,
+                judge=judge,
+                total=weighted_total(criteria, clean),
+                values={str(k): str(v) for k, v in clean.items()},
+            )
+    except IntegrityError:
+        raise DomainError(_("您已为“%(n)s”打过分,不能重复打分。") % {"n": presenter.name}) from None
+    return sheet
+
+
+@transaction.atomic
+def round_lock(*, rnd, by) -> ScoringRound:
+    rnd = ScoringRound.objects.select_for_update().get(pk=rnd.pk)
+    if rnd.is_locked:
+        return rnd
+    rnd.locked_at, rnd.locked_by = timezone.now(), by
+    rnd.save(update_fields=["locked_at", "locked_by", "updated_at"])
+    ranking = selectors.round_ranking(rnd=rnd)
+    audit_log(
+        actor=by,
+        action="scoring_round.lock",
+        target=rnd,
+        after={"ranking": [[r.presenter.name, str(r.average)] for r in ranking]},
+    )
+    return rnd
+
+
+def round_export_xlsx(*, rnd) -> bytes:
+    """The ranking and every judge's sheet as an Excel workbook."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("排名")
+    ws.append([_("名次"), _("汇报人"), _("职务"), _("汇报题目"), _("最后得分"), _("评委数")])
+    for row in selectors.round_ranking(rnd=rnd):
+        ws.append(
+            [
+                row.rank,
+                row.presenter.name,
+                row.presenter.position,
+                row.presenter.topic,
+                float(row.average) if row.average is not None else None,
+                len(row.scores),
+            ]
+        )
+    criteria = list(rnd.criteria.all())
+    detail = wb.create_sheet(_("评分明细"))
+    detail.append(
+        [_("汇报人"), _("评委"), *[f"{c.name}({c.weight})" for c in criteria], _("加权得分")]
+    )
+    for sheet in selectors.round_sheets_for_export(rnd=rnd):
+        detail.append(
+            [
+                sheet.presenter.name,
+                sheet.judge.user.full_name,
+                *[float(sheet.values.get(str(c.pk), 0)) for c in criteria],
+                float(sheet.total),
+            ]
+        )
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- Call-on ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def callon_pick(*, session, by, rng: random.Random | None = None) -> CallOnPick:
+    """Pick one trainee at random among those checked in and not yet called in this session.
+    Someone who has spoken n times in the program has weight 1 / (n + 1)², so those who have
+    not spoken are much more likely to be called."""
+    candidates = selectors.callon_candidates(session=session)
+    if not candidates:
+        raise DomainError(_("没有可点名的学员:签到的学员都已被点过名,或尚无人签到。"))
+    rng = rng or random.SystemRandom()
+    weights = [1 / (n + 1) ** 2 for _u, n in candidates]
+    user, _n = rng.choices(candidates, weights=weights, k=1)[0]
+    pick = CallOnPick.objects.create(
+        session=session, program_id=session.program_id, user=user, picked_by=by
+    )
+    audit_log(actor=by, action="callon.pick", target=pick, after={"user": user.pk})
+    return pick
+
+
+# --- Completion and certificates ----------------------------------------------------------------
+
+
+def _serial(program, year) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    suffix = "".join(secrets.choice(alphabet) for _i in range(6))
+    return f"JY{year}-{program.pk:05d}-{suffix}"
+
+
+@transaction.atomic
+def completion_confirm(*, program, by, issued_on=None) -> dict:
+    """Freeze every enrolled trainee's result under the program's rules and issue a certificate
+    with a serial number to each who passed. Running it again updates results and issues
+    certificates only to those who have none yet."""
+    issued_on = issued_on or timezone.localdate()
+    now = timezone.now()
+    rows = selectors.completion_assess(program=program)
+    passed = issued = 0
+    for row in rows:
+        completion, _created = Completion.objects.update_or_create(
+            program=program,
+            user=row.user,
+            defaults={
+                "passed": row.passed,
+                "reasons": row.reasons,
+                "attendance_rate": row.rate,
+                "unexcused_absences": row.unexcused,
+                "score": row.score,
+                "confirmed_by": by,
+                "confirmed_at": now,
+            },
+        )
+        if not row.passed:
+            continue
+        passed += 1
+        if not Certificate.objects.filter(completion=completion).exists():
+            for _attempt in range(5):
+                try:
+                    with transaction.atomic():
+                        Certificate.objects.create(
+                            completion=completion,
+                            serial=_serial(program, issued_on.year),
+                            holder_name=row.user.full_name,
+                            program_title=program.title,
+                            issued_on=issued_on,
+                        )
+                    break
+                except IntegrityError:
+                    continue
+            issued += 1
+    audit_log(
+        actor=by,
+        action="completion.confirm",
+        target=program,
+        after={"trainees": len(rows), "passed": passed, "certificates_issued": issued},
+    )
+    if issued:
+        notify_many(
+            users=[r.user for r in rows if r.passed],
+            kind="completion",
+            title=_("您已完成“%(p)s”的学习,结业证书已生成") % {"p": program.title},
+            url=reverse("evaluation:index"),
+        )
+    return {"trainees": len(rows), "passed": passed, "issued": issued}
+
+
+def certificate_qr_svg(*, cert) -> str:
+    import segno
+
+    url = settings.SITE_URL + reverse("evaluation:verify", args=[cert.serial])
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+
+
+def certificate_pdf(*, cert) -> bytes:
+    from core.pdf import render_pdf
+
+    return render_pdf(
+        "evaluation/pdf/certificate.html",
+        {
+            "cert": cert,
+            "qr": certificate_qr_svg(cert=cert),
+            "verify_url": settings.SITE_URL + reverse("evaluation:verify", args=[cert.serial]),
+        },
+    )
+
+
+def reflection_collection_pdf(*, assignment) -> bytes:
+    from core.pdf import render_pdf
+
+    items = list(selectors.excellent_reflections(assignment=assignment))
+    if not items:
+        raise DomainError(_("还没有评为优秀的心得,无法汇编。"))
+    return render_pdf("evaluation/pdf/collection.html", {"assignment": assignment, "items": items})
+
+
+# --- Credit hours -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def credit_policy_set(*, program, by, **percents) -> CreditPolicy:
+    for k, v in percents.items():
+        if not isinstance(v, int) or not 0 <= v <= 100:
+            raise DomainError(_("比例须在 0 到 100 之间。"), field=k)
+    policy, _created = CreditPolicy.objects.get_or_create(program=program)
+    before = {k: getattr(policy, k) for k in percents}
+    for k, v in percents.items():
+        setattr(policy, k, v)
+    policy.save(update_fields=[*percents, "updated_at"])
+    audit_log(actor=by, action="credit_policy.set", target=program, before=before, after=percents)
+    return policy
+
+
+@transaction.atomic
+def credit_requirement_set(*, rank, hours, by) -> CreditRequirement:
+    hours = _decimal_or_none(hours, field=rank)
+    if hours is None or hours < 0 or hours > 1000:
+        raise DomainError(_("学时要求须在 0 到 1000 之间。"), field=rank)
+    req, _created = CreditRequirement.objects.update_or_create(rank=rank, defaults={"hours": hours})
+    audit_log(actor=by, action="credit_requirement.set", target=req, after={"hours": str(hours)})
+    return req
+
+
+# --- Follow-up --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_create(*, program, user, title, description, due_date) -> Commitment:
+    if not Completion.objects.filter(program=program, user=user, passed=True).exists():
+        raise DomainError(_("结业后才能填写成果转化承诺。"))
+    if not (title or "").strip():
+        raise DomainError(_("请填写承诺事项。"), field="title")
+    if due_date is None or due_date < timezone.localdate():
+        raise DomainError(_("完成时限不能早于今天。"), field="due_date")
+    return Commitment.objects.create(
+        program=program,
+        user=user,
+        title=title.strip()[:200],
+        description=(description or "").strip(),
+        due_date=due_date,
+    )
+
+
+@transaction.atomic
+def commitment_progress(*, commitment, user, note, progress) -> CommitmentUpdate:
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if commitment.user_id != user.pk:
+        raise DomainError(_("只能更新自己的承诺。"))
+    if not (note or "").strip():
+        raise DomainError(_("请填写进展情况。"), field="note")
+    try:
+        progress = int(progress)
+    except (TypeError, ValueError):
+        raise DomainError(_("进度须为 0 到 100 的整数。"), field="progress") from None
+    if not 0 <= progress <= 100:
+        raise DomainError(_("进度须为 0 到 100 的整数。"), field="progress")
+    update = CommitmentUpdate.objects.create(
+        commitment=commitment, note=note.strip(), progress=progress
+    )
+    commitment.progress = progress
+    commitment.status = Commitment.Status.DONE if progress == 100 else Commitment.Status.OPEN
+    commitment.last_update_at = timezone.now()
+    commitment.save(update_fields=["progress", "status", "last_update_at", "updated_at"])
+    return update
+
+
+@transaction.atomic
+def followup_remind(*, program, by, today=None) -> int:
+    """Remind the owners of commitments that are behind (overdue or not updated lately)."""
+    behind = [c for c in selectors.followup_rows(program=program, today=today) if c.behind]
+    users = list({c.user_id: c.user for c in behind}.values())
+    if users:
+        notify_many(
+            users=users,
+            kind="followup_reminder",
+            title=_("请更新“%(p)s”成果转化承诺的进展") % {"p": program.title},
+            url=reverse("evaluation:followup_mine"),
+        )
+        Commitment.objects.filter(pk__in=[c.pk for c in behind]).update(
+            last_reminded_at=timezone.now()
+        )
+    audit_log(actor=by, action="followup.remind", target=program, after={"users": len(users)})
+    return len(users)

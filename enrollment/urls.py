@@ -1,5 +1,40 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from enrollment import views
 
 app_name = "enrollment"
 
-urlpatterns: list = []
+urlpatterns = [
+    # trainees
+    path("open/", views.open_programs, name="open"),
+    path("mine/", views.mine, name="mine"),
+    path("program/<int:pk>/apply/", views.apply, name="apply"),
+    path("entry/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    # program managers
+    path("reviews/", views.reviews, name="reviews"),
+    path("program/<int:pk>/", views.roster, name="roster"),
+    path("program/<int:pk>/review/", views.review, name="review"),
+    path("program/<int:pk>/quotas/", views.quotas, name="quotas"),
+    path("program/<int:pk>/policy/", views.policy, name="policy"),
+    path("entry/<int:pk>/confirm/", views.nomination_confirm, name="nomination_confirm"),
+    path("entry/<int:pk>/send-back/", views.nomination_send_back, name="nomination_send_back"),
+    path("entry/<int:pk>/approve/", views.application_approve, name="application_approve"),
+    path("entry/<int:pk>/reject/", views.application_reject, name="application_reject"),
+    path("withdrawal/<int:pk>/approve/", views.withdrawal_approve, name="withdrawal_approve"),
+    path("withdrawal/<int:pk>/reject/", views.withdrawal_reject, name="withdrawal_reject"),
+    path("program/<int:pk>/import/", views.import_upload, name="import_upload"),
+    path("import/<int:pk>/", views.import_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("program/<int:pk>/groups/", views.groups, name="groups"),
+    path("program/<int:pk>/groups/generate/", views.groups_generate, name="groups_generate"),
+    path("program/<int:pk>/groups/move/", views.group_move, name="group_move"),
+    path("group/<int:pk>/edit/", views.group_edit, name="group_edit"),
+    path("program/<int:pk>/export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("program/<int:pk>/export-pdf/", views.export_pdf, name="export_pdf"),
+    # unit liaisons
+    path("liaison/", views.liaison, name="liaison"),
+    path("quota/<int:pk>/", views.quota, name="quota"),
+    path("quota/<int:pk>/nominate/", views.nominate, name="nominate"),
+    path("entry/<int:pk>/substitute/", views.substitute, name="substitute"),
+]

@@ -19,8 +19,12 @@ from accounts.models import OrgUnit
 from accounts.scoping import can_organize_unit, roles_of
 from programs.models import Program, ProgramStaff, Session
 
-JURISDICTION_KINDS = (OrgUnit.Kind.PROVINCE, OrgUnit.Kind.CITY, OrgUnit.Kind.COUNTY,
-                      OrgUnit.Kind.TOWNSHIP)
+JURISDICTION_KINDS = (
+    OrgUnit.Kind.PROVINCE,
+    OrgUnit.Kind.CITY,
+    OrgUnit.Kind.COUNTY,
+    OrgUnit.Kind.TOWNSHIP,
+)
 
 
 class Access(enum.IntEnum):
@@ -116,3 +120,24 @@ def session_get(*, user, pk, need: Access = Access.INVOLVED) -> Session:
         raise PermissionDenied
     session.access = level
     return session
+
+
+def can_organize_program(user, program: Program) -> bool:
+    """Program-level decisions (fields, state, clone) belong to admins and to organizers of the
+    organizing unit; class staff run the timetable and the class but not the program itself."""
+    return user.is_authenticated and (
+        roles_of(user).is_admin or can_organize_unit(user, program.organizing_unit)
+    )
+
+
+def program_get_to_organize(*, user, pk) -> Program:
+    """program_get(need=MANAGE) plus the organizer check: staff get 403."""
+    program = program_get(
+        user=user,
+        pk=pk,
+        need=Access.MANAGE,
+        queryset=Program.objects.select_related("organizing_unit", "family"),
+    )
+    if not can_organize_program(user, program):
+        raise PermissionDenied
+    return program

@@ -81,20 +81,12 @@ class Program(BaseModel):
     # Attendance policy: minutes relative to each session's start and end.
     checkin_opens_before = models.PositiveSmallIntegerField(_("签到提前开放(分钟)"), default=30)
     late_grace_minutes = models.PositiveSmallIntegerField(_("迟到宽限(分钟)"), default=5)
-    checkin_closes_after = models.PositiveSmallIntegerField(
-        _("开课后停止签到(分钟)"), default=60
-    )
-    checkout_opens_before = models.PositiveSmallIntegerField(
-        _("下课前开放签退(分钟)"), default=15
-    )
-    checkout_closes_after = models.PositiveSmallIntegerField(
-        _("下课后停止签退(分钟)"), default=30
-    )
+    checkin_closes_after = models.PositiveSmallIntegerField(_("开课后停止签到(分钟)"), default=60)
+    checkout_opens_before = models.PositiveSmallIntegerField(_("下课前开放签退(分钟)"), default=15)
+    checkout_closes_after = models.PositiveSmallIntegerField(_("下课后停止签退(分钟)"), default=30)
     require_checkout = models.BooleanField(_("要求签退"), default=True)
     leave_counts_as_attended = models.BooleanField(_("请假计入出勤"), default=False)
-    attendance_warning_rate = models.PositiveSmallIntegerField(
-        _("出勤预警线(%)"), default=90
-    )
+    attendance_warning_rate = models.PositiveSmallIntegerField(_("出勤预警线(%)"), default=90)
 
     # Completion policy (结业).
     completion_min_attendance_rate = models.PositiveSmallIntegerField(
@@ -192,6 +184,15 @@ class Lecturer(BaseModel):
         on_delete=models.SET_NULL,
         related_name="lecturer_profile",
     )
+    # The unit that keeps this entry; blank for the shared pool (experts from outside).
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("录入单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lecturers",
+    )
 
     class Meta:
         verbose_name = _("授课人")
@@ -200,6 +201,36 @@ class Lecturer(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class RecurringSeries(BaseModel):
+    """The rule a group of sessions was created from: weekdays, times, first date, count or end
+    date, skipped dates. Sessions keep a link to it so "this and all following" can find them."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="series")
+    weekdays = models.JSONField(_("星期"), default=list)  # 0 = Monday … 6 = Sunday
+    start_time = models.TimeField(_("开始时间"))
+    end_time = models.TimeField(_("结束时间"))
+    first_date = models.DateField(_("首次日期"))
+    count = models.PositiveSmallIntegerField(_("次数"), null=True, blank=True)
+    until = models.DateField(_("截止日期"), null=True, blank=True)
+    skip_dates = models.JSONField(_("跳过日期"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("循环课程")
+        verbose_name_plural = _("循环课程")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__isnull=False) | Q(until__isnull=False),
+                name="series_count_or_until",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")), name="series_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} · {self.first_date}"
 
 
 class Session(BaseModel):
@@ -243,6 +274,14 @@ class Session(BaseModel):
         Lecturer, verbose_name=_("授课人"), blank=True, related_name="sessions"
     )
     notes = models.TextField(_("备注"), blank=True)
+    series = models.ForeignKey(
+        RecurringSeries,
+        verbose_name=_("所属循环"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
 
     class Meta:
         verbose_name = _("课程")
@@ -255,3 +294,45 @@ class Session(BaseModel):
 
     def __str__(self):
         return self.topic
+
+
+class CalendarFeed(BaseModel):
+    """A secret URL for one person's schedule: a trainee's (by user) or a lecturer's (by lecturer
+    entry, so lecturers without an account can subscribe too). Regenerating replaces the token."""
+
+    class Kind(models.TextChoices):
+        TRAINEE = "trainee", _("学员日程")
+        LECTURER = "lecturer", _("授课日程")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    token = models.CharField(_("令牌"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    lecturer = models.ForeignKey(
+        Lecturer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("日历订阅")
+        verbose_name_plural = _("日历订阅")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="trainee", user__isnull=False, lecturer__isnull=True)
+                    | Q(kind="lecturer", lecturer__isnull=False, user__isnull=True)
+                ),
+                name="calendarfeed_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(kind="trainee"), name="calendarfeed_one_per_trainee"
+            ),
+            models.UniqueConstraint(
+                fields=["lecturer"],
+                condition=Q(kind="lecturer"),
+                name="calendarfeed_one_per_lecturer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.user or self.lecturer}"

@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from programs import views
 
 app_name = "programs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("new/", views.program_create, name="create"),
+    path("<int:pk>/", views.program_detail, name="detail"),
+    path("<int:pk>/edit/", views.program_edit, name="edit"),
+    path("<int:pk>/transition/", views.program_transition, name="transition"),
+    path("<int:pk>/clone/", views.program_clone, name="clone"),
+    path("<int:pk>/timetable/", views.timetable, name="timetable"),
+    path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
+    path("<int:pk>/series/new/", views.series_create, name="series_create"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/move/", views.session_move, name="session_move"),
+    path("sessions/<int:pk>/delete/", views.session_delete, name="session_delete"),
+    path("venues/", views.venue_list, name="venue_list"),
+    path("venues/new/", views.venue_edit, name="venue_create"),
+    path("venues/<int:pk>/", views.venue_edit, name="venue_edit"),
+    path("lecturers/", views.lecturer_list, name="lecturer_list"),
+    path("lecturers/new/", views.lecturer_edit, name="lecturer_create"),
+    path("lecturers/<int:pk>/", views.lecturer_edit, name="lecturer_edit"),
+    path(
+        "lecturers/<int:pk>/feed/", views.lecturer_feed_regenerate, name="lecturer_feed_regenerate"
+    ),
+    path("schedule/", views.my_schedule, name="my_schedule"),
+    path("schedule/feed/", views.feed_regenerate, name="feed_regenerate"),
+    path("feed/<str:token>.ics", views.feed, name="feed"),
+]

@@ -56,9 +56,11 @@ class Policy:
 
 
 def minutes_late(*, start: datetime, checkin_at: datetime) -> int:
-    """Whole minutes after the start, rounded up (1 s late after the grace is '1 minute')."""
+    """Whole minutes after the start; any lateness at all is at least one minute."""
     seconds = (checkin_at - start).total_seconds()
-    return max(0, int(-(-seconds // 60)))
+    if seconds <= 0:
+        return 0
+    return max(1, int(seconds // 60))
 
 
 def compute_status(

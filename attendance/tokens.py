@@ -21,7 +21,10 @@ CHECKIN = "i"
 CHECKOUT = "o"
 PURPOSES = (CHECKIN, CHECKOUT)
 
-_signer = signing.Signer(salt="lectern.attendance.qr")
+
+def _signer() -> signing.Signer:
+    # Made per call: Signer reads SECRET_KEY (and its fallbacks, for key rotation) when built.
+    return signing.Signer(salt="lectern.attendance.qr")
 
 
 class TokenError(Exception):
@@ -55,13 +58,13 @@ def issue(*, session_id: int, venue_id: int, purpose: str, now: float | None = N
     if purpose not in PURPOSES:
         raise ValueError(purpose)
     slot = signing.b62_encode(current_slot(now))
-    return _signer.sign(f"{session_id}.{venue_id}.{purpose}.{slot}")
+    return _signer().sign(f"{session_id}.{venue_id}.{purpose}.{slot}")
 
 
 def read(token: str, *, now: float | None = None) -> Scan:
     """The scan a token stands for. TokenError when forged, TokenExpired when too old."""
     try:
-        value = _signer.unsign(token)
+        value = _signer().unsign(token)
         sid, vid, purpose, slot = value.split(".")
         scan = Scan(int(sid), int(vid), purpose, signing.b62_decode(slot))
     except (signing.BadSignature, ValueError):

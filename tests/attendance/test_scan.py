@@ -1,0 +1,270 @@
+"""The phone flow: scan → (login) → result page; check-out; proxy devices; Redis down."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance import services, tokens
+from attendance.models import AttendanceRecord, AttendanceStatus
+from core.models import AuditLog
+from tests.attendance.conftest import retime, scan_url
+from tests.factories import TEST_PASSWORD, EnrollmentFactory, SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def outcome(response):
+    return response.context["result"].outcome
+
+
+def test_scan_checks_in_on_time_and_sets_a_device_cookie(live, client_for):
+    client = client_for(live.trainee)
+    response = client.get(scan_url(live.session, live.branch_venue))
+    assert response.status_code == 200
+    assert outcome(response) == services.Outcome.ON_TIME
+    assert "签到成功" in response.content.decode()
+    record = AttendanceRecord.objects.get(session=live.session, user=live.trainee)
+    assert record.status == AttendanceStatus.PRESENT
+    assert record.source == AttendanceRecord.Source.QR
+    assert record.venue == live.branch_venue
+    assert record.device_id and response.cookies["lectern_device"]["httponly"]
+
+
+def test_late_checkin_is_marked_late_by_minutes(live, client_for):
+    retime(live.session, start_offset_min=-12)
+    response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+    result = response.context["result"]
+    assert result.outcome == services.Outcome.LATE and result.minutes_late == 12
+    assert "迟到 12 分钟" in response.content.decode()
+    assert AttendanceRecord.objects.get(user=live.trainee).status == AttendanceStatus.LATE
+
+
+def test_double_tap_says_already_checked_in_and_keeps_one_record(live, client_for):
+    client = client_for(live.trainee)
+    url = scan_url(live.session, live.venue)
+    first = client.get(url)
+    second = client.get(url)
+    assert outcome(first) == services.Outcome.ON_TIME
+    assert outcome(second) == services.Outcome.ALREADY_IN
+    assert "您已签到" in second.content.decode()
+    assert AttendanceRecord.objects.filter(session=live.session).count() == 1
+
+
+def test_trainee_not_enrolled_is_told_so_and_nothing_is_written(live, client_for):
+    response = client_for(live.other_trainee).get(scan_url(live.session, live.venue))
+    assert outcome(response) == services.Outcome.NOT_ENROLLED
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_token_of_another_programs_session_is_refused(live, client_for):
+    foreign = SessionFactory()
+    retime(foreign, start_offset_min=-1)
+    response = client_for(live.trainee).get(scan_url(foreign, foreign.venue))
+    assert outcome(response) == services.Outcome.NOT_ENROLLED
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_scan_before_window_opens_says_when_it_opens(world, client_for):
+    retime(world.session, start_offset_min=45)  # opens 30 minutes before the start
+    response = client_for(world.trainee).get(scan_url(world.session, world.venue))
+    assert outcome(response) == services.Outcome.NOT_OPEN
+    assert response.context["result"].opens_at == world.session.start - dt.timedelta(minutes=30)
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_scan_after_window_closed_is_refused(world, client_for):
+    retime(world.session, start_offset_min=-61)  # closes 60 minutes after the start
+    response = client_for(world.trainee).get(scan_url(world.session, world.venue))
+    assert outcome(response) == services.Outcome.CLOSED
+    assert "签到已截止" in response.content.decode()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_expired_code_is_refused(live, client_for):
+    old = time.time() - tokens.MAX_AGE_SECONDS - tokens.ROTATE_SECONDS - 1
+    response = client_for(live.trainee).get(scan_url(live.session, live.venue, now=old))
+    assert outcome(response) == services.Outcome.EXPIRED
+    assert "二维码已过期" in response.content.decode()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_forged_code_is_refused(live, client_for):
+    url = scan_url(live.session, live.venue).replace(f"/{live.session.pk}.", "/999999.")
+    response = client_for(live.trainee).get(url)
+    assert outcome(response) == services.Outcome.FORGED
+    assert "二维码无效" in response.content.decode()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_replaying_a_code_for_someone_else_does_not_check_them_in(live, client_for):
+    """A forwarded fresh code checks in whoever opens it; a stale one nobody."""
+    old = time.time() - 60
+    url = scan_url(live.session, live.venue, now=old)
+    assert outcome(client_for(live.trainee).get(url)) == services.Outcome.EXPIRED
+    assert not AttendanceRecord.objects.exists()
+
+
+# --- Logged out: scan, log in, land checked in at the scan time -----------------------------
+def test_logged_out_scan_logs_in_and_lands_checked_in_at_scan_time(live, client, monkeypatch):
+    retime(live.session, start_offset_min=-4)  # on time now (grace is 5 minutes)
+    scanned_at = timezone.now()
+    response = client.get(scan_url(live.session, live.branch_venue))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=" in response["Location"] and "resume" in response["Location"]
+    assert not AttendanceRecord.objects.exists()
+
+    # The trainee needs three minutes to log in: by then they would be late.
+    later = scanned_at + dt.timedelta(minutes=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.post(
+        reverse("login"),
+        {
+            "username": live.trainee.username,
+            "password": TEST_PASSWORD,
+            "next": reverse("attendance:scan_resume"),
+        },
+        follow=True,
+    )
+    assert response.context["result"].outcome == services.Outcome.ON_TIME
+    record = AttendanceRecord.objects.get(user=live.trainee)
+    assert record.status == AttendanceStatus.PRESENT
+    assert abs((record.checkin_at - scanned_at).total_seconds()) < 2
+
+    # Single use: coming back to the resume page does nothing more.
+    again = client.get(reverse("attendance:scan_resume"))
+    assert again.context["result"].outcome == services.Outcome.EXPIRED
+
+
+def test_pending_scan_cannot_be_used_from_another_browser(live, client, client_for):
+    client.get(scan_url(live.session, live.venue))
+    other = client_for(live.trainee)  # the same person, another browser: nothing stored there
+    assert other.get(reverse("attendance:scan_resume")).context["result"].outcome == "expired"
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_pending_scan_expires_after_a_few_minutes(live, client, monkeypatch):
+    client.get(scan_url(live.session, live.venue))
+    later = timezone.now() + dt.timedelta(seconds=services.PENDING_SCAN_SECONDS + 5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    client.force_login(live.trainee)
+    assert client.get(reverse("attendance:scan_resume")).context["result"].outcome == "expired"
+    assert not AttendanceRecord.objects.exists()
+
+
+# --- Check-out ---------------------------------------------------------------------------
+def _checkout_time(session):
+    retime(session, start_offset_min=-170, length_min=175)  # ends in 5 minutes
+
+
+def test_checkout_before_checkin_is_refused(world, client_for):
+    _checkout_time(world.session)
+    response = client_for(world.trainee).get(scan_url(world.session, world.venue, "o"))
+    assert outcome(response) == services.Outcome.NOT_CHECKED_IN
+    assert "尚未签到" in response.content.decode()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_checkout_after_checkin_keeps_status_and_happens_once(world, client_for):
+    _checkout_time(world.session)
+    AttendanceRecord.objects.create(
+        session=world.session,
+        user=world.trainee,
+        venue=world.venue,
+        source="qr",
+        status=AttendanceStatus.PRESENT,
+        checkin_at=world.session.start,
+    )
+    client = client_for(world.trainee)
+    url = scan_url(world.session, world.venue, "o")
+    assert outcome(client.get(url)) == services.Outcome.CHECKED_OUT
+    assert outcome(client.get(url)) == services.Outcome.ALREADY_OUT
+    record = AttendanceRecord.objects.get()
+    assert record.checkout_at is not None and record.status == AttendanceStatus.PRESENT
+
+
+def test_checkout_before_its_window_opens_is_refused(live, client_for):
+    client = client_for(live.trainee)
+    client.get(scan_url(live.session, live.venue))
+    response = client.get(scan_url(live.session, live.venue, "o"))
+    assert outcome(response) == services.Outcome.NOT_OPEN
+    assert AttendanceRecord.objects.get().checkout_at is None
+
+
+# --- Proxy check-in, leave overridden by presence, Redis down -------------------------------
+def test_one_device_checking_in_two_trainees_flags_both(live, client_for):
+    second = UserFactory(unit=live.county_a)
+    EnrollmentFactory(program=live.program, user=second)
+    phone = client_for(live.trainee)
+    phone.get(scan_url(live.session, live.venue))
+    phone.force_login(second)  # same browser, same device cookie
+    response = phone.get(scan_url(live.session, live.venue))
+    assert response.context["result"].flagged
+    assert "多名学员签到" in response.content.decode()
+    assert AttendanceRecord.objects.filter(flagged=True).count() == 2
+
+
+def test_two_devices_are_not_flagged(live, client_for):
+    second = UserFactory(unit=live.county_a)
+    EnrollmentFactory(program=live.program, user=second)
+    client_for(live.trainee).get(scan_url(live.session, live.venue))
+    client_for(second).get(scan_url(live.session, live.venue))
+    assert not AttendanceRecord.objects.filter(flagged=True).exists()
+
+
+def test_trainee_on_leave_who_comes_anyway_is_checked_in_and_logged(live, client_for):
+    record = AttendanceRecord.objects.create(
+        session=live.session,
+        user=live.trainee,
+        status=AttendanceStatus.ON_LEAVE,
+        source=AttendanceRecord.Source.LEAVE,
+    )
+    response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+    assert outcome(response) == services.Outcome.ON_TIME
+    record.refresh_from_db()
+    assert record.status == AttendanceStatus.PRESENT and record.checkin_at
+    entry = AuditLog.objects.get(action="attendance.checkin")
+    assert entry.before["status"] == "on_leave" and entry.after["status"] == "present"
+
+
+def test_checkin_works_with_redis_down(live, client_for, settings):
+    """REDIS_URL pointing at a closed port: cache and broker unreachable, check-in unaffected."""
+    from config.celery import app
+
+    closed = "redis://127.0.0.1:1/3"
+    settings.REDIS_URL = closed
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": closed,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = closed, False
+    try:
+        second = UserFactory(unit=live.county_a)
+        EnrollmentFactory(program=live.program, user=second)
+        phone = client_for(live.trainee)
+        assert outcome(phone.get(scan_url(live.session, live.venue))) == "on_time"
+        phone.force_login(second)  # the rare path (proxy flag) too
+        assert phone.get(scan_url(live.session, live.venue)).status_code == 200
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = previous
+    assert AttendanceRecord.objects.filter(session=live.session).count() == 2
+
+
+def test_reloading_the_result_page_later_links_to_the_record(live, client_for):
+    client = client_for(live.trainee)
+    now = time.time()
+    url = scan_url(live.session, live.venue, now=now)
+    client.get(url)
+    from unittest import mock
+
+    with mock.patch("attendance.tokens.time.time", return_value=now + 120):
+        response = client.get(url)
+    assert outcome(response) == services.Outcome.EXPIRED
+    assert response.context["result"].record_id == AttendanceRecord.objects.get().pk

@@ -152,10 +152,11 @@ def review(request, program):
 @login_required
 def reviews(request):
     roles = roles_of(request.user)
-    programs = selectors.review_overview(request.user)
-    if not (roles.is_admin or roles.is_organizer) and not programs:
+    if not (roles.is_admin or roles.is_organizer or request.user.program_roles.exists()):
         raise PermissionDenied
-    return render(request, "enrollment/reviews.html", {"programs": programs})
+    return render(
+        request, "enrollment/reviews.html", {"programs": selectors.review_overview(request.user)}
+    )
 
 
 def _decide(request, pk, action, success):

@@ -1,0 +1,154 @@
+"""Every enrollment URL for every role. The world's program is published and organized by
+city A: organizer/admin/manager/assistant manage it; trainee, lecturer and venue manager are
+involved; the liaison (青湖区) is audience; outsider and other_trainee cannot see it (404)."""
+
+from enrollment.models import Enrollment
+from tests.enrollment.factories import (
+    GroupFactory,
+    ImportBatchFactory,
+    NominationFactory,
+    QuotaFactory,
+    WithdrawalRequestFactory,
+)
+from tests.factories import EnrollmentFactory, UserFactory
+from tests.permissions import LOGIN, Entry, everyone
+
+MANAGERS = {"manager": 200, "assistant": 200, "organizer": 200, "admin": 200}
+
+
+def manage_only(code=200, *, others=403):
+    """MANAGE → code; involved/audience → `others`; no access → 404."""
+    table = everyone(others, outsider=404, other_trainee=404)
+    table.update(dict.fromkeys(MANAGERS, code))
+    return table
+
+
+def program(w):
+    return {"pk": w.program.pk}
+
+
+def quota(w):
+    return QuotaFactory(program=w.program, unit=w.county_a, seats=5)
+
+
+def nomination(w):
+    q = quota(w)
+    return NominationFactory(quota=q, user=UserFactory(unit=w.county_a), nominated_by=w.liaison)
+
+
+def application(w):
+    return EnrollmentFactory(
+        program=w.program,
+        user=UserFactory(unit=w.county_a),
+        status=Enrollment.Status.APPLIED,
+        source=Enrollment.Source.APPLICATION,
+    )
+
+
+def withdrawal(w):
+    e = Enrollment.objects.get(program=w.program, user=w.trainee)
+    return WithdrawalRequestFactory(enrollment=e)
+
+
+def substitution_data(w):
+    return {"user": UserFactory(unit=w.county_a).pk, "reason": "工作调动"}
+
+
+PERMISSIONS = {
+    "enrollment:open": Entry(expect=everyone(200)),
+    "enrollment:mine": Entry(expect=everyone(200)),
+    "enrollment:apply": Entry(
+        method="post", kwargs=program, expect=everyone(302, outsider=404, other_trainee=404)
+    ),
+    "enrollment:withdraw": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": Enrollment.objects.get(program=w.program, user=w.trainee).pk},
+        data=lambda w: {"reason": "单位有紧急任务"},
+        expect=everyone(403, outsider=404, other_trainee=404, trainee=302),
+    ),
+    # Any organizer has a review page for their own scope (the outsider sees an empty one).
+    "enrollment:reviews": Entry(expect=everyone(403, outsider=200, **MANAGERS)),
+    "enrollment:roster": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:review": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:quotas": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:policy": Entry(
+        method="post",
+        kwargs=program,
+        data=lambda w: {"applications_open": "on", "waitlist_enabled": "on"},
+        expect=manage_only(302),
+    ),
+    "enrollment:nomination_confirm": Entry(
+        method="post", kwargs=lambda w: {"pk": nomination(w).pk}, expect=manage_only(302)
+    ),
+    "enrollment:nomination_send_back": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": nomination(w).pk},
+        data=lambda w: {"reason": "不符合条件"},
+        expect=manage_only(302),
+    ),
+    "enrollment:application_approve": Entry(
+        method="post", kwargs=lambda w: {"pk": application(w).pk}, expect=manage_only(302)
+    ),
+    "enrollment:application_reject": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": application(w).pk},
+        data=lambda w: {"reason": "名额已满"},
+        expect=manage_only(302),
+    ),
+    "enrollment:withdrawal_approve": Entry(
+        method="post", kwargs=lambda w: {"pk": withdrawal(w).pk}, expect=manage_only(302)
+    ),
+    "enrollment:withdrawal_reject": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": withdrawal(w).pk},
+        data=lambda w: {"reason": "课程安排重要"},
+        expect=manage_only(302),
+    ),
+    "enrollment:import_upload": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:import_preview": Entry(
+        kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk}, expect=manage_only()
+    ),
+    "enrollment:import_confirm": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk},
+        expect=manage_only(302),
+    ),
+    "enrollment:import_cancel": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk},
+        expect=manage_only(302),
+    ),
+    "enrollment:groups": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:groups_generate": Entry(
+        method="post", kwargs=program, data=lambda w: {"count": 1}, expect=manage_only(302)
+    ),
+    "enrollment:group_move": Entry(
+        method="post", kwargs=program, data=lambda w: {"enrollment": 0}, expect=manage_only(302)
+    ),
+    "enrollment:group_edit": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": GroupFactory(program=w.program).pk},
+        data=lambda w: {"name": "第一组", "room": "301"},
+        expect=manage_only(302),
+    ),
+    "enrollment:export_xlsx": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:export_pdf": Entry(method="post", kwargs=program, expect=manage_only(302)),
+    "enrollment:liaison": Entry(expect=everyone(403, liaison=200)),
+    "enrollment:quota": Entry(
+        kwargs=lambda w: {"pk": quota(w).pk}, expect=manage_only(others=403) | {"liaison": 200}
+    ),
+    "enrollment:nominate": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": quota(w).pk},
+        data=lambda w: {"user": UserFactory(unit=w.county_a).pk},
+        expect=manage_only(403) | {"liaison": 302},
+    ),
+    "enrollment:substitute": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": nomination(w).pk},
+        data=substitution_data,
+        expect=manage_only(403) | {"liaison": 302},
+    ),
+}
+
+assert LOGIN  # every entry expects LOGIN for anonymous through everyone()

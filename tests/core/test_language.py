@@ -1,0 +1,19 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chinese_by_default_even_for_an_english_browser(client):
+    response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录讲台" in response.content.decode()
+
+
+def test_language_switch_turns_english_on_and_back(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    english = client.get(reverse("login"))
+    assert english["Content-Language"] == "en"
+    assert "Sign in to Lectern" in english.content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "登录讲台" in client.get(reverse("login")).content.decode()

@@ -724,7 +724,7 @@ def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
     for uid, rate in below.items():
         if uid in already:
             continue
-        _, created = AttendanceWarning.objects.get_or_create(
+        warning_row, created = AttendanceWarning.objects.get_or_create(
             program=program, user_id=uid, defaults={"rate": rate}
         )
         if not created:

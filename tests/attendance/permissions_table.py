@@ -1,0 +1,105 @@
+"""Every attendance URL for every role (walked by tests/test_url_permissions.py)."""
+
+from django.core.files.base import ContentFile
+
+from attendance.models import AttendanceRecord, LeaveRequest
+from tests.permissions import LOGIN, Entry, everyone
+
+# Who runs a session: program managers, and the venue manager of its branch venue.
+RUNS_SESSION = everyone(
+    403,
+    outsider=404,
+    other_trainee=404,
+    admin=200,
+    organizer=200,
+    manager=200,
+    assistant=200,
+    venue_manager=200,
+)
+MANAGES_PROGRAM = everyone(
+    403, outsider=404, other_trainee=404, admin=200, organizer=200, manager=200, assistant=200
+)
+# Private objects (a trainee's record or leave request): the owner and the program's managers.
+OWNER_OR_MANAGER = everyone(404, trainee=200, admin=200, organizer=200, manager=200, assistant=200)
+
+
+def _record(w):
+    record, _ = AttendanceRecord.objects.get_or_create(
+        session=w.session,
+        user=w.trainee,
+        defaults={"status": "present", "source": "qr", "checkin_at": w.session.start},
+    )
+    return {"pk": record.pk}
+
+
+def _leave(w):
+    leave = LeaveRequest.objects.filter(user=w.trainee).first()
+    if leave is None:
+        leave = LeaveRequest.objects.create(program=w.program, user=w.trainee, reason="事假")
+        leave.sessions.add(w.session)
+        leave.attachment.save("proof.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return {"pk": leave.pk}
+
+
+def _mark_data(w):
+    return {"users": [w.trainee.pk], "status": "present", "reason": "权限测试"}
+
+
+PERMISSIONS = {
+    "attendance:index": Entry(expect=everyone(200)),
+    "attendance:ping": Entry(expect=everyone(200)),
+    # A forged token: everyone, even anonymous, gets the "invalid code" page (nothing leaks).
+    "attendance:scan": Entry(
+        kwargs=lambda w: {"token": "forged"}, expect=everyone(200, anonymous=200)
+    ),
+    "attendance:scan_resume": Entry(expect=everyone(200)),
+    "attendance:session": Entry(kwargs=lambda w: {"pk": w.session.pk}, expect=RUNS_SESSION),
+    "attendance:board": Entry(kwargs=lambda w: {"pk": w.session.pk}, expect=RUNS_SESSION),
+    "attendance:screen": Entry(
+        kwargs=lambda w: {"pk": w.session.pk, "venue_pk": w.branch_venue.pk},
+        expect=RUNS_SESSION,
+    ),
+    "attendance:mark": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.session.pk},
+        data=_mark_data,
+        expect={**RUNS_SESSION, **{r: 302 for r, c in RUNS_SESSION.items() if c == 200}},
+    ),
+    "attendance:record": Entry(kwargs=_record, expect={**OWNER_OR_MANAGER, "venue_manager": 200}),
+    "attendance:program": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
+    "attendance:leave_list": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
+    "attendance:leave_new": Entry(
+        kwargs=lambda w: {"pk": w.program.pk},
+        expect=everyone(403, outsider=404, other_trainee=404, trainee=200),
+    ),
+    "attendance:leave_detail": Entry(kwargs=_leave, expect=OWNER_OR_MANAGER),
+    "attendance:leave_attachment": Entry(kwargs=_leave, expect=OWNER_OR_MANAGER),
+    "attendance:leave_decide": Entry(
+        method="post",
+        kwargs=_leave,
+        data=lambda w: {"decision": "approve"},
+        expect={
+            **OWNER_OR_MANAGER,
+            "trainee": 403,
+            "admin": 302,
+            "organizer": 302,
+            "manager": 302,
+            "assistant": 302,
+        },
+    ),
+    "attendance:leave_cancel": Entry(
+        method="post",
+        kwargs=_leave,
+        expect={
+            **OWNER_OR_MANAGER,
+            "trainee": 302,
+            "admin": 403,
+            "organizer": 403,
+            "manager": 403,
+            "assistant": 403,
+        },
+    ),
+}
+assert all(
+    e.expect.get("anonymous") == LOGIN or e.expect["anonymous"] == 200 for e in PERMISSIONS.values()
+)

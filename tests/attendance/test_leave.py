@@ -1,0 +1,167 @@
+"""Leave: request with reason and attachment, approve/reject, on-leave records, notifications."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from attendance import services
+from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
+from core.errors import DomainError
+from core.models import Notification
+from tests.factories import SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def _second_session(world):
+    s = SessionFactory(
+        program=world.program,
+        venue=world.venue,
+        topic="乡村振兴专题",
+        start=world.session.start + dt.timedelta(days=1),
+        end=world.session.end + dt.timedelta(days=1),
+    )
+    return s
+
+
+def test_trainee_requests_leave_and_manager_is_notified(world, client_for):
+    second = _second_session(world)
+    response = client_for(world.trainee).post(
+        reverse("attendance:leave_new", args=[world.program.pk]),
+        {
+            "sessions": [world.session.pk, second.pk],
+            "reason": "参加县防汛值班",
+            "attachment": SimpleUploadedFile("note.pdf", PDF, "application/pdf"),
+        },
+    )
+    leave = LeaveRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("attendance:leave_detail", args=[leave.pk])
+    assert set(leave.sessions.all()) == {world.session, second}
+    assert leave.attachment.name.endswith(".pdf")
+    assert Notification.objects.filter(user=world.manager, kind="attendance.leave").exists()
+
+
+def test_attachment_checked_by_content_and_size(world, client_for, settings):
+    fake = SimpleUploadedFile("note.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    response = client_for(world.trainee).post(
+        reverse("attendance:leave_new", args=[world.program.pk]),
+        {"sessions": [world.session.pk], "reason": "病假", "attachment": fake},
+    )
+    assert response.status_code == 200
+    assert "PDF、JPG 或 PNG" in response.content.decode()
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * services.MAX_ATTACHMENT_BYTES)
+    with pytest.raises(DomainError, match="不能超过"):
+        services.leave_request_create(
+            user=world.trainee,
+            program=world.program,
+            session_ids=[world.session.pk],
+            reason="病假",
+            attachment=big,
+        )
+    assert not LeaveRequest.objects.exists()
+
+
+def test_leave_needs_reason_sessions_and_enrollment(world):
+    with pytest.raises(DomainError):
+        services.leave_request_create(
+            user=world.trainee, program=world.program, session_ids=[world.session.pk], reason=""
+        )
+    with pytest.raises(DomainError):
+        services.leave_request_create(
+            user=world.trainee, program=world.program, session_ids=[], reason="事假"
+        )
+    with pytest.raises(DomainError):
+        services.leave_request_create(
+            user=world.other_trainee,
+            program=world.program,
+            session_ids=[world.session.pk],
+            reason="事假",
+        )
+
+
+def test_no_leave_for_a_session_already_attended_or_already_requested(world):
+    services.leave_request_create(
+        user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
+    )
+    with pytest.raises(DomainError, match="已有"):
+        services.leave_request_create(
+            user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
+        )
+    second = _second_session(world)
+    AttendanceRecord.objects.create(
+        session=second, user=world.trainee, source="qr", status="present", checkin_at=second.start
+    )
+    with pytest.raises(DomainError, match="已签到"):
+        services.leave_request_create(
+            user=world.trainee, program=world.program, session_ids=[second.pk], reason="事假"
+        )
+
+
+def test_approval_makes_sessions_on_leave_and_notifies_trainee(world, client_for):
+    second = _second_session(world)
+    absent = AttendanceRecord.objects.create(
+        session=second, user=world.trainee, source="auto", status="absent"
+    )
+    leave = services.leave_request_create(
+        user=world.trainee,
+        program=world.program,
+        session_ids=[world.session.pk, second.pk],
+        reason="住院治疗",
+    )
+    response = client_for(world.manager).post(
+        reverse("attendance:leave_decide", args=[leave.pk]),
+        {"decision": "approve", "note": "同意"},
+    )
+    assert response.status_code == 302
+    leave.refresh_from_db()
+    assert leave.status == LeaveRequest.Status.APPROVED and leave.decided_by == world.manager
+    statuses = set(
+        AttendanceRecord.objects.filter(user=world.trainee).values_list("status", flat=True)
+    )
+    assert statuses == {AttendanceStatus.ON_LEAVE}
+    absent.refresh_from_db()
+    assert absent.source == "leave"
+    assert Notification.objects.filter(user=world.trainee, kind="attendance.leave").exists()
+    # Deciding twice is refused with a message, not a 500.
+    again = client_for(world.manager).post(
+        reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "reject"}, follow=True
+    )
+    assert "已处理" in again.content.decode()
+
+
+def test_rejection_needs_a_note_and_writes_no_records(world):
+    leave = services.leave_request_create(
+        user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
+    )
+    with pytest.raises(DomainError):
+        services.leave_request_decide(leave=leave, approve=False, note="", by=world.manager)
+    services.leave_request_decide(
+        leave=leave, approve=False, note="课程重要,请安排工作", by=world.manager
+    )
+    assert LeaveRequest.objects.get().status == LeaveRequest.Status.REJECTED
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_trainee_can_cancel_own_pending_request(world, client_for):
+    leave = services.leave_request_create(
+        user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
+    )
+    client_for(world.trainee).post(reverse("attendance:leave_cancel", args=[leave.pk]))
+    assert LeaveRequest.objects.get().status == LeaveRequest.Status.CANCELLED
+
+
+def test_leave_counts_as_attended_only_by_policy(world):
+    from attendance.selectors import rates_for
+
+    leave = services.leave_request_create(
+        user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
+    )
+    services.leave_request_decide(leave=leave, approve=True, note="", by=world.manager)
+    assert rates_for(program=world.program)[world.trainee.pk] == 0.0
+    world.program.leave_counts_as_attended = True
+    assert rates_for(program=world.program)[world.trainee.pk] == 100.0

@@ -861,9 +861,9 @@ def _match_rows(program, rows: list[dict]) -> list[dict]:
             if found:
                 candidates.update(found)
         phone_users = by_phone.get(r["phone"], [])
-        if not candidates and len(phone_users) == 1:
-            candidates.update(phone_users)
-        elif not candidates and len(phone_users) > 1:
+        if len(phone_users) == 1:
+            candidates.update(phone_users)  # a phone owned by someone else is a conflict
+        elif len(phone_users) > 1 and not candidates:
             r["errors"].append(_("手机号码对应多名人员,请补充工号或身份证号。"))
         if len(candidates) > 1:
             r["errors"].append(_("工号、身份证号、手机号码分别对应不同人员。"))

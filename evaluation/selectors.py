@@ -555,15 +555,14 @@ def completion_assess(*, program, until=None) -> list[CompletionRow]:
             )
         if program.completion_requires_reflection and not reflection_ok:
             reasons.append(_("学习体会未提交或未通过评阅"))
-        if program.completion_min_score is not None and (
-            score is None or score < program.completion_min_score
-        ):
+        if program.completion_min_score is not None and score is None:
+            reasons.append(
+                _("尚无成绩(要求不低于 %(min)s)") % {"min": program.completion_min_score}
+            )
+        elif program.completion_min_score is not None and score < program.completion_min_score:
             reasons.append(
                 _("成绩 %(score)s 低于要求的 %(min)s")
-                % {
-                    "score": score if score is not None else "—",
-                    "min": program.completion_min_score,
-                }
+                % {"score": score, "min": program.completion_min_score}
             )
         rows.append(
             CompletionRow(
@@ -620,7 +619,7 @@ def _credit_expr(prefix: str = ""):
         return ExpressionWrapper(
             hours
             * Coalesce(F(policy + column), Value(DEFAULT_CREDIT_PERCENT[status]))
-            / Value(100),
+            * Value(Decimal("0.01")),
             output_field=DecimalField(max_digits=8, decimal_places=2),
         )
 

@@ -48,9 +48,9 @@ JT_TOPICS = [
     ("县域经济发展的实践与思考", "程振华"),
     ("发展新质生产力的云江路径", "顾明远"),
     ("过紧日子与财政资金绩效管理", "秦立新"),
-    ("和美乡村建设的青湖经验", "陆承志"),
-    ("营商环境优化与政务服务改革", "严思远"),
     ("城市更新中的群众工作方法", "邹晨曦"),
+    ("营商环境优化与政务服务改革", "严思远"),
+    ("和美乡村建设的青湖经验", "陆承志"),
     ("教育强市建设的重点任务", "孔德明"),
     ("粮食安全与耕地保护", "贺雪松"),
     ("年度工作回顾与展望", "顾明远"),
@@ -401,8 +401,9 @@ def _others(b, ctx):
         b.session(
             p, start, (9, 0), (12, 0), "村级组织建设", venue="青湖区分课堂", lecturers=["陆承志"]
         )
-    # Department lecture series, completed.
+    # Department lecture series, completed; Wednesdays, clear of the Tuesday and Thursday series.
     start = today - dt.timedelta(days=60)
+    start -= dt.timedelta(days=(start.weekday() - 2) % 7)
     p = b.program(
         "FGW-2026-YW",
         "YJC-FGW",

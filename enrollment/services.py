@@ -652,41 +652,82 @@ RANK_ORDER = {r.value: i for i, r in enumerate(Rank)}  # provincial first, staff
 
 
 def balance_into_groups(people, count: int) -> list[list]:
-    """Deal people into `count` groups so sizes differ by at most one and each unit and each
-    rank is spread as evenly as the sizes allow.
+    """Deal people into `count` groups: sizes differ by at most one, each rank is spread as
+    evenly as possible (within one), and colleagues of one unit are spread across groups.
 
-    `people` are objects with `unit_id` and `rank`. Highest ranks are placed first (they become
-    leaders); within a rank, people of the largest units go first so their colleagues spread.
-    Each person goes to one of the currently smallest groups, preferring the group with the
-    fewest of their unit, then of their rank.
+    `people` are objects with `unit_id` and `rank`. Ranks are dealt from the highest down (so
+    each group's first member is its most senior, the default leader). Within a rank, the groups
+    that are smallest so far take the remainder, and each person goes to the allowed group with
+    the fewest colleagues of their unit; people of the largest units are placed first.
     """
     if count < 1:
         raise DomainError(_("分组数至少为 1。"), field="count")
     unit_sizes: dict = {}
+    blocks: dict = {}
     for p in people:
         unit_sizes[p.unit_id] = unit_sizes.get(p.unit_id, 0) + 1
-    ordered = sorted(
-        people,
-        key=lambda p: (
-            RANK_ORDER.get(p.rank, len(RANK_ORDER)),
-            -unit_sizes[p.unit_id],
-            p.unit_id or 0,
-            getattr(p, "sort_name", ""),
-        ),
-    )
+        blocks.setdefault(RANK_ORDER.get(p.rank, len(RANK_ORDER)), []).append(p)
     groups: list[list] = [[] for _ in range(count)]
-    unit_counts = [{} for _ in range(count)]
-    rank_counts = [{} for _ in range(count)]
-    for p in ordered:
-        smallest = min(len(g) for g in groups)
-        best = min(
-            (i for i in range(count) if len(groups[i]) == smallest),
-            key=lambda i: (unit_counts[i].get(p.unit_id, 0), rank_counts[i].get(p.rank, 0), i),
+    unit_counts = [dict() for _ in range(count)]
+    for rank_key in sorted(blocks):
+        block = sorted(
+            blocks[rank_key],
+            key=lambda p: (-unit_sizes[p.unit_id], p.unit_id or 0, getattr(p, "sort_name", "")),
         )
-        groups[best].append(p)
-        unit_counts[best][p.unit_id] = unit_counts[best].get(p.unit_id, 0) + 1
-        rank_counts[best][p.rank] = rank_counts[best].get(p.rank, 0) + 1
+        base, extra = divmod(len(block), count)
+        by_size = sorted(range(count), key=lambda i: (len(groups[i]), i))
+        room = {i: base + (1 if pos < extra else 0) for pos, i in enumerate(by_size)}
+        for p in block:
+            best = min(
+                (i for i in range(count) if room[i] > 0),
+                key=lambda i: (unit_counts[i].get(p.unit_id, 0), -room[i], len(groups[i]), i),
+            )
+            groups[best].append(p)
+            room[best] -= 1
+            unit_counts[best][p.unit_id] = unit_counts[best].get(p.unit_id, 0) + 1
+    _spread_units(groups, unit_counts)
     return groups
+
+
+def _spread_units(groups, unit_counts, max_rounds: int = 500):
+    """Swap same-rank people between groups while that evens out a unit without making any
+    other unit less even. Sizes and rank spread are untouched; each swap lowers the sum of
+    squared unit counts, so the loop ends."""
+
+    def count(i, unit):
+        return unit_counts[i].get(unit, 0)
+
+    for _round in range(max_rounds):
+        swapped = False
+        for a, ga in enumerate(groups):
+            for x in ga:
+                for b, gb in enumerate(groups):
+                    if count(a, x.unit_id) - count(b, x.unit_id) < 2:
+                        continue
+                    y = next(
+                        (
+                            y
+                            for y in gb
+                            if y.rank == x.rank
+                            and y.unit_id != x.unit_id
+                            and count(a, y.unit_id) < count(b, y.unit_id)
+                        ),
+                        None,
+                    )
+                    if y is None:
+                        continue
+                    ga[ga.index(x)], gb[gb.index(y)] = y, x
+                    for i, gone, came in ((a, x, y), (b, y, x)):
+                        unit_counts[i][gone.unit_id] -= 1
+                        unit_counts[i][came.unit_id] = count(i, came.unit_id) + 1
+                    swapped = True
+                    break
+                if swapped:
+                    break
+            if swapped:
+                break
+        if not swapped:
+            return
 
 
 class _Person:

@@ -668,7 +668,7 @@ def balance_into_groups(people, count: int) -> list[list]:
         unit_sizes[p.unit_id] = unit_sizes.get(p.unit_id, 0) + 1
         blocks.setdefault(RANK_ORDER.get(p.rank, len(RANK_ORDER)), []).append(p)
     groups: list[list] = [[] for _ in range(count)]
-    unit_counts = [dict() for _ in range(count)]
+    unit_counts = [{} for _ in range(count)]
     for rank_key in sorted(blocks):
         block = sorted(
             blocks[rank_key],

@@ -1,0 +1,58 @@
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scoping import roles_of
+from core.registry import NavItem, Panel
+
+
+def nav_items(request):
+    roles = roles_of(request.user)
+    items = []
+    if roles.is_admin:
+        items.append(NavItem(_("培训统计"), reverse("reports:statistics"), "statistics", order=700))
+    if roles.is_admin or roles.is_organizer:
+        items.append(NavItem(_("报表导出"), reverse("reports:index"), "reports", order=710))
+    else:
+        from programs.models import ProgramStaff
+
+        if ProgramStaff.objects.filter(user=request.user).exists():
+            items.append(NavItem(_("报表导出"), reverse("reports:index"), "reports", order=710))
+    return items
+
+
+def home_panels(request):
+    from reports.models import TraineeYearRollup
+
+    year = timezone.localdate().year
+    panels = []
+    if roles_of(request.user).is_admin:
+        from reports.selectors import StatsFilters, statistics
+
+        panels.append(
+            Panel(
+                "reports/panels/statistics.html",
+                {"stats": statistics(filters=StatsFilters(year=year))},
+                order=300,
+            )
+        )
+    hours = (
+        TraineeYearRollup.objects.filter(user=request.user, year=year, level="")
+        .values_list("credit_hours", flat=True)
+        .first()
+    )
+    if hours is not None:
+        from reports.selectors import credit_requirement
+
+        panels.append(
+            Panel(
+                "reports/panels/credit.html",
+                {
+                    "hours": hours,
+                    "year": year,
+                    "required": credit_requirement(request.user.rank, year),
+                },
+                order=400,
+            )
+        )
+    return panels

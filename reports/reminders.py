@@ -1,0 +1,240 @@
+"""What reminders are due now. Each source returns Reminder objects; reports.services sends each
+(kind, person, occasion) at most once, so sources may return the same reminder on every tick.
+
+Other apps add sources without touching this file: `<app>/reminders.py` with
+`due_reminders(now) -> iterable[reports.services.Reminder]` (the evaluation app uses kinds
+`reflection_deadline` and `evaluation_pending`).
+"""
+
+import importlib
+from collections import defaultdict
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.models import AttendanceRecord, AttendanceStatus
+from enrollment.models import Enrollment
+from programs.models import Program, ProgramStaff, Session
+from reports.models import ReminderKind
+from reports.services import Reminder
+
+ATTENDED = ("present", "late", "left_early", "late_left_early")
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _session_reminders(now, *, kind: str, start_after, start_until) -> list[Reminder]:
+    sessions = list(
+        Session.objects.filter(start__gt=start_after, start__lte=start_until)
+        .exclude(status=Session.Status.CANCELLED)
+        .filter(program__status__in=[Program.Status.PUBLISHED, Program.Status.RUNNING])
+        .select_related("program", "venue")
+    )
+    if not sessions:
+        return []
+    program_ids = {s.program_id for s in sessions}
+    trainees = defaultdict(list)
+    for program_id, user_id in Enrollment.objects.filter(
+        program_id__in=program_ids, status=Enrollment.Status.ENROLLED
+    ).values_list("program_id", "user_id"):
+        trainees[program_id].append(user_id)
+    on_leave = set(
+        AttendanceRecord.objects.filter(
+            session__in=sessions, status=AttendanceStatus.ON_LEAVE
+        ).values_list("session_id", "user_id")
+    )
+    out = []
+    for s in sessions:
+        local = timezone.localtime(s.start)
+        when = local.strftime("%m-%d %H:%M")
+        title = (
+            _("明天 %(time)s:%(topic)s")
+            if kind == ReminderKind.SESSION_DAY_BEFORE
+            else _("一小时后开课 %(time)s:%(topic)s")
+        ) % {
+            "time": when if kind == ReminderKind.SESSION_DAY_BEFORE else local.strftime("%H:%M"),
+            "topic": s.topic,
+        }
+        body = _("%(program)s。地点:%(venue)s。请按时扫码签到。") % {
+            "program": s.program.title,
+            "venue": s.venue.name if s.venue else "—",
+        }
+        users = [u for u in trainees.get(s.program_id, []) if (s.pk, u) not in on_leave]
+        if users:
+            out.append(
+                Reminder(
+                    kind=kind, occasion=f"session:{s.pk}", user_ids=users, title=title, body=body
+                )
+            )
+    return out
+
+
+def session_reminders(now) -> list[Reminder]:
+    return _session_reminders(
+        now,
+        kind=ReminderKind.SESSION_DAY_BEFORE,
+        start_after=now + timedelta(hours=1),
+        start_until=now + timedelta(hours=24),
+    ) + _session_reminders(
+        now,
+        kind=ReminderKind.SESSION_HOUR_BEFORE,
+        start_after=now,
+        start_until=now + timedelta(hours=1),
+    )
+
+
+def low_attendance_reminders(now) -> list[Reminder]:
+    """Trainees of running programs whose rate fell below the program's warning line (once per
+    trainee and program), and the class managers (once per program and day)."""
+    programs = {
+        p.pk: p
+        for p in Program.objects.filter(status=Program.Status.RUNNING).only(
+            "id", "title", "attendance_warning_rate"
+        )
+    }
+    if not programs:
+        return []
+    held = dict(
+        Session.objects.filter(program_id__in=programs, start__lte=now)
+        .exclude(status=Session.Status.CANCELLED)
+        .values_list("program_id")
+        .annotate(n=Count("id"))
+        .values_list("program_id", "n")
+    )
+    attended = defaultdict(dict)
+    for program_id, user_id, n in (
+        AttendanceRecord.objects.filter(
+            session__program_id__in=programs, status__in=ATTENDED, session__start__lte=now
+        )
+        .values_list("session__program_id", "user_id")
+        .annotate(n=Count("id"))
+        .values_list("session__program_id", "user_id", "n")
+    ):
+        attended[program_id][user_id] = n
+    low = defaultdict(list)
+    for program_id, user_id in Enrollment.objects.filter(
+        program_id__in=programs, status=Enrollment.Status.ENROLLED
+    ).values_list("program_id", "user_id"):
+        n_held = held.get(program_id, 0)
+        if n_held < 2:
+            continue
+        if (
+            attended[program_id].get(user_id, 0) * 100
+            < programs[program_id].attendance_warning_rate * n_held
+        ):
+            low[program_id].append(user_id)
+    managers = defaultdict(list)
+    for program_id, user_id in ProgramStaff.objects.filter(program_id__in=low).values_list(
+        "program_id", "user_id"
+    ):
+        managers[program_id].append(user_id)
+    out = []
+    today = timezone.localdate(now).isoformat()
+    for program_id, users in low.items():
+        p = programs[program_id]
+        out.append(
+            Reminder(
+                kind=ReminderKind.LOW_ATTENDANCE,
+                occasion=f"program:{program_id}",
+                user_ids=users,
+                title=_("出勤率预警:%(program)s") % {"program": p.title},
+                body=_(
+                    "您在本班的出勤率已低于 %(rate)s%%,请注意按时参加学习;如有特殊情况请及时请假。"
+                )
+                % {"rate": p.attendance_warning_rate},
+            )
+        )
+        if managers.get(program_id):
+            out.append(
+                Reminder(
+                    kind=ReminderKind.LOW_ATTENDANCE,
+                    occasion=f"program:{program_id}:staff:{today}",
+                    user_ids=managers[program_id],
+                    title=_("%(program)s:%(n)s 名学员出勤率低于预警线")
+                    % {"program": p.title, "n": len(users)},
+                    url=_url("reports:program_exports", program_id),
+                )
+            )
+    return out
+
+
+def leave_pending_reminders(now) -> list[Reminder]:
+    """Class managers of programs with leave requests waiting more than 12 hours. Works once the
+    attendance app has a LeaveRequest model with `status`, `created_at` and a program link."""
+    try:
+        model = apps.get_model("attendance", "LeaveRequest")
+    except LookupError:
+        return []
+    names = {f.name for f in model._meta.get_fields()}
+    if "status" not in names or "created_at" not in names:
+        return []
+    program_path = (
+        "program_id"
+        if "program" in names
+        else ("session__program_id" if "session" in names else None)
+    )
+    if program_path is None:
+        return []
+    pending = model.objects.filter(
+        Q(status="pending") | Q(status="submitted"), created_at__lte=now - timedelta(hours=12)
+    ).values_list("pk", program_path)[:5000]
+    by_program = defaultdict(list)
+    for pk, program_id in pending:
+        by_program[program_id].append(pk)
+    managers = defaultdict(list)
+    for program_id, user_id in ProgramStaff.objects.filter(
+        program_id__in=by_program, role=ProgramStaff.Role.CLASS_MANAGER
+    ).values_list("program_id", "user_id"):
+        managers[program_id].append(user_id)
+    out = []
+    for program_id, request_ids in by_program.items():
+        for pk in request_ids:
+            if managers.get(program_id):
+                out.append(
+                    Reminder(
+                        kind=ReminderKind.LEAVE_PENDING,
+                        occasion=f"leave:{pk}",
+                        user_ids=managers[program_id],
+                        title=_("有请假申请等待审批"),
+                        body=_("有学员的请假申请已等待超过 12 小时,请及时审批。"),
+                    )
+                )
+    return out
+
+
+BUILTIN_SOURCES = [session_reminders, low_attendance_reminders, leave_pending_reminders]
+
+
+def app_sources() -> list:
+    sources = []
+    for label in settings.LECTERN_APPS:
+        if label == "reports":
+            continue
+        try:
+            module = importlib.import_module(f"{label}.reminders")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{label}.reminders":
+                raise
+            continue
+        hook = getattr(module, "due_reminders", None)
+        if hook:
+            sources.append(hook)
+    return sources
+
+
+def due_reminders(now=None) -> list[Reminder]:
+    now = now or timezone.now()
+    reminders: list[Reminder] = []
+    for source in [*BUILTIN_SOURCES, *app_sources()]:
+        reminders.extend(source(now) or [])
+    return reminders

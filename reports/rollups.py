@@ -1,0 +1,281 @@
+"""Rollup tables for the statistics page (DESIGN.md §6: the page never scans raw attendance).
+
+Each rollup is computed by one INSERT … SELECT straight from the base tables, for all programs
+(`rollup_rebuild_all`) or for a few programs whose records changed (`rollup_refresh`). The SQL is
+plain enough to run on PostgreSQL and on the SQLite demo alike.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from reports.models import RollupDirtyProgram, RollupState
+
+ATTENDED_SQL = "('present', 'late', 'left_early', 'late_left_early')"
+
+
+def _year_month(column: str) -> tuple[str, str]:
+    if connection.vendor == "postgresql":
+        return (
+            f"CAST(EXTRACT(YEAR FROM {column}) AS integer)",
+            f"CAST(EXTRACT(MONTH FROM {column}) AS integer)",
+        )
+    return (
+        f"CAST(strftime('%%Y', {column}) AS integer)",
+        f"CAST(strftime('%%m', {column}) AS integer)",
+    )
+
+
+def _db_now(now):
+    return connection.ops.adapt_datetimefield_value(now)
+
+
+def _in(column: str, ids) -> str:
+    if ids is None:
+        return "1 = 1"
+    ids = [int(i) for i in ids]
+    if not ids:
+        return "1 = 0"
+    return f"{column} IN ({', '.join(map(str, ids))})"
+
+
+def _per_enrollment_cte(program_filter: str) -> str:
+    """One row per enrolled trainee of the selected programs, with attendance counts."""
+    return f"""
+held AS (
+  SELECT s.program_id, COUNT(*) AS n FROM programs_session s
+  WHERE s.status <> 'cancelled' AND s.start <= %(now)s AND {program_filter.format(c="s.program_id")}
+  GROUP BY s.program_id
+),
+att AS (
+  SELECT s.program_id, r.user_id,
+    SUM(CASE WHEN r.status = 'present' THEN 1 ELSE 0 END) AS present,
+    SUM(CASE WHEN r.status = 'late' THEN 1 ELSE 0 END) AS late,
+    SUM(CASE WHEN r.status = 'left_early' THEN 1 ELSE 0 END) AS left_early,
+    SUM(CASE WHEN r.status = 'late_left_early' THEN 1 ELSE 0 END) AS late_left_early,
+    SUM(CASE WHEN r.status = 'absent' THEN 1 ELSE 0 END) AS absent,
+    SUM(CASE WHEN r.status = 'on_leave' THEN 1 ELSE 0 END) AS on_leave,
+    SUM(CASE WHEN r.status IN {ATTENDED_SQL} THEN s.credit_hours ELSE 0 END) AS hours
+  FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
+  WHERE s.status <> 'cancelled' AND {program_filter.format(c="s.program_id")}
+  GROUP BY s.program_id, r.user_id
+),
+per AS (
+  SELECT e.program_id, e.unit_id, e.user_id, u.rank, u.unit_id AS user_unit_id,
+    p.level, p.start_date,
+    COALESCE(h.n, 0) AS held,
+    COALESCE(a.present, 0) AS present, COALESCE(a.late, 0) AS late,
+    COALESCE(a.left_early, 0) AS left_early, COALESCE(a.late_left_early, 0) AS late_left_early,
+    COALESCE(a.absent, 0) AS absent, COALESCE(a.on_leave, 0) AS on_leave,
+    COALESCE(a.hours, 0) AS hours,
+    CASE WHEN p.status IN ('completed', 'archived') AND COALESCE(h.n, 0) > 0
+      AND (COALESCE(a.present, 0) + COALESCE(a.late, 0) + COALESCE(a.left_early, 0)
+           + COALESCE(a.late_left_early, 0)
+           + CASE WHEN p.leave_counts_as_attended THEN COALESCE(a.on_leave, 0) ELSE 0 END) * 100
+          >= p.completion_min_attendance_rate * h.n
+      AND COALESCE(a.absent, 0) <= p.completion_max_unexcused_absences
+    THEN 1 ELSE 0 END AS completed
+  FROM enrollment_enrollment e
+  JOIN programs_program p ON p.id = e.program_id
+  JOIN accounts_user u ON u.id = e.user_id
+  LEFT JOIN held h ON h.program_id = e.program_id
+  LEFT JOIN att a ON a.program_id = e.program_id AND a.user_id = e.user_id
+  WHERE e.status = 'enrolled' AND {program_filter.format(c="e.program_id")}
+)"""
+
+
+def _insert_attendance(program_ids, now) -> None:
+    year, month = _year_month("MIN(per.start_date)")
+    flt = _in("{c}", program_ids) if program_ids is not None else "1 = 1"
+    sql = f"""
+WITH {_per_enrollment_cte(flt)}
+INSERT INTO reports_attendancerollup (program_id, unit_id, rank, year, month, level, unit_path,
+  enrolled, completed, expected, present, late, left_early, late_left_early, absent, on_leave,
+  credit_hours)
+SELECT per.program_id, per.unit_id, per.rank, {year}, {month}, MIN(per.level),
+  COALESCE(MIN(o.path), ''), COUNT(*), SUM(per.completed), SUM(per.held), SUM(per.present),
+  SUM(per.late), SUM(per.left_early), SUM(per.late_left_early), SUM(per.absent),
+  SUM(per.on_leave), SUM(per.hours)
+FROM per LEFT JOIN accounts_orgunit o ON o.id = per.unit_id
+GROUP BY per.program_id, per.unit_id, per.rank
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": _db_now(now)})
+
+
+def _insert_programs(program_ids, now) -> None:
+    year, month = _year_month("p.start_date")
+    sql = f"""
+INSERT INTO reports_programrollup (program_id, year, month, level, organizing_unit_path, held,
+  sessions_held, evaluation_responses, evaluation_satisfied)
+SELECT p.id, {year}, {month}, p.level, COALESCE(o.path, ''),
+  CASE WHEN COALESCE(h.n, 0) > 0 THEN TRUE ELSE FALSE END, COALESCE(h.n, 0), 0, 0
+FROM programs_program p
+LEFT JOIN accounts_orgunit o ON o.id = p.organizing_unit_id
+LEFT JOIN (SELECT s.program_id, COUNT(*) AS n FROM programs_session s
+           WHERE s.status <> 'cancelled' AND s.start <= %(now)s GROUP BY s.program_id) h
+  ON h.program_id = p.id
+WHERE p.status <> 'draft' AND {_in("p.id", program_ids)}
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": _db_now(now)})
+    _apply_satisfaction(program_ids)
+
+
+def _apply_satisfaction(program_ids) -> None:
+    """Course-evaluation counts, when the evaluation app offers them.
+
+    Hook: `evaluation.rollup.satisfaction_counts(program_ids or None) -> {program_id:
+    (responses, satisfied)}`. Absent until that app provides it; then satisfaction shows up.
+    """
+    try:
+        from evaluation import rollup as evaluation_rollup  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    counts_fn = getattr(evaluation_rollup, "satisfaction_counts", None)
+    if counts_fn is None:
+        return
+    from reports.models import ProgramRollup
+
+    counts = counts_fn(list(program_ids) if program_ids is not None else None) or {}
+    rows = list(ProgramRollup.objects.filter(pk__in=list(counts)))
+    for row in rows:
+        row.evaluation_responses, row.evaluation_satisfied = counts[row.pk]
+    ProgramRollup.objects.bulk_update(
+        rows, ["evaluation_responses", "evaluation_satisfied"], batch_size=1000
+    )
+
+
+def _insert_trainee_years(user_filter: str, year_filter: str, now) -> None:
+    year, _ = _year_month("per.start_date")
+    flt = "1 = 1"
+    sql = f"""
+WITH {_per_enrollment_cte(flt)},
+yr AS (
+  SELECT per.user_id, {year} AS year, per.level, per.rank, per.user_unit_id, per.hours
+  FROM per WHERE {user_filter.format(c="per.user_id")}
+)
+INSERT INTO reports_traineeyearrollup (user_id, year, level, rank, unit_id, unit_path, programs,
+  credit_hours)
+SELECT yr.user_id, yr.year, yr.level, MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
+  COUNT(*), SUM(yr.hours)
+FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
+WHERE {year_filter.format(c="yr.year")}
+GROUP BY yr.user_id, yr.year, yr.level
+UNION ALL
+SELECT yr.user_id, yr.year, '', MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
+  COUNT(*), SUM(yr.hours)
+FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
+WHERE {year_filter.format(c="yr.year")}
+GROUP BY yr.user_id, yr.year
+"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": _db_now(now)})
+
+
+@transaction.atomic
+def rollup_rebuild_all(*, now=None) -> dict:
+    """Recompute every rollup from scratch (the nightly job and `manage.py rollup_rebuild`)."""
+    from reports.models import AttendanceRollup, ProgramRollup, TraineeYearRollup
+
+    now = now or timezone.now()
+    AttendanceRollup.objects.all().delete()
+    ProgramRollup.objects.all().delete()
+    TraineeYearRollup.objects.all().delete()
+    _insert_programs(None, now)
+    _insert_attendance(None, now)
+    _insert_trainee_years("1 = 1", "1 = 1", now)
+    RollupDirtyProgram.objects.all().delete()
+    RollupState.objects.update_or_create(
+        key="attendance", defaults={"refreshed_through": now, "full_rebuild_at": now}
+    )
+    return {
+        "programs": ProgramRollup.objects.count(),
+        "attendance_rows": AttendanceRollup.objects.count(),
+        "trainee_years": TraineeYearRollup.objects.count(),
+    }
+
+
+@transaction.atomic
+def rollup_refresh(*, program_ids, now=None) -> int:
+    """Recompute the rollups of these programs (and the year rows of their trainees)."""
+    from enrollment.models import Enrollment
+    from programs.models import Program
+    from reports.models import AttendanceRollup, ProgramRollup, TraineeYearRollup
+
+    program_ids = sorted({int(p) for p in program_ids})
+    if not program_ids:
+        return 0
+    now = now or timezone.now()
+    AttendanceRollup.objects.filter(program_id__in=program_ids).delete()
+    ProgramRollup.objects.filter(program_id__in=program_ids).delete()
+    _insert_programs(program_ids, now)
+    _insert_attendance(program_ids, now)
+    years = sorted(
+        {
+            d.year
+            for d in Program.objects.filter(pk__in=program_ids).values_list("start_date", flat=True)
+        }
+    )
+    user_ids = list(
+        Enrollment.objects.filter(program_id__in=program_ids)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for start in range(0, len(user_ids), 5000):
+        batch = user_ids[start : start + 5000]
+        TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years).delete()
+        _insert_trainee_years(_in("{c}", batch), _in("{c}", years), now)
+    RollupDirtyProgram.objects.filter(program_id__in=program_ids).delete()
+    return len(program_ids)
+
+
+def changed_program_ids(*, since, until) -> set[int]:
+    """Programs with an enrollment, attendance record, session or program row changed in the
+    window, plus those marked dirty by signals, plus those whose sessions started in the window
+    (held counts and rates move with the clock)."""
+    from attendance.models import AttendanceRecord
+    from enrollment.models import Enrollment
+    from programs.models import Program, Session
+
+    ids = set(RollupDirtyProgram.objects.values_list("program_id", flat=True))
+    if since is None:
+        return ids | set(Program.objects.values_list("pk", flat=True))
+    window = {"updated_at__gt": since, "updated_at__lte": until}
+    ids |= set(
+        AttendanceRecord.objects.filter(**window)
+        .values_list("session__program_id", flat=True)
+        .distinct()
+    )
+    ids |= set(Enrollment.objects.filter(**window).values_list("program_id", flat=True).distinct())
+    ids |= set(Session.objects.filter(**window).values_list("program_id", flat=True).distinct())
+    ids |= set(
+        Session.objects.filter(start__gt=since, start__lte=until)
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+    ids |= set(Program.objects.filter(**window).values_list("pk", flat=True))
+    return ids
+
+
+def rollup_refresh_changed(*, now=None) -> int:
+    """The frequent beat job: refresh programs changed since the last run, then move the mark."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state, _ = RollupState.objects.select_for_update().get_or_create(key="attendance")
+        since = state.refreshed_through
+        if since is None:
+            rollup_rebuild_all(now=now)
+            return -1
+        ids = changed_program_ids(since=since, until=now)
+        rollup_refresh(program_ids=ids, now=now)
+        state.refreshed_through = now
+        state.save(update_fields=["refreshed_through"])
+    return len(ids)
+
+
+def rollup_mark_dirty(program_id) -> None:
+    """Mark a program stale (cheap, idempotent). For apps that change rows with bulk updates
+    that do not touch `updated_at` (the watermark scan would miss those)."""
+    RollupDirtyProgram.objects.bulk_create(
+        [RollupDirtyProgram(program_id=program_id)], ignore_conflicts=True
+    )

@@ -1,0 +1,614 @@
+"""Reads across programs, enrollment, attendance (and evaluation where it exists) for reports.
+
+Every function here issues a fixed number of queries whatever the size of the data, so the
+exports and the statistics page stay flat at province scale.
+"""
+
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import OrgUnit, Rank, User
+from attendance.models import AttendanceRecord, AttendanceStatus
+from enrollment.models import Enrollment
+from programs.models import Program, Session
+
+ATTENDED = (
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.LEFT_EARLY,
+    AttendanceStatus.LATE_LEFT_EARLY,
+)
+# One full-width character per status, so a row of marks lines up under the session columns.
+STATUS_MARK = {
+    AttendanceStatus.PRESENT: "√",
+    AttendanceStatus.LATE: "迟",
+    AttendanceStatus.LEFT_EARLY: "早",
+    AttendanceStatus.LATE_LEFT_EARLY: "双",
+    AttendanceStatus.ABSENT: "旷",
+    AttendanceStatus.ON_LEAVE: "假",
+    AttendanceStatus.PENDING: "待",
+}
+NO_MARK = "－"  # held, no record yet
+FUTURE_MARK = "　"  # not held yet (ideographic space keeps the column width)
+
+# Annual credit-hour requirement per rank when the evaluation app defines none (学时/年).
+DEFAULT_CREDIT_REQUIREMENT = {
+    Rank.PROVINCIAL: Decimal("110"),
+    Rank.BUREAU: Decimal("110"),
+    Rank.COUNTY: Decimal("110"),
+    Rank.SECTION: Decimal("90"),
+    Rank.STAFF: Decimal("90"),
+}
+
+
+def rate(numerator, denominator) -> float | None:
+    if not denominator:
+        return None
+    return round(100.0 * float(numerator) / float(denominator), 1)
+
+
+# --- Shared pieces ---------------------------------------------------------------------------
+
+
+def enrolled_trainees(*, program, unit_ids=None):
+    """Enrolled trainees of a program ordered by unit (tree order) then name."""
+    qs = (
+        Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED)
+        .select_related("user", "unit")
+        .order_by("unit__path", "user__full_name", "user_id")
+    )
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    return qs
+
+
+def unit_groups_of_program(*, program) -> list[tuple[int | None, str, int]]:
+    """(unit id, unit name, trainee count) of a program's enrolled trainees, in tree order."""
+    rows = (
+        Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED)
+        .values("unit_id", "unit__name", "unit__path")
+        .annotate(n=Count("id"))
+        .order_by("unit__path")
+    )
+    return [(r["unit_id"], r["unit__name"] or "—", r["n"]) for r in rows]
+
+
+def _group_by_unit(enrollments):
+    groups: OrderedDict = OrderedDict()
+    for e in enrollments:
+        key = e.unit_id
+        if key not in groups:
+            groups[key] = {"unit": e.unit, "name": e.unit.name if e.unit else "—", "rows": []}
+        groups[key]["rows"].append(e)
+    return list(groups.values())
+
+
+# --- Sign-in sheet (签到表) -------------------------------------------------------------------
+
+
+def session_for_report(*, pk) -> Session:
+    try:
+        return (
+            Session.objects.select_related("program__organizing_unit", "venue")
+            .prefetch_related("lecturers", "branch_venues")
+            .get(pk=pk)
+        )
+    except (Session.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def signin_sheet_data(*, session) -> dict:
+    program = session.program
+    enrollments = list(enrolled_trainees(program=program))
+    records = {
+        r.user_id: r
+        for r in AttendanceRecord.objects.filter(session=session).only(
+            "user_id", "status", "checkin_at", "checkout_at", "venue_id"
+        )
+    }
+    groups = _group_by_unit(enrollments)
+    n = 0
+    for group in groups:
+        rows = []
+        for e in group["rows"]:
+            n += 1
+            rec = records.get(e.user_id)
+            rows.append(
+                {
+                    "n": n,
+                    "name": e.user.full_name,
+                    "position": e.user.position,
+                    "checkin": timezone.localtime(rec.checkin_at)
+                    if rec and rec.checkin_at
+                    else None,
+                    "checkout": (
+                        timezone.localtime(rec.checkout_at) if rec and rec.checkout_at else None
+                    ),
+                    "status": rec.get_status_display() if rec else "",
+                    "status_code": rec.status if rec else "",
+                }
+            )
+        group["rows"] = rows
+    return {
+        "program": program,
+        "session": session,
+        "start": timezone.localtime(session.start),
+        "end": timezone.localtime(session.end),
+        "venues": [session.venue, *session.branch_venues.all()]
+        if session.venue
+        else list(session.branch_venues.all()),
+        "lecturers": list(session.lecturers.all()),
+        "groups": groups,
+        "total": n,
+        "checked_in": sum(1 for r in records.values() if r.status in ATTENDED),
+    }
+
+
+# --- Program attendance summary ----------------------------------------------------------------
+
+
+def program_sessions(*, program):
+    return list(
+        Session.objects.filter(program=program)
+        .exclude(status=Session.Status.CANCELLED)
+        .order_by("start", "id")
+    )
+
+
+def summary_rows(*, program, sessions, unit_ids=None, now=None) -> list[dict]:
+    """Unit groups with one row per trainee: marks per session, totals and rates."""
+    now = now or timezone.now()
+    enrollments = list(enrolled_trainees(program=program, unit_ids=unit_ids))
+    held = [s for s in sessions if s.start <= now]
+    held_ids = {s.pk for s in held}
+    status_by = defaultdict(dict)
+    records = AttendanceRecord.objects.filter(session__in=[s.pk for s in sessions])
+    if unit_ids is not None:
+        records = records.filter(user_id__in=[e.user_id for e in enrollments])
+    for user_id, session_id, status in records.values_list("user_id", "session_id", "status"):
+        status_by[user_id][session_id] = status
+    counted = set(ATTENDED)
+    if program.leave_counts_as_attended:
+        counted.add(AttendanceStatus.ON_LEAVE)
+    groups = _group_by_unit(enrollments)
+    for group in groups:
+        totals = {"attended": 0, "expected": 0, "leave": 0, "absent": 0, "late": 0}
+        rows = []
+        for e in group["rows"]:
+            mine = status_by.get(e.user_id, {})
+            marks = []
+            attended = leave = absent = late = 0
+            for s in sessions:
+                st = mine.get(s.pk)
+                if st:
+                    marks.append(STATUS_MARK.get(st, NO_MARK))
+                elif s.pk in held_ids:
+                    marks.append(NO_MARK)
+                else:
+                    marks.append(FUTURE_MARK)
+                if s.pk in held_ids:
+                    attended += st in counted
+                    leave += st == AttendanceStatus.ON_LEAVE
+                    absent += st == AttendanceStatus.ABSENT
+                    late += st in (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
+            row = {
+                "user_id": e.user_id,
+                "name": e.user.full_name,
+                "position": e.user.position,
+                "unit": group["name"],
+                "marks": "".join(marks),
+                "statuses": [mine.get(s.pk, "") for s in sessions],
+                "attended": attended,
+                "expected": len(held),
+                "leave": leave,
+                "absent": absent,
+                "late": late,
+                "rate": rate(attended, len(held)),
+            }
+            rows.append(row)
+            totals["attended"] += attended
+            totals["expected"] += len(held)
+            totals["leave"] += leave
+            totals["absent"] += absent
+            totals["late"] += late
+        group["rows"] = rows
+        group["totals"] = totals
+        group["rate"] = rate(totals["attended"], totals["expected"])
+    return groups
+
+
+def summary_chunks(*, program, max_rows: int = 200) -> list[list[int | None]]:
+    """Unit ids split into chunks of about `max_rows` trainees (a unit is never split)."""
+    chunks: list[list] = []
+    current: list = []
+    size = 0
+    for unit_id, _name, n in unit_groups_of_program(program=program):
+        if current and size + n > max_rows:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(unit_id)
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks or [[]]
+
+
+def summary_overview(*, program, sessions, now=None) -> dict:
+    """Program-wide totals for the summary's first page (one aggregate query)."""
+    now = now or timezone.now()
+    held = [s.pk for s in sessions if s.start <= now]
+    enrolled = Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED).count()
+    counts = dict(
+        AttendanceRecord.objects.filter(session_id__in=held)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    attended = sum(counts.get(s, 0) for s in ATTENDED)
+    if program.leave_counts_as_attended:
+        attended += counts.get(AttendanceStatus.ON_LEAVE, 0)
+    expected = enrolled * len(held)
+    return {
+        "enrolled": enrolled,
+        "held": len(held),
+        "attended": attended,
+        "expected": expected,
+        "rate": rate(attended, expected),
+        "leave": counts.get(AttendanceStatus.ON_LEAVE, 0),
+        "absent": counts.get(AttendanceStatus.ABSENT, 0),
+        "late": counts.get(AttendanceStatus.LATE, 0)
+        + counts.get(AttendanceStatus.LATE_LEFT_EARLY, 0),
+    }
+
+
+def attendance_flat_rows(*, program):
+    """Every (trainee, session) pair with its record, for the streamed CSV: a server-side cursor,
+    so memory stays flat however large the program."""
+    return (
+        AttendanceRecord.objects.filter(session__program=program)
+        .order_by("session__start", "session_id", "user__full_name")
+        .values_list(
+            "session__start",
+            "session__topic",
+            "user__full_name",
+            "user__unit__name",
+            "status",
+            "checkin_at",
+            "checkout_at",
+            "source",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+# --- Trainee training record (个人培训档案) ------------------------------------------------------
+
+
+def credit_requirement(rank: str, year: int) -> Decimal:
+    """The evaluation app may define requirements; until it does, the defaults apply."""
+    try:
+        from evaluation.models import CreditRequirement  # type: ignore[attr-defined]
+
+        row = CreditRequirement.objects.filter(rank=rank, year=year).first()
+        if row is not None:
+            return Decimal(row.hours)
+    except (ImportError, AttributeError, Exception):  # noqa: BLE001 - optional app, any shape
+        pass
+    return DEFAULT_CREDIT_REQUIREMENT.get(rank, Decimal("90"))
+
+
+def _certificates_of(user) -> list:
+    """Certificates from the evaluation app when it has them (guarded: it may not exist yet)."""
+    try:
+        from evaluation import models as evaluation_models
+
+        model = getattr(evaluation_models, "Certificate", None)
+        if model is None:
+            return []
+        qs = model.objects.all()
+        if hasattr(model, "enrollment"):
+            qs = qs.filter(enrollment__user=user).select_related("enrollment__program")
+        elif hasattr(model, "user"):
+            qs = qs.filter(user=user)
+        else:
+            return []
+        result = []
+        for cert in qs[:200]:
+            program = getattr(cert, "program", None) or getattr(
+                getattr(cert, "enrollment", None), "program", None
+            )
+            result.append(
+                {
+                    "serial": getattr(cert, "serial", "") or getattr(cert, "serial_number", ""),
+                    "program": program,
+                    "issued": getattr(cert, "issued_at", None) or getattr(cert, "created_at", None),
+                }
+            )
+        return result
+    except Exception:  # noqa: BLE001 - the evaluation app is optional and still changing
+        return []
+
+
+def trainee_record_data(*, user) -> dict:
+    enrollments = list(
+        Enrollment.objects.filter(user=user, status=Enrollment.Status.ENROLLED)
+        .select_related("program", "program__organizing_unit")
+        .order_by("-program__start_date")
+    )
+    program_ids = [e.program_id for e in enrollments]
+    sessions = (
+        Session.objects.filter(program_id__in=program_ids)
+        .exclude(status=Session.Status.CANCELLED)
+        .order_by("start")
+    )
+    records = {
+        r.session_id: r
+        for r in AttendanceRecord.objects.filter(user=user, session__program_id__in=program_ids)
+    }
+    now = timezone.now()
+    by_program = defaultdict(list)
+    for s in sessions:
+        by_program[s.program_id].append(s)
+    programs = []
+    years: dict[int, Decimal] = defaultdict(Decimal)
+    for e in enrollments:
+        rows = []
+        attended = held = 0
+        hours = Decimal("0")
+        for s in by_program.get(e.program_id, []):
+            rec = records.get(s.pk)
+            earned = rec is not None and rec.status in ATTENDED
+            if s.start <= now:
+                held += 1
+            attended += earned
+            if earned:
+                hours += s.credit_hours
+                years[timezone.localtime(s.start).year] += s.credit_hours
+            rows.append(
+                {
+                    "session": s,
+                    "start": timezone.localtime(s.start),
+                    "status": rec.get_status_display() if rec else "",
+                    "hours": s.credit_hours if earned else Decimal("0"),
+                }
+            )
+        programs.append(
+            {
+                "program": e.program,
+                "sessions": rows,
+                "attended": attended,
+                "held": held,
+                "rate": rate(attended, held),
+                "hours": hours,
+            }
+        )
+    credit_years = [
+        {
+            "year": y,
+            "hours": h,
+            "required": credit_requirement(user.rank, y),
+            "met": h >= credit_requirement(user.rank, y),
+        }
+        for y, h in sorted(years.items(), reverse=True)
+    ]
+    return {
+        "trainee": user,
+        "programs": programs,
+        "credit_years": credit_years,
+        "certificates": _certificates_of(user),
+        "generated": timezone.localtime(),
+    }
+
+
+def trainee_get(*, pk) -> User:
+    try:
+        return User.objects.select_related("unit").get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Statistics (from rollups only) ------------------------------------------------------------
+
+
+@dataclass
+class StatsFilters:
+    year: int
+    unit: OrgUnit | None = None
+    level: str = ""
+    rank: str = ""
+    years: list = field(default_factory=list)
+
+
+def _unit_q(filters: StatsFilters, column: str = "unit_path") -> Q:
+    if filters.unit is None:
+        return Q()
+    return Q(**{f"{column}__startswith": filters.unit.path})
+
+
+def _attendance_qs(filters: StatsFilters):
+    from reports.models import AttendanceRollup
+
+    qs = AttendanceRollup.objects.filter(year=filters.year).filter(_unit_q(filters))
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.rank:
+        qs = qs.filter(rank=filters.rank)
+    return qs
+
+
+def _sums():
+    return {
+        "enrolled": Sum("enrolled"),
+        "completed": Sum("completed"),
+        "expected": Sum("expected"),
+        "present": Sum("present"),
+        "late": Sum("late"),
+        "left_early": Sum("left_early"),
+        "late_left_early": Sum("late_left_early"),
+        "absent": Sum("absent"),
+        "on_leave": Sum("on_leave"),
+        "credit_hours": Sum("credit_hours"),
+    }
+
+
+def _rates(row: dict) -> dict:
+    row = {k: (v or 0) for k, v in row.items()}
+    attended = row["present"] + row["late"] + row["left_early"] + row["late_left_early"]
+    row["attended"] = attended
+    row["attendance_rate"] = rate(attended, row["expected"])
+    row["completion_rate"] = rate(row["completed"], row["enrolled"])
+    return row
+
+
+def _compliance_by(qs, key: str, requirement: dict) -> dict:
+    from django.db.models import Case, IntegerField, When
+
+    met = Case(
+        *[When(rank=r, credit_hours__gte=req, then=1) for r, req in requirement.items()],
+        default=0,
+        output_field=IntegerField(),
+    )
+    rows = qs.values(key).annotate(trainees=Count("pk"), met=Sum(met)).order_by(key)
+    return {r[key]: (r["trainees"], r["met"] or 0) for r in rows}
+
+
+def statistics(*, filters: StatsFilters) -> dict:
+    """All figures of the statistics page, read from rollup tables (about 8 queries)."""
+    from reports.models import ProgramRollup, TraineeYearRollup
+
+    programs = ProgramRollup.objects.filter(year=filters.year, held=True).filter(
+        _unit_q(filters, "organizing_unit_path")
+    )
+    if filters.level:
+        programs = programs.filter(level=filters.level)
+    by_level_programs = {
+        r["level"]: r
+        for r in programs.values("level")
+        .annotate(
+            n=Count("pk"),
+            responses=Sum("evaluation_responses"),
+            satisfied=Sum("evaluation_satisfied"),
+        )
+        .order_by("level")
+    }
+    n_programs = sum(r["n"] for r in by_level_programs.values())
+    responses = sum(r["responses"] or 0 for r in by_level_programs.values())
+    satisfied = sum(r["satisfied"] or 0 for r in by_level_programs.values())
+
+    att = _attendance_qs(filters)
+    totals = _rates(att.aggregate(**_sums()))
+    by_level = {r["level"]: _rates(r) for r in att.values("level").annotate(**_sums()).order_by()}
+    by_rank = {r["rank"]: _rates(r) for r in att.values("rank").annotate(**_sums()).order_by()}
+    by_month = {
+        r["month"]: r["enrolled"] or 0
+        for r in att.values("month").annotate(enrolled=Sum("enrolled")).order_by()
+    }
+
+    # Child units of the selected one (or of the single root) as the "by unit" breakdown.
+    parent = filters.unit
+    if parent is None:
+        roots = list(OrgUnit.objects.filter(depth=0)[:2])
+        parent = roots[0] if len(roots) == 1 else None
+    children = list(
+        OrgUnit.objects.filter(parent=parent) if parent else OrgUnit.objects.filter(depth=0)
+    )
+    prefix_len = ((parent.depth + 2) if parent else 1) * 7  # each path segment is "000123."
+    by_unit_raw = {
+        r["prefix"]: _rates(r)
+        for r in att.annotate(prefix=Substr("unit_path", 1, prefix_len))
+        .values("prefix")
+        .annotate(**_sums())
+        .order_by()
+    }
+
+    trainees = TraineeYearRollup.objects.filter(year=filters.year, level=filters.level).filter(
+        _unit_q(filters)
+    )
+    if filters.rank:
+        trainees = trainees.filter(rank=filters.rank)
+    requirement = {r: credit_requirement(r, filters.year) for r in Rank.values}
+    compliance_rank = _compliance_by(trainees, "rank", requirement)
+    compliance_unit = _compliance_by(
+        trainees.annotate(prefix=Substr("unit_path", 1, prefix_len)), "prefix", requirement
+    )
+    n_trainees = sum(v[0] for v in compliance_rank.values())
+    n_met = sum(v[1] for v in compliance_rank.values())
+
+    level_labels = dict(Program.Level.choices)
+    rank_labels = dict(Rank.choices)
+    levels = [
+        {
+            "key": key,
+            "label": level_labels.get(key, key),
+            "programs": by_level_programs.get(key, {}).get("n", 0),
+            "trainee_times": by_level.get(key, {}).get("enrolled", 0),
+            "attendance_rate": by_level.get(key, {}).get("attendance_rate"),
+        }
+        for key in Program.Level.values
+    ]
+    ranks = [
+        {
+            "key": key,
+            "label": rank_labels.get(key, key),
+            "trainee_times": by_rank.get(key, {}).get("enrolled", 0),
+            "attendance_rate": by_rank.get(key, {}).get("attendance_rate"),
+            "completion_rate": by_rank.get(key, {}).get("completion_rate"),
+            "trainees": compliance_rank.get(key, (0, 0))[0],
+            "compliance_rate": rate(
+                compliance_rank.get(key, (0, 0))[1], compliance_rank.get(key, (0, 0))[0]
+            ),
+            "required": requirement.get(key),
+        }
+        for key in Rank.values
+    ]
+    units = []
+    for child in children:
+        row = by_unit_raw.get(child.path, {})
+        comp = compliance_unit.get(child.path, (0, 0))
+        units.append(
+            {
+                "unit": child,
+                "trainee_times": row.get("enrolled", 0),
+                "attendance_rate": row.get("attendance_rate"),
+                "completion_rate": row.get("completion_rate"),
+                "trainees": comp[0],
+                "compliance_rate": rate(comp[1], comp[0]),
+            }
+        )
+    months = [{"month": m, "trainee_times": by_month.get(m, 0)} for m in range(1, 13)]
+    return {
+        "filters": filters,
+        "programs": n_programs,
+        "trainees": n_trainees,
+        "trainee_times": totals["enrolled"],
+        "attendance_rate": totals["attendance_rate"],
+        "completion_rate": totals["completion_rate"],
+        "leave": totals["on_leave"],
+        "absent": totals["absent"],
+        "credit_hours": totals["credit_hours"],
+        "satisfaction_rate": rate(satisfied, responses),
+        "evaluation_responses": responses,
+        "compliance_rate": rate(n_met, n_trainees),
+        "levels": levels,
+        "ranks": ranks,
+        "units": units,
+        "months": months,
+    }
+
+
+def statistics_years() -> list[int]:
+    from reports.models import ProgramRollup
+
+    years = list(
+        ProgramRollup.objects.values_list("year", flat=True).distinct().order_by("-year")[:20]
+    )
+    this_year = timezone.localdate().year
+    if this_year not in years:
+        years.insert(0, this_year)
+    return years

@@ -1,0 +1,196 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.scoping import require_admin
+from core.errors import DomainError
+from core.models import GeneratedFile
+from reports import access, charts, rendering, selectors, services
+from reports.forms import PreferencesForm, StatisticsFilterForm
+
+
+@login_required
+def index(request):
+    """Program managers' entry: the programs they may export."""
+    if not access.may_export_anything(request.user):
+        return render(request, "reports/index.html", {"programs": [], "none": True})
+    programs = access.programs_managed_by(request.user).order_by("-start_date", "code")[:100]
+    return render(request, "reports/index.html", {"programs": programs})
+
+
+@login_required
+def program_exports(request, pk):
+    program = access.program_for_export(user=request.user, pk=pk)
+    sessions = selectors.program_sessions(program=program)
+    for s in sessions:
+        s.local_start = timezone.localtime(s.start)
+    files = access.exports_of(user=request.user, program=program)
+    return render(
+        request,
+        "reports/program_exports.html",
+        {"program": program, "sessions": sessions, "files": files},
+    )
+
+
+@login_required
+@require_POST
+def program_export_request(request, pk):
+    program = access.program_for_export(user=request.user, pk=pk)
+    kind = request.POST.get("kind", "")
+    session = None
+    try:
+        if kind.startswith("signin"):
+            session = access.session_for_export(
+                user=request.user, pk=request.POST.get("session"), program=program
+            )
+        elif not kind.startswith("summary"):
+            raise DomainError(_("未知的报表类型。"))
+        gf = services.export_request(kind=kind, by=request.user, program=program, session=session)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:program_exports", pk=program.pk)
+    return _after_request(request, gf)
+
+
+def _after_request(request, gf):
+    gf.refresh_from_db(fields=["status", "error"])
+    if gf.status == GeneratedFile.Status.FAILED:
+        messages.error(request, gf.error)
+    return redirect("generated_file", pk=gf.pk)
+
+
+@login_required
+def program_csv(request, pk):
+    """Every attendance record of the program as CSV, streamed with flat memory."""
+    program = access.program_for_export(user=request.user, pk=pk)
+    response = StreamingHttpResponse(
+        rendering.attendance_csv_lines(program=program), content_type=rendering.CSV_TYPE
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="attendance-{program.code}.csv"; '
+        f"filename*=UTF-8''{_quote(program.title)}.csv"
+    )
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+@login_required
+def trainee_record(request, pk):
+    trainee = access.trainee_for_user(user=request.user, pk=pk)
+    data = selectors.trainee_record_data(user=trainee)
+    files = access.exports_of(user=request.user, trainee=trainee)
+    return render(request, "reports/trainee_record.html", {**data, "files": files})
+
+
+@login_required
+def my_record(request):
+    return redirect("reports:trainee_record", pk=request.user.pk)
+
+
+@login_required
+@require_POST
+def trainee_export_request(request, pk):
+    trainee = access.trainee_for_user(user=request.user, pk=pk)
+    kind = request.POST.get("kind", "")
+    if kind not in ("record_pdf", "record_xlsx"):
+        messages.error(request, _("未知的报表类型。"))
+        return redirect("reports:trainee_record", pk=trainee.pk)
+    gf = services.export_request(kind=kind, by=request.user, trainee=trainee)
+    return _after_request(request, gf)
+
+
+def _filters(request) -> tuple[StatisticsFilterForm, selectors.StatsFilters]:
+    form = StatisticsFilterForm(request.GET or None, years=selectors.statistics_years())
+    year = timezone.localdate().year
+    unit = level = rank = None
+    if form.is_bound and form.is_valid():
+        year = int(form.cleaned_data["year"] or year)
+        unit = form.cleaned_data["unit"]
+        level = form.cleaned_data["level"]
+        rank = form.cleaned_data["rank"]
+    return form, selectors.StatsFilters(year=year, unit=unit, level=level or "", rank=rank or "")
+
+
+@login_required
+@require_admin
+def statistics(request):
+    form, filters = _filters(request)
+    stats = selectors.statistics(filters=filters)
+    context = {
+        "form": form,
+        "stats": stats,
+        "charts": _charts(stats),
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "reports/statistics.html#results", context)
+    return render(request, "reports/statistics.html", context)
+
+
+def _charts(stats) -> dict:
+    return {
+        "levels": charts.vertical(
+            _("各级别举办班次"), [(r["label"], r["programs"]) for r in stats["levels"]]
+        ),
+        "months": charts.vertical(
+            _("各月培训人次"),
+            [(f"{m['month']}月", m["trainee_times"]) for m in stats["months"]],
+            color=1,
+        ),
+        "units": charts.horizontal(
+            _("各单位出勤率"),
+            [(r["unit"].name, r["attendance_rate"]) for r in stats["units"]],
+            maximum=100,
+        ),
+        "compliance": charts.horizontal(
+            _("各职级学时达标率"),
+            [(r["label"], r["compliance_rate"]) for r in stats["ranks"]],
+            maximum=100,
+            color=3,
+        ),
+    }
+
+
+@login_required
+@require_admin
+def statistics_xlsx(request):
+    _form, filters = _filters(request)
+    stats = selectors.statistics(filters=filters)
+    response = HttpResponse(
+        rendering.statistics_xlsx(stats=stats), content_type=rendering.XLSX_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="statistics-{filters.year}.xlsx"'
+    return response
+
+
+@login_required
+def preferences(request):
+    from reports.models import ReminderKind, ReminderPreference
+
+    disabled = set(
+        ReminderPreference.objects.filter(user=request.user, enabled=False).values_list(
+            "kind", flat=True
+        )
+    )
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            services.reminder_preferences_set(
+                user=request.user, enabled_kinds=set(form.cleaned_data["kinds"])
+            )
+            messages.success(request, _("提醒设置已保存。"))
+            return redirect("reports:preferences")
+    else:
+        form = PreferencesForm(
+            initial={"kinds": [k for k in ReminderKind.values if k not in disabled]}
+        )
+    return render(request, "reports/preferences.html", {"form": form})

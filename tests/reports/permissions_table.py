@@ -1,0 +1,46 @@
+from tests.permissions import LOGIN, Entry, everyone
+
+# Program exports need MANAGE on the program (programs.access): admin, the organizer of the city,
+# the class manager and assistant. Involved people (trainee, lecturer, venue manager) and the
+# liaison of a unit in the program's jurisdiction see the program but may not export it (403);
+# outsiders get 404.
+PROGRAM_MANAGE = everyone(
+    404,
+    admin=200,
+    organizer=200,
+    manager=200,
+    assistant=200,
+    trainee=403,
+    lecturer=403,
+    venue_manager=403,
+    liaison=403,
+)
+PROGRAM_POST = {k: (302 if v == 200 else v) for k, v in PROGRAM_MANAGE.items()}
+
+# A trainee's record: the trainee, admins, and organizers whose subtree holds the trainee's unit.
+RECORD = everyone(404, trainee=200, admin=200, organizer=200)
+
+PERMISSIONS = {
+    "reports:index": Entry(expect=everyone(200)),
+    "reports:program_exports": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=PROGRAM_MANAGE),
+    "reports:program_export": Entry(
+        kwargs=lambda w: {"pk": w.program.pk},
+        method="post",
+        data=lambda w: {"kind": "signin_xlsx", "session": w.session.pk},
+        expect=PROGRAM_POST,
+    ),
+    "reports:program_csv": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=PROGRAM_MANAGE),
+    "reports:trainee_record": Entry(kwargs=lambda w: {"pk": w.trainee.pk}, expect=RECORD),
+    "reports:trainee_export": Entry(
+        kwargs=lambda w: {"pk": w.trainee.pk},
+        method="post",
+        data=lambda w: {"kind": "record_xlsx"},
+        expect={k: (302 if v == 200 else v) for k, v in RECORD.items()},
+    ),
+    "reports:my_record": Entry(expect=everyone(302)),
+    "reports:statistics": Entry(expect=everyone(403, admin=200)),
+    "reports:statistics_xlsx": Entry(expect=everyone(403, admin=200)),
+    "reports:preferences": Entry(expect=everyone(200)),
+}
+
+assert LOGIN  # anonymous → login everywhere (everyone() sets it)

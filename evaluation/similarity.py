@@ -8,7 +8,7 @@ were changed around them. The overlapping passages are the maximal runs of share
 import re
 
 SHINGLE = 5
-THRESHOLD = 0.25  # Jaccard at or above this flags a pair
+THRESHOLD = 0.4  # Jaccard at or above this flags a pair: half the text shared
 MIN_PASSAGE = 12  # characters; shorter shared runs are common phrases, not copying
 
 _NOISE = re.compile(r"[\s\u3000-\u303f\uff00-\uffef,.;:!?\"'()\[\]<>—…·、-]+")

@@ -22,11 +22,19 @@ WEEKDAYS = [
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it only accepts ISO values, whatever the active locale's format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):
     input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
 
 
 def add_domain_error(form, err: DomainError) -> None:

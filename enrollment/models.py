@@ -100,6 +100,13 @@ class EnrollmentPolicy(BaseModel):
         help_text=_("截止前联络员可提名和替换人员。"),
     )
     waitlist_enabled = models.BooleanField(_("名额满后进入候补"), default=True)
+    # Seats set aside for self-application (点题), the rest being filled by unit quotas.
+    application_seats = models.PositiveIntegerField(
+        _("个人报名名额"),
+        null=True,
+        blank=True,
+        help_text=_("留空表示不单独限制,只受计划人数限制。"),
+    )
 
     class Meta:
         verbose_name = _("报名设置")

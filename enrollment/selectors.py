@@ -304,7 +304,16 @@ def open_programs_for(user):
             | Q(enrollment_policy__application_deadline__gt=now)
         )
         .select_related("organizing_unit", "enrollment_policy")
-        .annotate(enrolled_count=Count("enrollments", filter=Q(enrollments__status=S.ENROLLED)))
+        .annotate(
+            enrolled_count=Count("enrollments", filter=Q(enrollments__status=S.ENROLLED)),
+            applied_count=Count(
+                "enrollments",
+                filter=Q(
+                    enrollments__status=S.ENROLLED,
+                    enrollments__source=Enrollment.Source.APPLICATION,
+                ),
+            ),
+        )
         .order_by("start_date", "code")
     )
     unit_path = user.unit.path
@@ -315,7 +324,10 @@ def open_programs_for(user):
     }
     for p in visible:
         p.my_enrollment = mine.get(p.pk)
-        p.free = max(0, p.capacity - p.enrolled_count)
+        free = p.capacity - p.enrolled_count
+        if p.enrollment_policy.application_seats is not None:
+            free = min(free, p.enrollment_policy.application_seats - p.applied_count)
+        p.free = max(0, free)
     return visible
 
 

@@ -58,6 +58,18 @@ def _enrolled_count(program) -> int:
     return Enrollment.objects.filter(program=program, status=S.ENROLLED).count()
 
 
+def application_room(program, policy) -> int:
+    """Seats an application can still take: free capacity, and within the seats set aside for
+    applications when the policy sets them. Read under the program lock."""
+    free = program.capacity - _enrolled_count(program)
+    if policy.application_seats is not None:
+        taken = Enrollment.objects.filter(
+            program=program, status=S.ENROLLED, source=Enrollment.Source.APPLICATION
+        ).count()
+        free = min(free, policy.application_seats - taken)
+    return max(0, free)
+
+
 def _roster_url(program) -> str:
     return reverse("enrollment:roster", args=[program.pk])
 
@@ -80,6 +92,7 @@ def policy_update(
     application_deadline=None,
     nomination_deadline=None,
     waitlist_enabled: bool = True,
+    application_seats: int | None = None,
 ) -> EnrollmentPolicy:
     policy, _created = EnrollmentPolicy.objects.get_or_create(program=program)
     before = {
@@ -90,6 +103,7 @@ def policy_update(
     policy.application_deadline = application_deadline
     policy.nomination_deadline = nomination_deadline
     policy.waitlist_enabled = waitlist_enabled
+    policy.application_seats = application_seats
     policy.save()
     audit_log(
         actor=by,
@@ -399,7 +413,7 @@ def application_create(*, program, user, note: str = "") -> Enrollment:
     policy = selectors.policy_for(program)
     if not selectors.applications_open(program, policy):
         raise DomainError(_("本班目前不接受报名。"), code="closed")
-    full = _enrolled_count(program) >= program.capacity
+    full = application_room(program, policy) == 0
     if full and not policy.waitlist_enabled:
         raise DomainError(_("本班名额已满,不再接受报名。"), code="full")
     e = _open_row(
@@ -435,7 +449,7 @@ def application_approve(*, enrollment, by) -> Enrollment:
     if e.status != S.APPLIED:
         raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
     policy = selectors.policy_for(program)
-    if _enrolled_count(program) < program.capacity:
+    if application_room(program, policy) > 0:
         _set_status(e, S.ENROLLED, by=by, reason="")
         notify(
             user=e.user,
@@ -497,7 +511,7 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
 def waitlist_promote(*, program) -> list[Enrollment]:
     """Fill free seats from the head of the waitlist and tell the people promoted.
     The caller must hold the program lock (every caller here does)."""
-    free = program.capacity - _enrolled_count(program)
+    free = application_room(program, selectors.policy_for(program))
     if free <= 0:
         return []
     promoted = list(

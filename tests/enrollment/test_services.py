@@ -353,3 +353,25 @@ def test_enrolled_users_lists_only_enrolled(world, open_program):
     assert len(users) == 2 and waitlisted[0].user not in users
     all_rows = selectors.enrollments_for_program(open_program, statuses=None)
     assert all_rows.count() == 3
+
+
+def test_application_seats_cap_applications_but_not_nominations(world, open_program):
+    from programs.models import Program as P
+
+    P.objects.filter(pk=open_program.pk).update(capacity=10)
+    open_program.refresh_from_db()
+    policy = open_program.enrollment_policy
+    policy.application_seats = 1
+    policy.save()
+    EnrollmentFactory(program=open_program, user=applicant(world))  # a nominated seat
+    first = services.application_create(program=open_program, user=applicant(world))
+    second = services.application_create(program=open_program, user=applicant(world))
+    assert services.application_approve(enrollment=first, by=world.organizer).status == S.ENROLLED
+    assert (
+        services.application_approve(enrollment=second, by=world.organizer).status == S.WAITLISTED
+    )
+    # The application seat frees up when the applicant withdraws: the waitlist moves up.
+    wr = services.withdrawal_request(enrollment=first, by=first.user, reason="出差")
+    services.withdrawal_approve(request=wr, by=world.organizer)
+    second.refresh_from_db()
+    assert second.status == S.ENROLLED

@@ -12,7 +12,7 @@ from accounts.scoping import organizer_scope_q, roles_of
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
 from attendance.rules import ATTENDED, attendance_rate
 from enrollment.models import Enrollment
-from programs.access import can_manage_program
+from programs.access import can_manage_program, jurisdiction_path
 from programs.models import Program, ProgramStaff, Session, Venue
 
 LATE_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
@@ -70,13 +70,13 @@ def session_venues(session: Session) -> list[Venue]:
 
 
 def expected_venue(unit_path: str, venues: list[Venue], main_id) -> int | None:
-    """Trainees are expected at the branch venue of their own area (the deepest branch whose unit
-    subtree holds their unit), everyone else at the main venue."""
-    best = None
+    """Trainees are expected at the branch venue of their own area (the deepest branch whose
+    area, e.g. the district of a district party school, holds their unit), others at the main."""
+    best, best_len = None, -1
     for v in venues:
-        deeper = best is None or len(v.unit.path) > len(best.unit.path)
-        if v.pk != main_id and unit_path.startswith(v.unit.path) and deeper:
-            best = v
+        area = jurisdiction_path(v.unit)
+        if v.pk != main_id and unit_path.startswith(area) and len(area) > best_len:
+            best, best_len = v, len(area)
     return best.pk if best else main_id
 
 

@@ -2,13 +2,22 @@
 (function () {
   "use strict";
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // The projector shows the server's time in the server's time zone (what check-in is judged
+  // by), not the projector PC's own clock.
+  var skewMs = 0, offsetMs = 0;
   function tick() {
-    var now = new Date();
-    var text = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    var t = new Date(Date.now() + skewMs + offsetMs);
+    var text = pad(t.getUTCHours()) + ":" + pad(t.getUTCMinutes()) + ":" + pad(t.getUTCSeconds());
     document.querySelectorAll("[data-clock]").forEach(function (el) { el.textContent = text; });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.querySelector("[data-clock]")) { tick(); setInterval(tick, 1000); }
+    var clock = document.querySelector("[data-clock]");
+    if (clock) {
+      skewMs = parseInt(clock.dataset.now, 10) * 1000 - Date.now();
+      offsetMs = parseInt(clock.dataset.utcOffset, 10) * 1000;
+      tick();
+      setInterval(tick, 1000);
+    }
     document.querySelectorAll("[data-check-all]").forEach(function (box) {
       box.addEventListener("change", function () {
         var name = box.getAttribute("data-check-all");

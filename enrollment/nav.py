@@ -20,7 +20,7 @@ def nav_items(request):
     if roles.is_liaison:
         items.append(NavItem(_("调训名额"), reverse("enrollment:liaison"), "liaison", order=32))
     if roles.is_admin or roles.is_organizer:
-        items.append(NavItem(_("报名审核"), reverse("enrollment:reviews"), "reviews", order=33))
+        items.append(NavItem(_("报名管理"), reverse("enrollment:reviews"), "reviews", order=33))
     return items
 
 

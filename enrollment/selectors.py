@@ -340,8 +340,8 @@ def my_enrollments(user):
     )
 
 
-def review_overview(user):
-    """Programs in the user's organizing scope (or staffed by them) with something pending."""
+def managed_programs(user):
+    """Programs in the user's organizing scope (or staffed by them), with enrollment counts."""
     roles = roles_of(user)
     scope = Q(staff__user=user)
     if roles.is_admin or roles.is_organizer:
@@ -349,6 +349,9 @@ def review_overview(user):
     return (
         Program.objects.filter(scope)
         .annotate(
+            n_enrolled=Count(
+                "enrollments", filter=Q(enrollments__status=S.ENROLLED), distinct=True
+            ),
             n_nominated=Count(
                 "enrollments", filter=Q(enrollments__status=S.NOMINATED), distinct=True
             ),
@@ -359,7 +362,13 @@ def review_overview(user):
                 distinct=True,
             ),
         )
-        .filter(Q(n_nominated__gt=0) | Q(n_applied__gt=0) | Q(n_withdrawals__gt=0))
         .order_by("start_date", "code")
         .distinct()
+    )
+
+
+def review_overview(user):
+    """Managed programs with a nomination, application or withdrawal waiting."""
+    return managed_programs(user).filter(
+        Q(n_nominated__gt=0) | Q(n_applied__gt=0) | Q(n_withdrawals__gt=0)
     )

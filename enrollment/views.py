@@ -22,6 +22,7 @@ from core.errors import DomainError
 from enrollment import exports, forms, selectors, services
 from enrollment.models import DiscussionGroup, Enrollment
 from programs.access import Access, jurisdiction_path, program_get
+from programs.models import Program
 
 S = Enrollment.Status
 
@@ -154,9 +155,8 @@ def reviews(request):
     roles = roles_of(request.user)
     if not (roles.is_admin or roles.is_organizer or request.user.program_roles.exists()):
         raise PermissionDenied
-    return render(
-        request, "enrollment/reviews.html", {"programs": selectors.review_overview(request.user)}
-    )
+    programs = selectors.managed_programs(request.user).exclude(status=Program.Status.ARCHIVED)
+    return render(request, "enrollment/reviews.html", {"programs": programs})
 
 
 def _decide(request, pk, action, success):

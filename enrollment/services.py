@@ -895,6 +895,12 @@ def _match_rows(program, rows: list[dict]) -> list[dict]:
         Enrollment.objects.filter(program=program, user__in=users).values_list("user_id", "status")
     )
     units = _units_by_text(program, [r["unit"] for r in rows])
+    # People with no phone, ID or staff number on record can only be told apart by name.
+    namesakes = set(
+        User.objects.filter(full_name__in={r["name"] for r in rows if r["name"]}).values_list(
+            "full_name", "unit_id"
+        )
+    )
     seen: dict = {}
     out = []
     for src in rows:
@@ -957,6 +963,13 @@ def _match_rows(program, rows: list[dict]) -> list[dict]:
                 r["errors"].append(_("新人员须有手机号码或身份证号。"))
             if not r["errors"]:
                 r["action"] = "new"
+                if (r["name"], r["unit_id"]) in namesakes:
+                    r["warnings"].append(
+                        _(
+                            "本单位已有同名人员“%(n)s”,请核实是否为同一人(可在表中补充工号或身份证号)。"
+                        )
+                        % {"n": r["name"]}
+                    )
         if r["errors"]:
             r["action"] = "error"
         out.append(r)

@@ -307,3 +307,14 @@ def test_cancel_writes_nothing_and_closes_the_batch(world, people):
     services.import_cancel(batch=batch, by=world.organizer)
     assert batch.status == ImportBatch.Status.CANCELLED
     assert Enrollment.objects.filter(program=world.program).count() == 1
+
+
+def test_a_new_row_with_a_namesake_in_the_same_unit_is_flagged(world):
+    def build(ws):
+        ws.append(["姓名", "单位", "手机号码"])
+        ws.append([world.trainee.full_name, "青湖区", "13700001234"])
+
+    row = services.import_preview_create(
+        program=world.program, upload=upload(workbook_bytes(build)), by=world.organizer
+    ).rows[0]
+    assert row["action"] == "new" and any("同名" in w for w in row["warnings"])

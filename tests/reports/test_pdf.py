@@ -1,0 +1,103 @@
+"""PDF content checked with poppler: names extractable, CJK font embedded, pages numbered."""
+
+import re
+
+import pytest
+
+from reports import rendering
+from tests.reports.conftest import (
+    needs_poppler,
+    pdf_fonts,
+    pdf_page_count,
+    pdf_pages_text,
+    squash,
+)
+from tests.reports.factories import build_program
+
+pytestmark = [needs_poppler, pytest.mark.django_db]
+
+
+def assert_cjk_embedded(path):
+    fonts = pdf_fonts(path)
+    cjk = [line for line in fonts.splitlines() if "CJK" in line]
+    assert cjk, fonts
+    assert all(" yes " in line for line in cjk), fonts
+
+
+def assert_numbered(pages: list[str]):
+    total = len(pages)
+    for n, page in enumerate(pages, start=1):
+        assert f"第{n}页/共{total}页" in squash(page), (n, page[-200:])
+
+
+def test_signin_sheet_lists_every_trainee_by_unit_with_header_on_each_page(tmp_path):
+    program, sessions, users, units = build_program(trainees=60, sessions=2, units=3)
+    path = tmp_path / "signin.pdf"
+    path.write_bytes(rendering.signin_pdf(session=sessions[0]))
+
+    pages = pdf_pages_text(path)
+    assert pdf_page_count(path) == len(pages) >= 2
+    text = "\n".join(pages)
+    for user in users:
+        assert user.full_name in text
+    for unit in units:
+        assert unit.name in text
+    assert program.title in pages[0] and "专题讲座1" in pages[0] and "市委党校报告厅" in pages[0]
+    # The table header (with the signature column) repeats on page 2.
+    assert "本人签名" in pages[1] and "签到时间" in pages[1]
+    assert_numbered(pages)
+    assert_cjk_embedded(path)
+
+
+def test_summary_is_chunked_merged_and_numbered_across_chunks(tmp_path, settings):
+    program, sessions, users, units = build_program(trainees=90, sessions=6, units=6, seed=3)
+    plan = rendering.summary_plan(program=program, max_rows=30)
+    assert len(plan) == 3  # 15 trainees per unit, two units per chunk
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(rendering.summary_pdf(program=program, max_rows=30, workers=2))
+
+    pages = pdf_pages_text(path)
+    assert len(pages) == pdf_page_count(path) >= 3
+    text = "\n".join(pages)
+    for user in users:
+        assert user.full_name in text
+    assert_numbered(pages)
+    # Column header on every page, unit groups in tree order, row numbers continue across chunks.
+    assert all("出勤率" in page for page in pages if "镇长" in page)
+    positions = [text.index(u.name) for u in units]
+    assert positions == sorted(positions)
+    numbers = [int(m) for m in re.findall(r"^\s*(\d+)\s+\S+\s+镇长", text, re.M)]
+    assert numbers == list(range(1, 91))
+    assert_cjk_embedded(path)
+
+
+def test_summary_marks_rates_and_totals(tmp_path):
+    from attendance.models import AttendanceRecord, AttendanceStatus
+
+    program, sessions, users, units = build_program(trainees=2, sessions=2, units=1, seed=5)
+    AttendanceRecord.objects.filter(user=users[0]).update(status=AttendanceStatus.PRESENT)
+    AttendanceRecord.objects.filter(user=users[1], session=sessions[0]).update(
+        status=AttendanceStatus.ABSENT
+    )
+    AttendanceRecord.objects.filter(user=users[1], session=sessions[1]).update(
+        status=AttendanceStatus.ON_LEAVE
+    )
+    path = tmp_path / "s.pdf"
+    path.write_bytes(rendering.summary_pdf(program=program))
+    text = squash(pdf_pages_text(path)[0])
+    assert f"{users[0].full_name}镇长√√100.0%00" in text
+    assert f"{users[1].full_name}镇长旷假0.0%11" in text
+
+
+def test_trainee_record_lists_programs_sessions_and_credit_hours(tmp_path):
+    from attendance.models import AttendanceRecord, AttendanceStatus
+
+    program, sessions, users, _units = build_program(trainees=1, sessions=3, units=1, seed=7)
+    AttendanceRecord.objects.filter(user=users[0]).update(status=AttendanceStatus.PRESENT)
+    path = tmp_path / "record.pdf"
+    path.write_bytes(rendering.trainee_record_pdf(user=users[0]))
+    text = "\n".join(pdf_pages_text(path))
+    assert "个人培训档案" in text and users[0].full_name in text and program.title in text
+    assert "专题讲座3" in text
+    assert "9.0" in text  # three sessions of 3 credit hours each
+    assert_cjk_embedded(path)

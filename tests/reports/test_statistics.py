@@ -1,0 +1,139 @@
+"""Rollups agree with the raw records; the statistics page reads only rollups, with a fixed number
+of queries whatever the data size; charts are SVG without style attributes."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import AttendanceRecord, AttendanceStatus
+from programs.models import Program
+from reports.models import AttendanceRollup, RollupState, TraineeYearRollup
+from reports.selectors import StatsFilters, statistics
+from reports.services import rollup_rebuild_all, rollup_refresh_changed
+from tests.reports.factories import build_program
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_figures(programs):
+    """Attended records and expected attendances (enrolled × sessions held), from raw rows."""
+    from enrollment.models import Enrollment
+    from programs.models import Session
+
+    attended = AttendanceRecord.objects.filter(
+        session__program__in=programs,
+        status__in=["present", "late", "left_early", "late_left_early"],
+    ).count()
+    expected = sum(
+        Enrollment.objects.filter(program=p, status="enrolled").count()
+        * Session.objects.filter(program=p, start__lte=timezone.now()).count()
+        for p in programs
+    )
+    return attended, expected
+
+
+def test_rollup_matches_raw_records(world):
+    p1, s1, u1, _ = build_program(trainees=12, sessions=3, units=3, parent=world.city_a, seed=1)
+    p2, s2, u2, _ = build_program(
+        trainees=7, sessions=2, units=2, parent=world.city_b, seed=2, prefix="b"
+    )
+    rollup_rebuild_all()
+    stats = statistics(filters=StatsFilters(year=p1.start_date.year))
+    attended, expected = raw_figures([p1, p2, world.program])
+    assert stats["trainee_times"] == 12 + 7 + 1  # + the world's trainee (no sessions held)
+    assert stats["attendance_rate"] == round(100 * attended / (expected), 1)
+    city_b = next(r for r in stats["units"] if r["unit"] == world.city_b)
+    assert city_b["trainee_times"] == 7
+    # Unit subtree filter: only city B's trainees.
+    only_b = statistics(filters=StatsFilters(year=p1.start_date.year, unit=world.city_b))
+    assert only_b["trainee_times"] == 7 and only_b["trainees"] == 7
+
+
+def test_completion_and_credit_hours(world):
+    program, sessions, users, _ = build_program(
+        trainees=2, sessions=2, units=1, status=Program.Status.COMPLETED
+    )
+    AttendanceRecord.objects.filter(user=users[0]).update(status=AttendanceStatus.PRESENT)
+    AttendanceRecord.objects.filter(user=users[1]).update(status=AttendanceStatus.ABSENT)
+    rollup_rebuild_all()
+    stats = statistics(
+        filters=StatsFilters(year=program.start_date.year, unit=program.organizing_unit)
+    )
+    assert stats["completion_rate"] == 50.0
+    row = TraineeYearRollup.objects.get(user=users[0], level="")
+    assert row.credit_hours == 6 and row.programs == 1
+
+
+def test_incremental_refresh_picks_up_changed_records(world):
+    program, sessions, users, _ = build_program(trainees=4, sessions=2, units=1)
+    AttendanceRecord.objects.filter(session__program=program).update(
+        status=AttendanceStatus.PRESENT, updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    rollup_rebuild_all(now=timezone.now() - dt.timedelta(minutes=30))
+    assert statistics(filters=StatsFilters(year=program.start_date.year))["absent"] == 0
+    record = AttendanceRecord.objects.filter(session__program=program).first()
+    record.status = AttendanceStatus.ABSENT
+    record.save()  # bumps updated_at past the watermark
+    assert rollup_refresh_changed() >= 1
+    assert statistics(filters=StatsFilters(year=program.start_date.year))["absent"] == 1
+    state = RollupState.objects.get(key="attendance")
+    assert state.refreshed_through > state.full_rebuild_at
+
+
+def test_statistics_page_queries_do_not_grow_with_data(world, client_for):
+    client = client_for(world.admin)
+    url = reverse("reports:statistics")
+    build_program(trainees=5, sessions=2, units=2, parent=world.city_a, seed=1)
+    rollup_rebuild_all()
+    client.get(url)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for seed in range(2, 12):
+        build_program(
+            trainees=10, sessions=3, units=3, parent=world.city_b, seed=seed, prefix=f"q{seed}"
+        )
+    rollup_rebuild_all()
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large) == len(small)
+    sql = " ".join(q["sql"] for q in large.captured_queries)
+    assert "attendance_attendancerecord" not in sql  # rollups only
+    assert AttendanceRollup.objects.count() > 20
+
+
+def test_statistics_page_draws_svg_charts_without_style_attributes(world, client_for):
+    build_program(trainees=6, sessions=2, units=2, parent=world.city_a)
+    rollup_rebuild_all()
+    page = client_for(world.admin).get(reverse("reports:statistics")).content.decode()
+    assert page.count("<svg") == 4
+    assert not re.search(r"\sstyle=", page)
+    assert "培训人次" in page and "学时达标率" in page
+
+
+def test_statistics_filters_and_htmx_partial(world, client_for):
+    program, *_ = build_program(trainees=6, sessions=2, units=2, parent=world.city_a)
+    rollup_rebuild_all()
+    client = client_for(world.admin)
+    query = {"year": program.start_date.year, "unit": world.city_b.pk, "level": "", "rank": ""}
+    response = client.get(reverse("reports:statistics"), query, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="stats-results">')
+    assert "<h1>" not in body
+    xlsx = client.get(reverse("reports:statistics_xlsx"), query)
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_home_panels_show_statistics_to_admins_and_credit_hours_to_trainees(world, client_for):
+    program, sessions, users, _ = build_program(trainees=1, sessions=1, units=1)
+    rollup_rebuild_all()
+    assert "培训概况" in client_for(world.admin).get(reverse("home")).content.decode()
+    home = client_for(users[0]).get(reverse("home")).content.decode()
+    assert "学时" in home and reverse("reports:my_record") in home
+    nav = client_for(world.manager).get(reverse("home")).content.decode()
+    assert reverse("reports:index") in nav and reverse("reports:statistics") not in nav

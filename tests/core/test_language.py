@@ -17,3 +17,15 @@ def test_language_switch_turns_english_on_and_back(client):
     assert "Sign in to Lectern" in english.content.decode()
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "登录讲台" in client.get(reverse("login")).content.decode()
+
+
+def test_only_the_closest_nav_entry_is_marked_active():
+    from core.context_processors import active_nav_url
+    from core.registry import NavItem
+
+    items = [NavItem("首页", "/", "home"), NavItem("项目", "/programs/", "p"),
+             NavItem("日程", "/programs/my/", "s")]
+    assert active_nav_url("/programs/my/", items) == "/programs/my/"
+    assert active_nav_url("/programs/12/", items) == "/programs/"
+    assert active_nav_url("/", items) == "/"
+    assert active_nav_url("/inbox/", items) == ""

@@ -1,0 +1,107 @@
+"""Real-browser journeys of issue 8 (journey 5, the language switch, is in test_shell.py).
+
+Each journey uses the pages as a user would: links, clicks and form fills; the only URL typed in
+is the login page and, in journey 2, the check-in link that a phone reads from the QR code.
+Screenshots land in tests/e2e/screenshots/journey<N>_*.png.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login, shot
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def next_weekday(day: dt.date, weekday: int) -> dt.date:
+    """The first date on or after `day` falling on `weekday` (0 = Monday)."""
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+# --- journey 1: an organizer schedules a Thursday-afternoon lecture series ----------------------
+
+
+def test_organizer_creates_thursday_lecture_series_and_sees_it_on_the_timetable(world, page):
+    from programs.models import Program, Session
+
+    first_thursday = next_weekday(timezone.localdate() + dt.timedelta(days=1), 3)
+    last_day = first_thursday + dt.timedelta(weeks=5)
+
+    login(page, world.organizer.username, TEST_PASSWORD)
+    page.click(".mainnav a:has-text('培训项目')")
+    page.click("a.button:has-text('新建项目')")
+    expect(page.locator("h1")).to_have_text("新建项目")
+    page.fill("#id_code", "E2E-JT-2026")
+    page.fill("#id_title", "云江市“一把手上讲台”周四下午系列讲座")
+    page.fill("#id_theme", "学习贯彻党的二十届四中全会精神")
+    page.select_option("#id_level", "city")
+    page.select_option("#id_kind", label="系列讲座")
+    page.select_option("#id_organizing_unit", str(world.city_a.pk))
+    page.fill("#id_start_date", first_thursday.isoformat())
+    page.fill("#id_end_date", last_day.isoformat())
+    page.fill("#id_capacity", "200")
+    page.fill("#id_credit_hours", "12")
+    shot(page, "journey1_program_form")
+    page.click("form.pg-form button[type=submit]")
+
+    expect(page.locator(".msg, .messages").first).to_contain_text("项目已创建")
+    program = Program.objects.get(code="E2E-JT-2026")
+    assert program.kind == Program.Kind.LECTURE_SERIES
+    assert program.status == Program.Status.DRAFT
+    assert program.organizing_unit == world.city_a
+    expect(page.locator("h1")).to_contain_text("周四下午系列讲座")
+    shot(page, "journey1_program_detail")
+
+    # Recurring series: every Thursday 14:30–17:30, four times, main venue + a branch venue.
+    page.click("a.button:has-text('循环排课')")
+    expect(page.locator("#series-form")).to_be_visible()
+    page.check("input[name=weekdays][value='3']")
+    expect(page.locator("#id_start_time")).to_have_value("14:30")
+    expect(page.locator("#id_end_time")).to_have_value("17:30")
+    expect(page.locator("#id_first_date")).to_have_value(first_thursday.isoformat())
+    page.fill("#id_count", "4")
+    page.select_option("#id_kind", label="专题讲座")
+    page.fill("#id_topic", "“一把手上讲台”专题讲座")
+    page.select_option("#id_venue", str(world.venue.pk))
+    page.check(f"input[name=branch_venues][value='{world.branch_venue.pk}']")
+    page.select_option("#id_lecturers", str(world.lecturer.pk))
+    shot(page, "journey1_series_form")
+    page.click("#series-form button[type=submit]")
+
+    # htmx redirects to the month view; the user switches to the week of the first lecture.
+    page.wait_for_url(re.compile(r"/timetable/\?view=month"))
+    expect(page.locator("#tt-board")).to_be_visible()
+    shot(page, "journey1_timetable_month")
+    sessions = list(Session.objects.filter(program=program).order_by("start"))
+    assert len(sessions) == 4
+    for i, s in enumerate(sessions):
+        start, end = timezone.localtime(s.start), timezone.localtime(s.end)
+        assert start.date() == first_thursday + dt.timedelta(weeks=i)
+        assert (start.weekday(), start.time(), end.time()) == (3, dt.time(14, 30), dt.time(17, 30))
+        assert s.venue == world.venue
+        assert list(s.branch_venues.all()) == [world.branch_venue]
+        assert s.series_id is not None
+
+    page.click(".pg-viewswitch a:has-text('周')")
+    expect(page.locator("#tt-board[data-view=week]")).to_be_visible()
+    page.wait_for_url(re.compile(r"view=week"))
+    day = page.locator(f"#day-{first_thursday.isoformat()}")
+    slot = day.locator(".pg-slot")
+    expect(slot).to_have_count(1)
+    expect(slot.locator(".pg-time")).to_have_text("14:30–17:30")
+    expect(slot).to_contain_text("“一把手上讲台”专题讲座")
+    expect(slot).to_contain_text(world.venue.name)
+    expect(slot).to_contain_text("1 个分课堂")
+    # Only the Thursday has a lecture in this week.
+    expect(page.locator("#tt-board .pg-slot")).to_have_count(1)
+    shot(page, "journey1_timetable_week")
+
+    # Next week shows the next Thursday.
+    page.click(".pg-period a:has-text('下周')")
+    second = first_thursday + dt.timedelta(weeks=1)
+    expect(page.locator(f"#day-{second.isoformat()} .pg-slot")).to_have_count(1)

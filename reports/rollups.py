@@ -10,8 +10,6 @@ from django.utils import timezone
 
 from reports.models import RollupDirtyProgram, RollupState
 
-ATTENDED_SQL = "('present', 'late', 'left_early', 'late_left_early')"
-
 
 def _year_month(column: str) -> tuple[str, str]:
     if connection.vendor == "postgresql":
@@ -38,6 +36,82 @@ def _in(column: str, ids) -> str:
     return f"{column} IN ({', '.join(map(str, ids))})"
 
 
+# --- The evaluation app's rules, when its tables exist -------------------------------------------
+# Credit hours follow evaluation's CreditPolicy (percent of a session's hours per status, with its
+# defaults); completion follows its confirmed Completion rows where a program has them;
+# satisfaction counts 满意 and 较满意 on the "overall" indicator of its anonymous answers.
+
+
+def _evaluation_model(name: str):
+    try:
+        from evaluation import models as evaluation_models
+    except ImportError:
+        return None
+    return getattr(evaluation_models, name, None)
+
+
+def _percents() -> dict:
+    """Percent of a session's hours each status earns (evaluation's defaults when present)."""
+    try:
+        from evaluation.models import DEFAULT_CREDIT_PERCENT
+
+        return DEFAULT_CREDIT_PERCENT
+    except ImportError:
+        return {"late": 100, "left_early": 100, "late_left_early": 100, "on_leave": 0}
+
+
+def _policy_join() -> str:
+    model = _evaluation_model("CreditPolicy")
+    if model is None:
+        return ""
+    return f"LEFT JOIN {model._meta.db_table} cp ON cp.program_id = s.program_id"
+
+
+def _hours_expr() -> str:
+    pct = _percents()
+    has_policy = _evaluation_model("CreditPolicy") is not None
+
+    def col(column, status):
+        return f"COALESCE(cp.{column}, {int(pct[status])})" if has_policy else str(int(pct[status]))
+
+    return (
+        "s.credit_hours * (CASE r.status WHEN 'present' THEN 100"
+        f" WHEN 'late' THEN {col('late_percent', 'late')}"
+        f" WHEN 'left_early' THEN {col('left_early_percent', 'left_early')}"
+        f" WHEN 'late_left_early' THEN {col('late_left_early_percent', 'late_left_early')}"
+        f" WHEN 'on_leave' THEN {col('leave_percent', 'on_leave')}"
+        " ELSE 0 END) / 100.0"
+    )
+
+
+def _completion_join() -> str:
+    model = _evaluation_model("Completion")
+    if model is None:
+        return ""
+    return (
+        f"LEFT JOIN {model._meta.db_table} c ON c.program_id = e.program_id "
+        "AND c.user_id = e.user_id"
+    )
+
+
+def _completion_column() -> str:
+    return "c.id" if _evaluation_model("Completion") is not None else "NULL"
+
+
+def _completion_passed() -> str:
+    return "(CASE WHEN c.passed THEN 1 ELSE 0 END)" if _evaluation_model("Completion") else "0"
+
+
+def _satisfaction_subquery() -> str:
+    model = _evaluation_model("EvaluationAnswer")
+    if model is None:
+        return "(SELECT NULL AS program_id, 0 AS n, 0 AS sat) ev"
+    return f"""(SELECT s2.program_id, COUNT(*) AS n,
+        SUM(CASE WHEN a.overall >= 3 THEN 1 ELSE 0 END) AS sat
+      FROM {model._meta.db_table} a JOIN programs_session s2 ON s2.id = a.session_id
+      GROUP BY s2.program_id) ev"""
+
+
 def _per_enrollment_cte(program_filter: str) -> str:
     """One row per enrolled trainee of the selected programs, with attendance counts."""
     return f"""
@@ -54,8 +128,9 @@ att AS (
     SUM(CASE WHEN r.status = 'late_left_early' THEN 1 ELSE 0 END) AS late_left_early,
     SUM(CASE WHEN r.status = 'absent' THEN 1 ELSE 0 END) AS absent,
     SUM(CASE WHEN r.status = 'on_leave' THEN 1 ELSE 0 END) AS on_leave,
-    SUM(CASE WHEN r.status IN {ATTENDED_SQL} THEN s.credit_hours ELSE 0 END) AS hours
+    SUM({_hours_expr()}) AS hours
   FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
+  {_policy_join()}
   WHERE s.status <> 'cancelled' AND {program_filter.format(c="s.program_id")}
   GROUP BY s.program_id, r.user_id
 ),
@@ -67,7 +142,8 @@ per AS (
     COALESCE(a.left_early, 0) AS left_early, COALESCE(a.late_left_early, 0) AS late_left_early,
     COALESCE(a.absent, 0) AS absent, COALESCE(a.on_leave, 0) AS on_leave,
     COALESCE(a.hours, 0) AS hours,
-    CASE WHEN p.status IN ('completed', 'archived') AND COALESCE(h.n, 0) > 0
+    CASE WHEN {_completion_column()} IS NOT NULL THEN {_completion_passed()}
+    WHEN p.status IN ('completed', 'archived') AND COALESCE(h.n, 0) > 0
       AND (COALESCE(a.present, 0) + COALESCE(a.late, 0) + COALESCE(a.left_early, 0)
            + COALESCE(a.late_left_early, 0)
            + CASE WHEN p.leave_counts_as_attended THEN COALESCE(a.on_leave, 0) ELSE 0 END) * 100
@@ -79,6 +155,7 @@ per AS (
   JOIN accounts_user u ON u.id = e.user_id
   LEFT JOIN held h ON h.program_id = e.program_id
   LEFT JOIN att a ON a.program_id = e.program_id AND a.user_id = e.user_id
+  {_completion_join()}
   WHERE e.status = 'enrolled' AND {program_filter.format(c="e.program_id")}
 )"""
 
@@ -108,41 +185,18 @@ def _insert_programs(program_ids, now) -> None:
 INSERT INTO reports_programrollup (program_id, year, month, level, organizing_unit_path, held,
   sessions_held, evaluation_responses, evaluation_satisfied)
 SELECT p.id, {year}, {month}, p.level, COALESCE(o.path, ''),
-  CASE WHEN COALESCE(h.n, 0) > 0 THEN TRUE ELSE FALSE END, COALESCE(h.n, 0), 0, 0
+  CASE WHEN COALESCE(h.n, 0) > 0 THEN TRUE ELSE FALSE END, COALESCE(h.n, 0),
+  COALESCE(ev.n, 0), COALESCE(ev.sat, 0)
 FROM programs_program p
 LEFT JOIN accounts_orgunit o ON o.id = p.organizing_unit_id
 LEFT JOIN (SELECT s.program_id, COUNT(*) AS n FROM programs_session s
            WHERE s.status <> 'cancelled' AND s.start <= %(now)s GROUP BY s.program_id) h
   ON h.program_id = p.id
+LEFT JOIN {_satisfaction_subquery()} ON ev.program_id = p.id
 WHERE p.status <> 'draft' AND {_in("p.id", program_ids)}
 """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"now": _db_now(now)})
-    _apply_satisfaction(program_ids)
-
-
-def _apply_satisfaction(program_ids) -> None:
-    """Course-evaluation counts, when the evaluation app offers them.
-
-    Hook: `evaluation.rollup.satisfaction_counts(program_ids or None) -> {program_id:
-    (responses, satisfied)}`. Absent until that app provides it; then satisfaction shows up.
-    """
-    try:
-        from evaluation import rollup as evaluation_rollup  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    counts_fn = getattr(evaluation_rollup, "satisfaction_counts", None)
-    if counts_fn is None:
-        return
-    from reports.models import ProgramRollup
-
-    counts = counts_fn(list(program_ids) if program_ids is not None else None) or {}
-    rows = list(ProgramRollup.objects.filter(pk__in=list(counts)))
-    for row in rows:
-        row.evaluation_responses, row.evaluation_satisfied = counts[row.pk]
-    ProgramRollup.objects.bulk_update(
-        rows, ["evaluation_responses", "evaluation_satisfied"], batch_size=1000
-    )
 
 
 def _insert_trainee_years(user_filter: str, year_filter: str, now) -> None:

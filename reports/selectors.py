@@ -290,49 +290,55 @@ def attendance_flat_rows(*, program):
 # --- Trainee training record (个人培训档案) ------------------------------------------------------
 
 
-def credit_requirement(rank: str, year: int) -> Decimal:
-    """The evaluation app may define requirements; until it does, the defaults apply."""
+def credit_requirements() -> dict:
+    """Required yearly credit hours per rank: the evaluation app's table when it has one."""
     try:
-        from evaluation.models import CreditRequirement  # type: ignore[attr-defined]
+        from evaluation.selectors import required_hours_by_rank
 
-        row = CreditRequirement.objects.filter(rank=rank, year=year).first()
-        if row is not None:
-            return Decimal(row.hours)
-    except (ImportError, AttributeError, Exception):  # noqa: BLE001 - optional app, any shape
-        pass
-    return DEFAULT_CREDIT_REQUIREMENT.get(rank, Decimal("90"))
+        return {**DEFAULT_CREDIT_REQUIREMENT, **required_hours_by_rank()}
+    except ImportError:
+        return dict(DEFAULT_CREDIT_REQUIREMENT)
+
+
+def credit_requirement(rank: str, year: int | None = None) -> Decimal:
+    return credit_requirements().get(rank, Decimal("90"))
+
+
+def credit_percents(program_ids) -> dict:
+    """{program_id: {status: percent}} from evaluation's CreditPolicy, defaults otherwise."""
+    from reports.rollups import _evaluation_model, _percents
+
+    base = {
+        AttendanceStatus.PRESENT: 100,
+        AttendanceStatus.LATE: _percents()["late"],
+        AttendanceStatus.LEFT_EARLY: _percents()["left_early"],
+        AttendanceStatus.LATE_LEFT_EARLY: _percents()["late_left_early"],
+        AttendanceStatus.ON_LEAVE: _percents()["on_leave"],
+    }
+    result = {pid: dict(base) for pid in program_ids}
+    model = _evaluation_model("CreditPolicy")
+    if model is not None:
+        for policy in model.objects.filter(program_id__in=list(program_ids)):
+            result[policy.program_id] = {
+                **base,
+                AttendanceStatus.LATE: policy.late_percent,
+                AttendanceStatus.LEFT_EARLY: policy.left_early_percent,
+                AttendanceStatus.LATE_LEFT_EARLY: policy.late_left_early_percent,
+                AttendanceStatus.ON_LEAVE: policy.leave_percent,
+            }
+    return result
 
 
 def _certificates_of(user) -> list:
-    """Certificates from the evaluation app when it has them (guarded: it may not exist yet)."""
+    """Certificates from the evaluation app (guarded: reports work without it)."""
     try:
-        from evaluation import models as evaluation_models
-
-        model = getattr(evaluation_models, "Certificate", None)
-        if model is None:
-            return []
-        qs = model.objects.all()
-        if hasattr(model, "enrollment"):
-            qs = qs.filter(enrollment__user=user).select_related("enrollment__program")
-        elif hasattr(model, "user"):
-            qs = qs.filter(user=user)
-        else:
-            return []
-        result = []
-        for cert in qs[:200]:
-            program = getattr(cert, "program", None) or getattr(
-                getattr(cert, "enrollment", None), "program", None
-            )
-            result.append(
-                {
-                    "serial": getattr(cert, "serial", "") or getattr(cert, "serial_number", ""),
-                    "program": program,
-                    "issued": getattr(cert, "issued_at", None) or getattr(cert, "created_at", None),
-                }
-            )
-        return result
-    except Exception:  # noqa: BLE001 - the evaluation app is optional and still changing
+        from evaluation.selectors import my_certificates
+    except ImportError:
         return []
+    return [
+        {"serial": c.serial, "title": c.program_title, "issued": c.issued_on}
+        for c in my_certificates(user=user)
+    ]
 
 
 def trainee_record_data(*, user) -> dict:
@@ -352,6 +358,7 @@ def trainee_record_data(*, user) -> dict:
         for r in AttendanceRecord.objects.filter(user=user, session__program_id__in=program_ids)
     }
     now = timezone.now()
+    percents = credit_percents(program_ids)
     by_program = defaultdict(list)
     for s in sessions:
         by_program[s.program_id].append(s)
@@ -363,19 +370,21 @@ def trainee_record_data(*, user) -> dict:
         hours = Decimal("0")
         for s in by_program.get(e.program_id, []):
             rec = records.get(s.pk)
-            earned = rec is not None and rec.status in ATTENDED
+            status = rec.status if rec else ""
+            earned = (s.credit_hours * percents[e.program_id].get(status, 0) / 100).quantize(
+                Decimal("0.1")
+            )
             if s.start <= now:
                 held += 1
-            attended += earned
-            if earned:
-                hours += s.credit_hours
-                years[timezone.localtime(s.start).year] += s.credit_hours
+            attended += status in ATTENDED
+            hours += earned
+            years[timezone.localtime(s.start).year] += earned
             rows.append(
                 {
                     "session": s,
                     "start": timezone.localtime(s.start),
                     "status": rec.get_status_display() if rec else "",
-                    "hours": s.credit_hours if earned else Decimal("0"),
+                    "hours": earned,
                 }
             )
         programs.append(
@@ -388,14 +397,11 @@ def trainee_record_data(*, user) -> dict:
                 "hours": hours,
             }
         )
+    required = credit_requirement(user.rank)
     credit_years = [
-        {
-            "year": y,
-            "hours": h,
-            "required": credit_requirement(user.rank, y),
-            "met": h >= credit_requirement(user.rank, y),
-        }
+        {"year": y, "hours": h, "required": required, "met": h >= required}
         for y, h in sorted(years.items(), reverse=True)
+        if h or y == timezone.localdate().year
     ]
     return {
         "trainee": user,
@@ -532,7 +538,7 @@ def statistics(*, filters: StatsFilters) -> dict:
     )
     if filters.rank:
         trainees = trainees.filter(rank=filters.rank)
-    requirement = {r: credit_requirement(r, filters.year) for r in Rank.values}
+    requirement = credit_requirements()
     compliance_rank = _compliance_by(trainees, "rank", requirement)
     compliance_unit = _compliance_by(
         trainees.annotate(prefix=Substr("unit_path", 1, prefix_len)), "prefix", requirement

@@ -105,3 +105,91 @@ def test_organizer_creates_thursday_lecture_series_and_sees_it_on_the_timetable(
     page.click(".pg-period a:has-text('下周')")
     second = first_thursday + dt.timedelta(weeks=1)
     expect(page.locator(f"#day-{second.isoformat()} .pg-slot")).to_have_count(1)
+
+
+# --- journey 2: a trainee scans the QR on a phone while logged out ------------------------------
+
+
+def test_trainee_scans_qr_logged_out_logs_in_and_lands_checked_in(world, new_page):
+    from attendance.models import AttendanceRecord, AttendanceStatus
+    from tests.factories import EnrollmentFactory, SessionFactory, UserFactory
+
+    # A lecture of the world's class starting in ten minutes, in the main hall with the 青湖区
+    # branch venue; a classmate from the city is expected in the main hall.
+    start = (timezone.now() + dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if timezone.localdate(start) != timezone.localdate():
+        pytest.skip("the lecture would fall on tomorrow; the manager's today list is empty")
+    session = SessionFactory(
+        program=world.program,
+        venue=world.venue,
+        topic="推进中国式现代化专题报告",
+        start=start,
+        end=start + dt.timedelta(hours=3),
+    )
+    session.branch_venues.add(world.branch_venue)
+    classmate = UserFactory(full_name="学员王五", unit=world.city_a)
+    EnrollmentFactory(program=world.program, user=classmate)
+
+    # The class manager opens the live board and, in a second tab, the branch venue's screen.
+    board = new_page()
+    login(board, world.manager.username, TEST_PASSWORD)
+    board.click(".mainnav a:has-text('考勤')")
+    today = board.locator("li", has_text="推进中国式现代化专题报告")
+    today.locator("a:has-text('实时看板')").click()
+    totals = board.locator(".board-totals .stat .value").first
+    branch = board.locator(".board-venue", has_text=world.branch_venue.name)
+    expect(totals).to_have_text("0/2")
+    expect(branch.locator(".board-count")).to_have_text("0/1")
+    expect(branch.locator(".missing")).to_contain_text(world.trainee.full_name)
+    shot(board, "journey2_board_before")
+
+    # Ctrl-click opens the roster in a second tab; from there, the branch venue's screen.
+    with board.context.expect_page() as opened:
+        board.click(".screen-nav a:has-text('考勤名单')", modifiers=["Control"])
+    screen = opened.value
+    screen.wait_for_load_state()
+    screen.click(f"a.button:has-text('签到屏:{world.branch_venue.name}')")
+    expect(screen.locator(".screen-purpose")).to_have_text("扫码签到")
+    expect(screen.locator(".chip-ok")).to_have_text("开放中")
+    qr = screen.locator(".qr[data-scan-url]")
+    expect(qr.locator("svg")).to_be_visible()
+    shot(screen, "journey2_projector_screen")
+
+    # The trainee's phone reads the link the QR encodes, opens it logged out, and logs in.
+    phone = new_page(phone=True)
+    scan_url = qr.get_attribute("data-scan-url")
+    assert re.search(r"/attendance/scan/[^/]+/$", scan_url)
+    before_scan = timezone.now()
+    phone.goto(scan_url)
+    after_scan = timezone.now()
+    assert "/accounts/login/" in phone.url
+    assert not AttendanceRecord.objects.filter(session=session, user=world.trainee).exists()
+    shot(phone, "journey2_phone_login")
+    phone.fill("#id_username", world.trainee.username)
+    phone.fill("#id_password", TEST_PASSWORD)
+    phone.click("form[action$='/accounts/login/'] button[type=submit]")
+
+    phone.wait_for_url(re.compile(r"/attendance/scan/resume/"))
+    expect(phone.locator(".scan-result h1")).to_have_text("签到成功")
+    expect(phone.locator(".scan-result")).to_contain_text("推进中国式现代化专题报告")
+    shot(phone, "journey2_phone_checked_in")
+
+    record = AttendanceRecord.objects.get(session=session, user=world.trainee)
+    assert record.status == AttendanceStatus.PRESENT
+    assert record.venue == world.branch_venue
+    assert record.source == AttendanceRecord.Source.QR
+    # Checked in at the moment of the scan, not of the login that followed.
+    assert before_scan <= record.checkin_at <= after_scan
+    shown = timezone.localtime(record.checkin_at).strftime("%H:%M:%S")
+    expect(phone.locator(".scan-result .facts")).to_contain_text(shown)
+
+    # The board polls and shows the count go up at the branch venue.
+    expect(totals).to_have_text("1/2", timeout=15_000)
+    expect(branch.locator(".board-count")).to_have_text("1/1")
+    expect(branch.locator(".missing")).to_contain_text("全部到齐")
+    shot(board, "journey2_board_after")
+
+    # The trainee's own record page agrees.
+    phone.click("a.button:has-text('查看考勤记录')")
+    expect(phone.locator("body")).to_contain_text("推进中国式现代化专题报告")
+    shot(phone, "journey2_phone_record")

@@ -193,3 +193,99 @@ def test_trainee_scans_qr_logged_out_logs_in_and_lands_checked_in(world, new_pag
     phone.click("a.button:has-text('查看考勤记录')")
     expect(phone.locator("body")).to_contain_text("推进中国式现代化专题报告")
     shot(phone, "journey2_phone_record")
+
+
+# --- journey 3: a reflection survives a closed tab, is submitted and graded --------------------
+
+ESSAY_START = "通过这次专题培训,我对新质生产力有了更加系统的认识。"
+ESSAY_REST = (
+    "回到乡镇工作岗位后,我将结合本地实际,推动特色产业提质增效,"
+    "把学习成果转化为推动发展的具体举措,切实为群众办实事解难题。"
+)
+
+
+def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(world, new_page):
+    from evaluation.models import Grade, Reflection
+    from tests.evaluation.factories import make_assignment
+
+    assignment = make_assignment(
+        world.program,
+        title="乡镇发展专题学习心得",
+        prompt="结合本乡镇实际,谈谈如何因地制宜发展新质生产力",
+        min_chars=60,
+    )
+
+    page = new_page()
+    login(page, world.trainee.username, TEST_PASSWORD)
+    page.click(".mainnav a:has-text('学习评估')")
+    page.click(f"a:has-text('{assignment.title}')")
+    expect(page.locator("h1")).to_have_text(assignment.title)
+    page.fill("#id_title", "因地制宜发展新质生产力")
+    page.locator("#id_body").press_sequentially(ESSAY_START)
+    # The server autosaves once typing pauses.
+    expect(page.locator("#save-status")).to_contain_text("已保存", timeout=10_000)
+    expect(page.locator("[data-char-count]")).to_have_class("count-low")
+    reflection = Reflection.objects.get(assignment=assignment, author=world.trainee)
+    assert reflection.status == Reflection.Status.DRAFT
+    assert reflection.body == ESSAY_START
+    shot(page, "journey3_draft_autosaved")
+
+    # More typing, and the tab is closed before the next autosave can go out.
+    page.locator("#id_body").press_sequentially(ESSAY_REST)
+    context = page.context
+    page.close()
+    reflection.refresh_from_db()
+    assert reflection.body == ESSAY_START  # only this browser's storage has the rest
+
+    # Coming back: the editor restores the unsynced text from this browser and syncs it.
+    page = context.new_page()
+    page.goto("/")
+    page.click(".mainnav a:has-text('学习评估')")
+    page.click(f"a:has-text('{assignment.title}')")
+    expect(page.locator("#id_body")).to_have_value(ESSAY_START + ESSAY_REST)
+    expect(page.locator("#id_title")).to_have_value("因地制宜发展新质生产力")
+    shot(page, "journey3_draft_restored")
+    expect(page.locator("#save-status")).to_contain_text("已保存", timeout=10_000)
+    reflection.refresh_from_db()
+    assert reflection.body == ESSAY_START + ESSAY_REST
+    expect(page.locator("[data-char-count]")).to_have_class("count-ok")
+
+    # Submit (after confirming the dialog).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#reflection-form button[type=submit]")
+    expect(page.locator(".msg, .messages").first).to_contain_text("心得已提交")
+    expect(page.locator(".chip-submitted")).to_have_text("已提交")
+    reflection.refresh_from_db()
+    assert reflection.status == Reflection.Status.SUBMITTED
+    assert reflection.submitted_at is not None
+    shot(page, "journey3_submitted")
+
+    # The class manager grades it.
+    mgr = new_page()
+    login(mgr, world.manager.username, TEST_PASSWORD)
+    mgr.click(".mainnav a:has-text('学习评估')")
+    mgr.click(f"a:has-text('{world.program.title}')")
+    mgr.click(f"a:has-text('{assignment.title}')")
+    row = mgr.locator("tr", has_text=world.trainee.full_name)
+    row.locator("a:has-text('评阅')").click()
+    expect(mgr.locator(".essay-read")).to_have_text(ESSAY_START + ESSAY_REST)
+    mgr.get_by_label("优秀").check()
+    mgr.fill("input[name=score]", "92")
+    mgr.fill("textarea[name=comment]", "联系实际紧密,举措具体可行。")
+    shot(mgr, "journey3_review_form")
+    mgr.click("button[name=action][value=review]")
+    expect(mgr.locator(".msg, .messages").first).to_contain_text("评阅已保存")
+    shot(mgr, "journey3_reviewed_list")
+    reflection.refresh_from_db()
+    assert reflection.status == Reflection.Status.REVIEWED
+    assert reflection.grade == Grade.EXCELLENT
+    assert reflection.score == 92
+
+    # The trainee sees the grade and the comment.
+    page.click(".mainnav a:has-text('学习评估')")
+    item = page.locator("li", has_text=assignment.title)
+    expect(item.locator(".chip-ok")).to_have_text("优秀")
+    item.locator(f"a:has-text('{assignment.title}')").click()
+    expect(page.locator(".chip-ok")).to_have_text("优秀")
+    expect(page.locator("body")).to_contain_text("联系实际紧密,举措具体可行。")
+    shot(page, "journey3_trainee_sees_grade")

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,33 +81,42 @@ class ScanResult:
         return self.outcome in Outcome.SUCCESS
 
 
+_POLICY_FIELDS = (
+    "title",
+    "checkin_opens_before",
+    "late_grace_minutes",
+    "checkin_closes_after",
+    "checkout_opens_before",
+    "checkout_closes_after",
+    "require_checkout",
+)
+_S, _P, _E = Session._meta.db_table, Program._meta.db_table, Enrollment._meta.db_table
+# Hand-written because it runs on every scan: building the equivalent queryset (select_related,
+# only, an Exists annotation) cost more than running it.
+_SCAN_SESSION_SQL = f"""
+SELECT s.id, s.topic, s.start, s."end", s.status, s.venue_id, s.program_id,
+       {", ".join(f"p.{f} AS p_{f}" for f in _POLICY_FIELDS)},
+       EXISTS (SELECT 1 FROM {_E} e WHERE e.program_id = s.program_id AND e.user_id = %s
+               AND e.status = %s) AS enrolled
+FROM {_S} s JOIN {_P} p ON p.id = s.program_id
+WHERE s.id = %s
+"""
+
+
 def _scan_session(*, session_id: int, user) -> Session | None:
     """The session with its program's policy and whether `user` is enrolled: one query."""
-    enrolled = Enrollment.objects.filter(
-        program_id=OuterRef("program_id"), user_id=user.pk, status=Enrollment.Status.ENROLLED
+    rows = list(
+        Session.objects.raw(_SCAN_SESSION_SQL, [user.pk, Enrollment.Status.ENROLLED, session_id])
     )
-    return (
-        Session.objects.filter(pk=session_id)
-        .select_related("program")
-        .only(
-            "id",
-            "topic",
-            "start",
-            "end",
-            "status",
-            "venue_id",
-            "program__id",
-            "program__title",
-            "program__checkin_opens_before",
-            "program__late_grace_minutes",
-            "program__checkin_closes_after",
-            "program__checkout_opens_before",
-            "program__checkout_closes_after",
-            "program__require_checkout",
-        )
-        .annotate(enrolled=Exists(enrolled))
-        .first()
+    if not rows:
+        return None
+    session = rows[0]
+    session.program = Program(
+        id=session.program_id, **{f: getattr(session, f"p_{f}") for f in _POLICY_FIELDS}
     )
+    session.program.require_checkout = bool(session.program.require_checkout)
+    session.enrolled = bool(session.enrolled)
+    return session
 
 
 _T = AttendanceRecord._meta.db_table

@@ -7,6 +7,7 @@ stored as numbers (precision lost: refused); blank rows; footer rows such as 填
 """
 
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ def clean_phone(value) -> tuple[str, str]:
     if value is None or value == "":
         return "", ""
     if isinstance(value, float):
-        value = int(value)
+        value = int(value) if math.isfinite(value) else str(value)
     digits = re.sub(r"[\s\-\u3000]", "", str(value))
     if digits.startswith("+86"):
         digits = digits[3:]
@@ -116,7 +117,8 @@ def clean_id_number(value) -> tuple[str, str]:
     if value is None or value == "":
         return "", ""
     if isinstance(value, (int, float)):
-        return str(int(value)), _("身份证号被存成了数字,末位已丢失,请把该列设为文本后重新填写。")
+        shown = str(int(value)) if math.isfinite(value) else str(value)
+        return shown, _("身份证号被存成了数字,末位已丢失,请把该列设为文本后重新填写。")
     text = re.sub(r"[\s\u3000'‘’]", "", str(value)).upper()
     if not re.fullmatch(r"\d{17}[\dX]", text):
         return text, _("身份证号“%(v)s”格式不正确(应为 18 位)。") % {"v": text}

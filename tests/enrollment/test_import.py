@@ -318,3 +318,12 @@ def test_a_new_row_with_a_namesake_in_the_same_unit_is_flagged(world):
         program=world.program, upload=upload(workbook_bytes(build)), by=world.organizer
     ).rows[0]
     assert row["action"] == "new" and any("同名" in w for w in row["warnings"])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -5, 10**18, "  ", "＋86 139"])
+def test_cell_cleaners_answer_with_an_error_not_an_exception(value):
+    from enrollment.roster_import import clean_id_number, clean_phone
+
+    for cleaner in (clean_phone, clean_id_number):
+        result, _error = cleaner(value)
+        assert isinstance(result, str)

@@ -289,3 +289,122 @@ def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(
     expect(page.locator(".chip-ok")).to_have_text("优秀")
     expect(page.locator("body")).to_contain_text("联系实际紧密,举措具体可行。")
     shot(page, "journey3_trainee_sees_grade")
+
+
+# --- journey 4: an admin exports the attendance summary PDF -------------------------------------
+
+
+def _real_worker_possible() -> bool:
+    """A Celery worker thread needs a database it can open itself (not SQLite in memory)."""
+    from django.db import connection
+
+    from tests.conftest import redis_available
+
+    return connection.vendor == "postgresql" and redis_available()
+
+
+@pytest.fixture
+def summary_program(world, monkeypatch):
+    """The world's class with 60 more trainees in four townships and four held sessions;
+    small chunks so a real worker renders the summary in several parallel parts."""
+    from reports import rendering
+    from tests.factories import AttendanceRecordFactory
+    from tests.reports.factories import build_program
+
+    build_program(trainees=60, sessions=4, units=4, program=world.program, parent=world.city_a)
+    AttendanceRecordFactory(session=world.session, user=world.trainee)
+    monkeypatch.setattr(rendering, "CHUNK_ROWS", 20)
+    return world.program
+
+
+def test_admin_exports_attendance_summary_pdf_watching_progress(
+    world, summary_program, new_page, tmp_path
+):
+    import shutil
+    import subprocess
+
+    from config.celery import app
+    from core.models import GeneratedFile
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils missing (pdftotext)")
+    real_worker = _real_worker_possible()
+    # Jobs are queued, not run in the request: the page must show them waiting first.
+    app.conf.task_always_eager = False
+
+    page = new_page()
+    login(page, world.admin.username, TEST_PASSWORD)
+    page.click(".mainnav a:has-text('报表导出')")
+    page.click(f"a:has-text('{summary_program.title}')")
+    expect(page.locator("h2").first).to_have_text("考勤汇总表")
+    shot(page, "journey4_exports_page")
+    page.click("button[name=kind][value=summary_pdf]")
+
+    page.wait_for_url(re.compile(r"/files/[0-9a-f-]+/$"))
+    gf = GeneratedFile.objects.get(owner=world.admin)
+    assert gf.kind == "reports.summary_pdf"
+    assert gf.status == GeneratedFile.Status.PENDING
+    bar = page.locator("#gf-status progress")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("value", "0")
+    shot(page, "journey4_progress_queued")
+    # Record every progress value the page shows while it polls (page.evaluate is not
+    # subject to the page's CSP).
+    page.evaluate(
+        """() => {
+          window.__progress = [];
+          const note = () => {
+            const bar = document.querySelector('#gf-status progress');
+            if (bar) window.__progress.push(Number(bar.getAttribute('value')));
+          };
+          note();
+          new MutationObserver(note).observe(document.body, {subtree: true, childList: true});
+        }"""
+    )
+
+    download_link = page.locator("#gf-status a.button:has-text('下载')")
+    if real_worker:
+        from celery.contrib.testing.worker import start_worker
+
+        with start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        ):
+            expect(download_link).to_be_visible(timeout=90_000)
+    else:
+        # SQLite in memory cannot be opened by a worker thread: this test plays the worker and
+        # runs the queued job in-process while the page keeps polling.
+        app.conf.task_always_eager = True
+        from reports.tasks import export_run
+
+        assert export_run.delay(str(gf.pk)).get() == "done"
+        expect(download_link).to_be_visible(timeout=15_000)
+
+    seen = page.evaluate("window.__progress")
+    print(f"progress seen by the page ({'real worker' if real_worker else 'in-process'}): {seen}")
+    assert seen and seen[0] == 0
+    assert seen == sorted(seen), seen
+    expect(page.locator("#gf-status .ok")).to_have_text("文件已生成。")
+    shot(page, "journey4_progress_done")
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.DONE and gf.progress == 100
+
+    with page.expect_download() as info:
+        download_link.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf")
+    assert "考勤汇总表" in download.suggested_filename
+    path = tmp_path / "summary.pdf"
+    download.save_as(path)
+    assert path.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    squashed = "".join(text.split())
+    assert world.trainee.full_name in squashed
+    assert summary_program.title in squashed
+    assert GeneratedFile.objects.filter(owner=world.admin).count() == 1

@@ -112,7 +112,7 @@ def _satisfaction_subquery() -> str:
       GROUP BY s2.program_id) ev"""
 
 
-def _per_enrollment_cte(program_filter: str) -> str:
+def _per_enrollment_cte(program_filter: str, user_filter: str = "1 = 1") -> str:
     """One row per enrolled trainee of the selected programs, with attendance counts."""
     return f"""
 held AS (
@@ -132,6 +132,7 @@ att AS (
   FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
   {_policy_join()}
   WHERE s.status <> 'cancelled' AND {program_filter.format(c="s.program_id")}
+    AND {user_filter.format(c="r.user_id")}
   GROUP BY s.program_id, r.user_id
 ),
 per AS (
@@ -157,6 +158,7 @@ per AS (
   LEFT JOIN att a ON a.program_id = e.program_id AND a.user_id = e.user_id
   {_completion_join()}
   WHERE e.status = 'enrolled' AND {program_filter.format(c="e.program_id")}
+    AND {user_filter.format(c="e.user_id")}
 )"""
 
 
@@ -203,7 +205,7 @@ def _insert_trainee_years(user_filter: str, year_filter: str, now) -> None:
     year, _ = _year_month("per.start_date")
     flt = "1 = 1"
     sql = f"""
-WITH {_per_enrollment_cte(flt)},
+WITH {_per_enrollment_cte(flt, user_filter)},
 yr AS (
   SELECT per.user_id, {year} AS year, per.level, per.rank, per.user_unit_id, per.hours
   FROM per WHERE {user_filter.format(c="per.user_id")}

@@ -97,7 +97,12 @@ if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     _db["ENGINE"] = "django.db.backends.postgresql"
     if env_bool("DB_POOL", default=True):
+        from psycopg_pool import ConnectionPool
+
         _db.setdefault("OPTIONS", {})["pool"] = {
+            # A connection is tested as it leaves the pool, so a PostgreSQL restart costs no
+            # failed requests once the server is back (broken connections are replaced).
+            "check": ConnectionPool.check_connection,
             "min_size": env_int("DB_POOL_MIN", 1),
             "max_size": env_int("DB_POOL_MAX", 10),
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
@@ -142,7 +147,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker died unacknowledged is handed to another worker after this many seconds.
+# Publishing gives up fast when Redis is down (the web request must not hang); the worker keeps
+# its own, patient reconnect loop (broker_connection_max_retries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": 1,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    },
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Apps add their periodic jobs in <app>/schedule.py (BEAT_SCHEDULE dict); config/celery.py merges them.
 

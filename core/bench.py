@@ -16,17 +16,30 @@ def queries(opts) -> dict:
         out = Path(tmp) / "counts.json"
         env = {**os.environ, "LECTERN_ENV": "test", "LECTERN_QUERY_COUNTS_OUT": str(out)}
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:logging",
-             "tests/test_query_counts.py"],
-            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:logging",
+                "tests/test_query_counts.py",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         counts = json.loads(out.read_text()) if out.exists() else {}
     same = all(small == large for small, large in counts.values())
     opts["stdout"].write(proc.stdout.strip().splitlines()[-1] if proc.stdout else proc.stderr)
     return {
         **counts,
-        "targets": {"queries per page: same count at 10x the data": bool(counts) and same
-                    and proc.returncode == 0},
+        "targets": {
+            "queries per page: same count at 10x the data": bool(counts)
+            and same
+            and proc.returncode == 0
+        },
     }
 
 

@@ -5,4 +5,8 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.generated_files_cleanup",
         "schedule": crontab(minute=17, hour=3),
     },
+    "core-notification-email-sweep": {
+        "task": "core.tasks.notification_email_sweep",
+        "schedule": crontab(minute="*/10"),
+    },
 }

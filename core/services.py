@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditLog, GeneratedFile, Notification
+from core.queue import enqueue, enqueue_on_commit
 
 
 def audit_log(*, actor, action: str, target, before=None, after=None, reason: str = "") -> AuditLog:
@@ -30,13 +31,15 @@ def audit_trail_for(target):
     ).select_related("actor")
 
 
-def notify(*, user, title: str, body: str = "", url: str = "", kind: str = "general") -> Notification:
+def notify(
+    *, user, title: str, body: str = "", url: str = "", kind: str = "general"
+) -> Notification:
     """Put a message in the user's inbox; the e-mail copy is sent by a task after commit."""
     note = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
     if user.email and user.email_notifications:
         from core.tasks import notification_email_send
 
-        transaction.on_commit(lambda: notification_email_send.delay(note.pk))
+        enqueue_on_commit(notification_email_send, note.pk)
     return note
 
 
@@ -51,7 +54,8 @@ def notify_many(*, users, title: str, body: str = "", url: str = "", kind: str =
 
         def _send():
             for pk in emailed:
-                notification_email_send.delay(pk)
+                if not enqueue(notification_email_send, pk):
+                    break  # broker down: the sweep sends what is left
 
         transaction.on_commit(_send)
     return len(notes)
@@ -89,8 +93,16 @@ def generated_file_finish(*, file_id, content: bytes, filename: str, content_typ
         gf.error = ""
         gf.expires_at = timezone.now() + timedelta(days=settings.GENERATED_FILE_RETENTION_DAYS)
         gf.save(
-            update_fields=["file", "filename", "content_type", "status", "progress", "error",
-                           "expires_at", "updated_at"]
+            update_fields=[
+                "file",
+                "filename",
+                "content_type",
+                "status",
+                "progress",
+                "error",
+                "expires_at",
+                "updated_at",
+            ]
         )
 
 

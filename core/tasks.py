@@ -35,3 +35,24 @@ def notification_email_send(self, notification_id: int) -> bool:
 @shared_task
 def generated_files_cleanup() -> int:
     return services.generated_files_cleanup()
+
+
+@shared_task
+def notification_email_sweep(max_age_hours: int = 24) -> int:
+    """E-mail notifications that were never sent (their task was lost while the broker was
+    down). Sending is claimed per row, so running twice never sends twice."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(minutes=5)
+    since = timezone.now() - timedelta(hours=max_age_hours)
+    pending = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=cutoff,
+            created_at__gt=since,
+            user__email_notifications=True,
+        )
+        .exclude(user__email="")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(1 for pk in list(pending) if notification_email_send.run(pk))

@@ -8,5 +8,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("files/<uuid:pk>/", views.generated_file_status, name="generated_file"),
-    path("files/<uuid:pk>/download/", views.generated_file_download, name="generated_file_download"),
+    path(
+        "files/<uuid:pk>/download/", views.generated_file_download, name="generated_file_download"
+    ),
 ]

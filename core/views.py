@@ -83,5 +83,9 @@ def generated_file_download(request, pk):
     gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
     if gf.status != GeneratedFile.Status.DONE or not gf.file:
         raise Http404
-    return FileResponse(gf.file.open("rb"), as_attachment=True, filename=gf.filename,
-                        content_type=gf.content_type or "application/octet-stream")
+    return FileResponse(
+        gf.file.open("rb"),
+        as_attachment=True,
+        filename=gf.filename,
+        content_type=gf.content_type or "application/octet-stream",
+    )

@@ -17,8 +17,9 @@ def test_task_is_executed_by_a_real_worker_over_redis():
     note = Notification.objects.create(user=user, title="明天 14:30 开课", body="请按时签到")
     app.conf.task_always_eager = False
     assert app.conf.broker_url.startswith("redis://")
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=10):
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+    ):
         result = notification_email_send.delay(note.pk)
         assert result.get(timeout=30) is True
         # A second delivery of the same job sends nothing more: the marker is already set.
@@ -51,3 +52,54 @@ def test_user_who_opted_out_gets_no_email(django_capture_on_commit_callbacks):
         notify(user=user, title="请假已批准")
     assert mail.outbox == []
     assert user.notifications.count() == 1
+
+
+def test_enqueue_gives_up_quickly_when_redis_is_down():
+    """A real unreachable Redis (closed port), in a fresh process: enqueue returns False within
+    a couple of seconds instead of hanging the request through retry loops."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, time; django.setup();"
+        "from core.queue import enqueue; from core.tasks import notification_email_send;"
+        "t = time.monotonic(); ok = enqueue(notification_email_send, 1);"
+        "print('RESULT', ok, round(time.monotonic() - t, 2))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LECTERN_ENV": "test",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+    _, ok, seconds = line.split()
+    assert ok == "False"
+    assert float(seconds) < 5
+
+
+@pytest.mark.django_db
+def test_sweep_emails_notifications_whose_task_was_lost_exactly_once():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.tasks import notification_email_sweep
+
+    user = UserFactory(email="b@example.cn")
+    # As if notify() ran while the broker was down: stored, never e-mailed.
+    note = Notification.objects.create(user=user, title="请假已批准")
+    Notification.objects.filter(pk=note.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    fresh = Notification.objects.create(user=user, title="刚刚产生的通知")
+    assert notification_email_sweep() == 1
+    assert notification_email_sweep() == 0
+    assert [m.subject for m in mail.outbox] == ["[讲台] 请假已批准"]
+    fresh.refresh_from_db()
+    assert fresh.emailed_at is None  # too new: its own task may still be on the way

@@ -49,6 +49,7 @@ def test_healthz_503_against_a_real_unreachable_postgres(client, settings):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env["ALLOWED_HOSTS"] = "testserver"
-    out = subprocess.run([sys.executable, "-c", env_code], env=env, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", env_code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.stdout.strip().splitlines()[-1] == "503", out.stderr

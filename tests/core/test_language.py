@@ -23,8 +23,11 @@ def test_only_the_closest_nav_entry_is_marked_active():
     from core.context_processors import active_nav_url
     from core.registry import NavItem
 
-    items = [NavItem("首页", "/", "home"), NavItem("项目", "/programs/", "p"),
-             NavItem("日程", "/programs/my/", "s")]
+    items = [
+        NavItem("首页", "/", "home"),
+        NavItem("项目", "/programs/", "p"),
+        NavItem("日程", "/programs/my/", "s"),
+    ]
     assert active_nav_url("/programs/my/", items) == "/programs/my/"
     assert active_nav_url("/programs/12/", items) == "/programs/"
     assert active_nav_url("/", items) == "/"

@@ -30,8 +30,17 @@ def test_seed_demo_twice_gives_the_same_counts(seeded):
     assert first["accounts.OrgUnit"] >= 50
 
 
-DEMO_LOGINS = ["admin", "organizer", "organizer2", "manager", "assistant", "venue", "lecturer",
-               "liaison", "trainee"]
+DEMO_LOGINS = [
+    "admin",
+    "organizer",
+    "organizer2",
+    "manager",
+    "assistant",
+    "venue",
+    "lecturer",
+    "liaison",
+    "trainee",
+]
 
 
 @pytest.mark.parametrize("username", DEMO_LOGINS)

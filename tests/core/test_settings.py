@@ -18,8 +18,11 @@ PROBE = (
     " 'secure_cookie': settings.SESSION_COOKIE_SECURE, 'hsts': settings.SECURE_HSTS_SECONDS}))"
 )
 
-BASE_ENV = {k: v for k, v in os.environ.items() if k not in {
-    "DATABASE_URL", "REDIS_URL", "LECTERN_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+BASE_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"DATABASE_URL", "REDIS_URL", "LECTERN_ENV", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+}
 BASE_ENV["DJANGO_SETTINGS_MODULE"] = "config.settings"
 PROD = {
     "LECTERN_ENV": "production",
@@ -30,8 +33,12 @@ PROD = {
 
 def load(**env):
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], env={**BASE_ENV, **env}, capture_output=True, text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=60,
+        [sys.executable, "-c", PROBE],
+        env={**BASE_ENV, **env},
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        timeout=60,
     )
     return result
 
@@ -95,7 +102,10 @@ def test_bad_values_fail_loudly(env, message):
 def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**BASE_ENV, **PROD}, capture_output=True, text=True, timeout=120,
+        env={**BASE_ENV, **PROD},
+        capture_output=True,
+        text=True,
+        timeout=120,
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     )
     assert result.returncode == 0, result.stdout + result.stderr

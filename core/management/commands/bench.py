@@ -60,8 +60,10 @@ class Command(BaseCommand):
         names = only or list(available)
         unknown = [n for n in names if n not in available]
         if unknown:
-            raise CommandError(f"Unknown benchmark(s): {', '.join(unknown)}. "
-                               f"Available: {', '.join(sorted(available))}")
+            raise CommandError(
+                f"Unknown benchmark(s): {', '.join(unknown)}. "
+                f"Available: {', '.join(sorted(available))}"
+            )
         if connection.vendor != "postgresql":
             self.stderr.write("Warning: benchmarks are meant for PostgreSQL (set DATABASE_URL).")
         path = Path(output)
@@ -75,8 +77,10 @@ class Command(BaseCommand):
             figures_targets = figures.pop("targets", {})
             targets.update(figures_targets)
             results[name] = figures
-            self.stdout.write(f"   {json.dumps(figures, ensure_ascii=False)} "
-                              f"({time.perf_counter() - started:.1f}s)")
+            self.stdout.write(
+                f"   {json.dumps(figures, ensure_ascii=False)} "
+                f"({time.perf_counter() - started:.1f}s)"
+            )
         results["targets"] = targets
         results["machine"] = machine_description()
         results["ran_at"] = timezone.now().isoformat()
@@ -88,8 +92,14 @@ class Command(BaseCommand):
 
 
 def render_markdown(results: dict) -> str:
-    lines = ["# Benchmark results", "", f"Run at {results.get('ran_at')}, scale "
-             f"`{results.get('scale')}`.", "", "## Machine", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run at {results.get('ran_at')}, scale `{results.get('scale')}`.",
+        "",
+        "## Machine",
+        "",
+    ]
     for k, v in results.get("machine", {}).items():
         lines.append(f"- {k}: {v}")
     lines += ["", "## Figures", "", "| benchmark | figures |", "| --- | --- |"]

@@ -29,13 +29,32 @@ class UserAdmin(BaseUserAdmin):
     inlines = [RoleGrantInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("个人信息"), {"fields": ("full_name", "gender", "email", "phone", "staff_number",
-                                  "id_number", "unit", "rank", "position")}),
+        (
+            _("个人信息"),
+            {
+                "fields": (
+                    "full_name",
+                    "gender",
+                    "email",
+                    "phone",
+                    "staff_number",
+                    "id_number",
+                    "unit",
+                    "rank",
+                    "position",
+                )
+            },
+        ),
         (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",),
-                "fields": ("username", "full_name", "unit", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "unit", "password1", "password2"),
+            },
+        ),
     )
 
 

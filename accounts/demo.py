@@ -23,19 +23,47 @@ CITIES = [
     ("BH", "白河市", [("BHN", "南湾区"), ("CP", "长坪县")]),
     ("QF", "青峰市", [("QFX", "西渡区"), ("YS", "云山县")]),
 ]
-CITY_DEPTS = [("ZZB", "市委组织部"), ("DX", "市委党校"), ("FGW", "市发展和改革委员会"),
-              ("JYJ", "市教育局"), ("CZJ", "市财政局"), ("NYJ", "市农业农村局"), ("SWJ", "市商务局")]
-COUNTY_DEPTS = [("ZZB", "委组织部"), ("DX", "委党校"), ("FGJ", "发展和改革局"), ("NYJ", "农业农村局")]
+CITY_DEPTS = [
+    ("ZZB", "市委组织部"),
+    ("DX", "市委党校"),
+    ("FGW", "市发展和改革委员会"),
+    ("JYJ", "市教育局"),
+    ("CZJ", "市财政局"),
+    ("NYJ", "市农业农村局"),
+    ("SWJ", "市商务局"),
+]
+COUNTY_DEPTS = [
+    ("ZZB", "委组织部"),
+    ("DX", "委党校"),
+    ("FGJ", "发展和改革局"),
+    ("NYJ", "农业农村局"),
+]
 TOWNSHIPS = ["桃源镇", "石桥镇", "清溪乡", "凤鸣街道", "新塘镇", "白沙乡"]
 
 POSITIONS = {
-    "department": [("局长", Rank.COUNTY), ("副局长", Rank.COUNTY), ("处长", Rank.COUNTY),
-                   ("科长", Rank.SECTION), ("副科长", Rank.SECTION), ("科员", Rank.STAFF)],
+    "department": [
+        ("局长", Rank.COUNTY),
+        ("副局长", Rank.COUNTY),
+        ("处长", Rank.COUNTY),
+        ("科长", Rank.SECTION),
+        ("副科长", Rank.SECTION),
+        ("科员", Rank.STAFF),
+    ],
     "county": [("县长", Rank.COUNTY), ("副县长", Rank.COUNTY), ("办公室主任", Rank.SECTION)],
-    "township": [("党委书记", Rank.SECTION), ("镇长", Rank.SECTION), ("副镇长", Rank.SECTION),
-                 ("党政办主任", Rank.STAFF), ("驻村干部", Rank.STAFF)],
-    "province_dept": [("厅长", Rank.BUREAU), ("副厅长", Rank.BUREAU), ("处长", Rank.COUNTY),
-                      ("副处长", Rank.COUNTY), ("主任科员", Rank.SECTION)],
+    "township": [
+        ("党委书记", Rank.SECTION),
+        ("镇长", Rank.SECTION),
+        ("副镇长", Rank.SECTION),
+        ("党政办主任", Rank.STAFF),
+        ("驻村干部", Rank.STAFF),
+    ],
+    "province_dept": [
+        ("厅长", Rank.BUREAU),
+        ("副厅长", Rank.BUREAU),
+        ("处长", Rank.COUNTY),
+        ("副处长", Rank.COUNTY),
+        ("主任科员", Rank.SECTION),
+    ],
 }
 
 # Fixed demo logins: username -> (name, unit code, position, rank)
@@ -90,8 +118,10 @@ def _name(rng, used):
 def seed_people(ctx, *, cadres_per_unit: int = 6):
     rng = ctx.rng
     password = make_password(DEMO_PASSWORD)
-    used = set(name for name, *_ in DEMO_USERS.values())
-    existing = set(User.objects.filter(username__startswith="cadre").values_list("username", flat=True))
+    used = {name for name, *_ in DEMO_USERS.values()}
+    existing = set(
+        User.objects.filter(username__startswith="cadre").values_list("username", flat=True)
+    )
     new_users = []
     n = 0
     for unit in sorted(ctx.units.values(), key=lambda u: u.code):
@@ -110,27 +140,46 @@ def seed_people(ctx, *, cadres_per_unit: int = 6):
             username = f"cadre{n:04d}"
             if username in existing:
                 continue
-            new_users.append(User(
-                username=username, full_name=name, password=password, unit=unit, rank=rank,
-                position=position, gender=gender, phone=phone, staff_number=f"YJ{n:06d}",
-            ))
+            new_users.append(
+                User(
+                    username=username,
+                    full_name=name,
+                    password=password,
+                    unit=unit,
+                    rank=rank,
+                    position=position,
+                    gender=gender,
+                    phone=phone,
+                    staff_number=f"YJ{n:06d}",
+                )
+            )
     User.objects.bulk_create(new_users, ignore_conflicts=True)
     ctx.cadres = list(User.objects.filter(username__startswith="cadre").select_related("unit"))
 
     for username, (name, unit_code, position, rank) in DEMO_USERS.items():
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, full_name=name, unit=ctx.units[unit_code],
-                        position=position, rank=rank, password=password,
-                        email=f"{username}@demo.lectern.local")
+            user = User(
+                username=username,
+                full_name=name,
+                unit=ctx.units[unit_code],
+                position=position,
+                rank=rank,
+                password=password,
+                email=f"{username}@demo.lectern.local",
+            )
             user.save()
         ctx.users[username] = user
     admin = ctx.users["admin"]
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True
         admin.save(update_fields=["is_superuser", "is_staff"])
-    grants = [("admin", Role.ADMIN, "YJ"), ("organizer", Role.ORGANIZER, "YJC"),
-              ("organizer2", Role.ORGANIZER, "LC"), ("liaison", Role.LIAISON, "YJC-QH")]
+    grants = [
+        ("admin", Role.ADMIN, "YJ"),
+        ("organizer", Role.ORGANIZER, "YJC"),
+        ("organizer2", Role.ORGANIZER, "LC"),
+        ("liaison", Role.LIAISON, "YJC-QH"),
+    ]
     for username, role, code in grants:
         RoleGrant.objects.get_or_create(user=ctx.users[username], role=role, unit=ctx.units[code])
 

@@ -14,11 +14,16 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None, by: User | None =
     unit.save()
     unit.refresh_from_db()
     for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
-        child.path = unit.path + child.path[len(old_path):]
+        child.path = unit.path + child.path[len(old_path) :]
         child.depth = child.depth - old_depth + unit.depth
         OrgUnit.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
-    audit_log(actor=by, action="orgunit.move", target=unit, before={"path": old_path},
-              after={"path": unit.path})
+    audit_log(
+        actor=by,
+        action="orgunit.move",
+        target=unit,
+        before={"path": old_path},
+        after={"path": unit.path},
+    )
 
 
 def role_grant(*, user: User, role: Role, unit: OrgUnit, by: User | None = None) -> RoleGrant:

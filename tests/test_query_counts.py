@@ -8,6 +8,7 @@ by `manage.py bench --only queries`)."""
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,10 +21,25 @@ from enrollment.models import Enrollment
 from tests.factories import OrgUnitFactory, SessionFactory, UserFactory
 from tests.test_url_permissions import ENTRIES
 
-PREFERRED_ROLES = ("manager", "organizer", "admin", "trainee", "venue_manager", "lecturer",
-                   "liaison", "assistant", "outsider", "other_trainee")
-STATUSES = [AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT,
-            AttendanceStatus.ON_LEAVE, AttendanceStatus.LEFT_EARLY]
+PREFERRED_ROLES = (
+    "manager",
+    "organizer",
+    "admin",
+    "trainee",
+    "venue_manager",
+    "lecturer",
+    "liaison",
+    "assistant",
+    "outsider",
+    "other_trainee",
+)
+STATUSES = [
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.LATE,
+    AttendanceStatus.ABSENT,
+    AttendanceStatus.ON_LEAVE,
+    AttendanceStatus.LEFT_EARLY,
+]
 _RESULTS: dict = {}
 
 
@@ -37,26 +53,45 @@ def grow(world, *, trainees: int, sessions: int) -> None:
     have = Enrollment.objects.filter(program=program).count()
     for i in range(have, trainees):
         user = UserFactory(unit=units[i % len(units)])
-        Enrollment.objects.create(program=program, user=user, unit=user.unit,
-                                  status=Enrollment.Status.ENROLLED,
-                                  source=Enrollment.Source.MANUAL)
+        Enrollment.objects.create(
+            program=program,
+            user=user,
+            unit=user.unit,
+            status=Enrollment.Status.ENROLLED,
+            source=Enrollment.Source.MANUAL,
+        )
     existing = program.sessions.count()
     for i in range(existing, sessions):
         start = world.session.start + dt.timedelta(days=i % 6, hours=(i // 6) * 4 % 12)
-        s = SessionFactory(program=program, venue=world.venue, start=start,
-                           end=start + dt.timedelta(hours=2), topic=f"专题{i}")
+        s = SessionFactory(
+            program=program,
+            venue=world.venue,
+            start=start,
+            end=start + dt.timedelta(hours=2),
+            topic=f"专题{i}",
+        )
         s.branch_venues.add(world.branch_venue)
         s.lecturers.add(world.lecturer)
     enrolled = list(Enrollment.objects.filter(program=program).values_list("user_id", flat=True))
-    have_pairs = set(AttendanceRecord.objects.filter(session__program=program)
-                     .values_list("session_id", "user_id"))
+    have_pairs = set(
+        AttendanceRecord.objects.filter(session__program=program).values_list(
+            "session_id", "user_id"
+        )
+    )
     rows = []
     for s in program.sessions.all():
         for n, uid in enumerate(enrolled):
             if (s.pk, uid) not in have_pairs:
-                rows.append(AttendanceRecord(
-                    session=s, user_id=uid, venue=world.venue, status=STATUSES[n % len(STATUSES)],
-                    checkin_at=s.start, source=AttendanceRecord.Source.QR))
+                rows.append(
+                    AttendanceRecord(
+                        session=s,
+                        user_id=uid,
+                        venue=world.venue,
+                        status=STATUSES[n % len(STATUSES)],
+                        checkin_at=s.start,
+                        source=AttendanceRecord.Source.QR,
+                    )
+                )
     AttendanceRecord.objects.bulk_create(rows)
 
 
@@ -68,7 +103,8 @@ def count_queries(client, url, htmx) -> tuple[int, int]:
 
 
 GET_ENTRIES = sorted(
-    name for name, e in ENTRIES.items()
+    name
+    for name, e in ENTRIES.items()
     if e.method == "get" and any(e.expect.get(r) == 200 for r in PREFERRED_ROLES)
 )
 
@@ -90,8 +126,8 @@ def test_same_query_count_at_ten_times_the_data(url_name, world, client_for):
     _RESULTS[url_name] = [small, large]
     out = os.environ.get("LECTERN_QUERY_COUNTS_OUT")
     if out:
-        existing = json.loads(open(out).read()) if os.path.exists(out) else {}
+        path = Path(out)
+        existing = json.loads(path.read_text()) if path.exists() else {}
         existing[url_name] = [small, large]
-        with open(out, "w") as fh:
-            json.dump(existing, fh, indent=1, sort_keys=True)
+        path.write_text(json.dumps(existing, indent=1, sort_keys=True))
     assert large == small, f"{url_name} as {role}: {small} queries small, {large} at 10× data"

@@ -17,8 +17,9 @@ def axes_on(settings):
 
 
 def attempt(client, username, password, ip):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_repeated_failures_lock_that_account_from_that_address(client, axes_on):

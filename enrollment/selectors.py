@@ -171,6 +171,17 @@ def quota_get(*, user, pk) -> Quota:
     return quota
 
 
+def nomination_get(*, user, pk) -> Enrollment:
+    """A row on a unit quota, with `quota.can_nominate` set as by quota_get (whose 404/403
+    rules apply); rows not on a quota are 404."""
+    try:
+        e = Enrollment.objects.select_related("user", "quota").get(pk=pk, quota__isnull=False)
+    except (Enrollment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    e.quota = quota_get(user=user, pk=e.quota_id)
+    return e
+
+
 def quota_nominees(quota):
     return (
         Enrollment.objects.filter(quota=quota)

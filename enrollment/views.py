@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -355,17 +355,10 @@ def nominate(request, pk):
 @login_required
 @require_POST
 def substitute(request, pk):
-    try:
-        e = Enrollment.objects.select_related(
-            "quota__unit", "program__organizing_unit", "user"
-        ).get(pk=pk)
-    except (Enrollment.DoesNotExist, ValueError):
-        raise Http404 from None
-    if e.quota_id is None:
-        raise Http404
-    q = selectors.quota_get(user=request.user, pk=e.quota_id)
-    if not q.can_nominate:
+    e = selectors.nomination_get(user=request.user, pk=pk)
+    if not e.quota.can_nominate:
         raise PermissionDenied
+    q = e.quota
     form = forms.PersonChoiceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择替换人员。"))

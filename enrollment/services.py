@@ -276,7 +276,18 @@ def nomination_create(*, quota, user, by) -> Enrollment:
         body=_("%(unit)s 提名 %(name)s。") % {"unit": quota.unit.name, "name": user.full_name},
         url=reverse("enrollment:review", args=[program.pk]),
     )
+    _notify_nominee(e, program)
     return e
+
+
+def _notify_nominee(e, program):
+    notify(
+        user=e.user,
+        title=_("单位调训提名:%(program)s") % {"program": program.title},
+        body=_("您已被单位提名参加本次培训,待主办方确认。"),
+        url=reverse("enrollment:mine"),
+        kind="enrollment",
+    )
 
 
 @transaction.atomic
@@ -332,6 +343,7 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
         % {"unit": quota.unit.name, "old": old.user.full_name, "new": new_user.full_name},
         url=reverse("enrollment:review", args=[program.pk]),
     )
+    _notify_nominee(new, program)
     return new
 
 

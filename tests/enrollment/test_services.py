@@ -70,6 +70,7 @@ def test_liaison_nominates_cadres_of_the_unit_subtree_up_to_the_quota(world, quo
     e = services.nomination_create(quota=quota, user=b, by=world.liaison)
     assert e.status == S.NOMINATED and e.quota == quota and e.nominated_by == world.liaison
     assert Notification.objects.filter(user=world.organizer, title__contains="调训提名").exists()
+    assert Notification.objects.filter(user=b, title__contains="单位调训提名").exists()
     with pytest.raises(DomainError, match="名额已用完"):
         services.nomination_create(
             quota=quota, user=UserFactory(unit=world.county_a), by=world.liaison
@@ -120,6 +121,7 @@ def test_substitution_keeps_the_replaced_nominee_as_history(world, quota):
     # One out, one in: the quota still shows one seat used.
     assert selectors.program_quotas(world.program).get().used == 1
     assert Notification.objects.filter(user=old.user, title__contains="调整").exists()
+    assert Notification.objects.filter(user=newcomer, title__contains="单位调训提名").exists()
     assert AuditLog.objects.filter(action="enrollment.substitute").exists()
 
 

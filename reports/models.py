@@ -87,6 +87,7 @@ class AttendanceRollup(models.Model):
     unit_path = models.CharField(max_length=255, blank=True)
     enrolled = models.PositiveIntegerField(default=0)  # trainee-times (人次)
     completed = models.PositiveIntegerField(default=0)
+    assessed = models.PositiveIntegerField(default=0)  # enrolled in finished or assessed programs
     expected = models.PositiveIntegerField(default=0)  # enrolled × sessions held
     present = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)

@@ -150,7 +150,9 @@ per AS (
            + CASE WHEN p.leave_counts_as_attended THEN COALESCE(a.on_leave, 0) ELSE 0 END) * 100
           >= p.completion_min_attendance_rate * h.n
       AND COALESCE(a.absent, 0) <= p.completion_max_unexcused_absences
-    THEN 1 ELSE 0 END AS completed
+    THEN 1 ELSE 0 END AS completed,
+    CASE WHEN {_completion_column()} IS NOT NULL OR p.status IN ('completed', 'archived')
+    THEN 1 ELSE 0 END AS assessed
   FROM enrollment_enrollment e
   JOIN programs_program p ON p.id = e.program_id
   JOIN accounts_user u ON u.id = e.user_id
@@ -168,10 +170,10 @@ def _insert_attendance(program_ids, now) -> None:
     sql = f"""
 WITH {_per_enrollment_cte(flt)}
 INSERT INTO reports_attendancerollup (program_id, unit_id, rank, year, month, level, unit_path,
-  enrolled, completed, expected, present, late, left_early, late_left_early, absent, on_leave,
+  enrolled, completed, assessed, expected, present, late, left_early, late_left_early, absent, on_leave,
   credit_hours)
 SELECT per.program_id, per.unit_id, per.rank, {year}, {month}, MIN(per.level),
-  COALESCE(MIN(o.path), ''), COUNT(*), SUM(per.completed), SUM(per.held), SUM(per.present),
+  COALESCE(MIN(o.path), ''), COUNT(*), SUM(per.completed), SUM(per.assessed), SUM(per.held), SUM(per.present),
   SUM(per.late), SUM(per.left_early), SUM(per.late_left_early), SUM(per.absent),
   SUM(per.on_leave), SUM(per.hours)
 FROM per LEFT JOIN accounts_orgunit o ON o.id = per.unit_id

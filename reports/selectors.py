@@ -452,6 +452,7 @@ def _sums():
     return {
         "enrolled": Sum("enrolled"),
         "completed": Sum("completed"),
+        "assessed": Sum("assessed"),
         "expected": Sum("expected"),
         "present": Sum("present"),
         "late": Sum("late"),
@@ -468,7 +469,7 @@ def _rates(row: dict) -> dict:
     attended = row["present"] + row["late"] + row["left_early"] + row["late_left_early"]
     row["attended"] = attended
     row["attendance_rate"] = rate(attended, row["expected"])
-    row["completion_rate"] = rate(row["completed"], row["enrolled"])
+    row["completion_rate"] = rate(row["completed"], row["assessed"])
     return row
 
 

@@ -11,8 +11,9 @@ class PolicyForm(forms.ModelForm):
         fields = [
             "applications_open",
             "application_deadline",
-            "nomination_deadline",
+            "application_seats",
             "waitlist_enabled",
+            "nomination_deadline",
         ]
         widgets = {
             "application_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -21,7 +22,9 @@ class PolicyForm(forms.ModelForm):
 
 
 class QuotaForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=OrgUnit.objects.none())
+    unit = forms.ModelChoiceField(
+        label=_("单位"), queryset=OrgUnit.objects.none(), empty_label=_("请选择单位")
+    )
     seats = forms.IntegerField(label=_("名额"), min_value=0, max_value=10000)
 
     def __init__(self, *args, units=None, **kwargs):

@@ -564,6 +564,8 @@ def withdrawal_request(*, enrollment, by, reason: str) -> WithdrawalRequest | No
     if not reason.strip():
         raise DomainError(_("请填写退训原因。"), field="reason")
     program = _lock_program(enrollment.program)
+    if program.status in (Program.Status.COMPLETED, Program.Status.ARCHIVED):
+        raise DomainError(_("培训已结束,不能再退训。"))
     e = _lock_enrollment(enrollment)
     if e.status in (S.APPLIED, S.WAITLISTED):
         e.waitlist_position = None

@@ -377,3 +377,10 @@ def test_application_seats_cap_applications_but_not_nominations(world, open_prog
     services.withdrawal_approve(request=wr, by=world.organizer)
     second.refresh_from_db()
     assert second.status == S.ENROLLED
+
+
+def test_no_withdrawal_once_the_program_is_over(world):
+    Program.objects.filter(pk=world.program.pk).update(status=Program.Status.COMPLETED)
+    e = Enrollment.objects.select_related("program").get(program=world.program, user=world.trainee)
+    with pytest.raises(DomainError, match="已结束"):
+        services.withdrawal_request(enrollment=e, by=world.trainee, reason="补记")

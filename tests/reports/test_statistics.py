@@ -137,3 +137,23 @@ def test_home_panels_show_statistics_to_admins_and_credit_hours_to_trainees(worl
     assert "学时" in home and reverse("reports:my_record") in home
     nav = client_for(world.manager).get(reverse("home")).content.decode()
     assert reverse("reports:index") in nav and reverse("reports:statistics") not in nav
+
+
+def test_satisfaction_and_confirmed_completion_come_from_evaluation(world):
+    from django.utils import timezone as tz
+
+    from evaluation.models import Completion, EvaluationAnswer
+
+    program, sessions, users, _ = build_program(trainees=3, sessions=1, units=1)
+    for overall in (4, 3, 1, 4):
+        EvaluationAnswer.objects.create(
+            session=sessions[0], content=4, delivery=4, relevance=4, overall=overall
+        )
+    Completion.objects.create(program=program, user=users[0], passed=True, confirmed_at=tz.now())
+    Completion.objects.create(program=program, user=users[1], passed=False, confirmed_at=tz.now())
+    rollup_rebuild_all()
+    stats = statistics(
+        filters=StatsFilters(year=program.start_date.year, unit=program.organizing_unit)
+    )
+    assert stats["satisfaction_rate"] == 75.0 and stats["evaluation_responses"] == 4
+    assert stats["completion_rate"] == 50.0  # one of the two assessed trainees passed

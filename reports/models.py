@@ -105,7 +105,14 @@ class AttendanceRollup(models.Model):
                 fields=["program", "unit", "rank"], name="attendancerollup_unique"
             )
         ]
-        indexes = [models.Index(fields=["year", "level"]), models.Index(fields=["unit_path"])]
+        indexes = [
+            models.Index(fields=["year", "level"]),
+            models.Index(fields=["unit_path"]),
+            # LIKE 'prefix%' on PostgreSQL needs the pattern operator class (ignored elsewhere).
+            models.Index(
+                fields=["unit_path"], name="attrollup_path_like", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self):
         return f"{self.program_id} {self.unit_id} {self.rank}"
@@ -157,7 +164,14 @@ class TraineeYearRollup(models.Model):
                 fields=["user", "year", "level"], name="traineeyearrollup_unique"
             )
         ]
-        indexes = [models.Index(fields=["year", "level", "rank"])]
+        indexes = [
+            models.Index(fields=["year", "level", "rank"]),
+            models.Index(
+                fields=["unit_path"],
+                name="traineeyear_path_like",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user_id} {self.year} {self.level}"
@@ -188,3 +202,54 @@ class RollupDirtyProgram(models.Model):
 
     def __str__(self):
         return str(self.program_id)
+
+
+class StatsCube(models.Model):
+    """AttendanceRollup summed over programs, with units folded into their ancestor at depth 2
+    (county level). About a hundredth of the rows: the statistics page reads this for the whole
+    province or a city; filters on deeper units read AttendanceRollup by path prefix."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12)
+    rank = models.CharField(max_length=12, blank=True)
+    unit_path = models.CharField(max_length=255, blank=True)
+    enrolled = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    assessed = models.PositiveIntegerField(default=0)
+    expected = models.PositiveIntegerField(default=0)
+    present = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    left_early = models.PositiveIntegerField(default=0)
+    late_left_early = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    on_leave = models.PositiveIntegerField(default=0)
+    credit_hours = models.DecimalField(max_digits=14, decimal_places=1, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("统计立方(县级汇总)")
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["year", "level"])]
+
+    def __str__(self):
+        return f"{self.year}-{self.month} {self.level} {self.rank} {self.unit_path}"
+
+
+class ComplianceCube(models.Model):
+    """Trainees and those meeting their rank's yearly credit-hour requirement, per year, level
+    ("" = all), rank and county-level unit path."""
+
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, blank=True)
+    rank = models.CharField(max_length=12, blank=True)
+    unit_path = models.CharField(max_length=255, blank=True)
+    trainees = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("学时达标汇总")
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["year", "level"])]
+
+    def __str__(self):
+        return f"{self.year} {self.level} {self.rank} {self.unit_path}"

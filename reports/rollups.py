@@ -230,6 +230,52 @@ GROUP BY yr.user_id, yr.year
         cursor.execute(sql, {"now": _db_now(now)})
 
 
+CUBE_PATH_LEN = 21  # three path segments: province, city, county (depth 2)
+SUM_COLUMNS = [
+    "enrolled",
+    "completed",
+    "assessed",
+    "expected",
+    "present",
+    "late",
+    "left_early",
+    "late_left_early",
+    "absent",
+    "on_leave",
+    "credit_hours",
+]
+
+
+def _rebuild_cubes(years) -> None:
+    """Fold the detailed rollups of these years (None = all) into the county-level cubes."""
+    from reports.selectors import credit_requirements
+
+    year_filter = _in("year", years) if years is not None else "1 = 1"
+    required = credit_requirements()
+    requirement = (
+        "CASE rank "
+        + " ".join(f"WHEN '{rank}' THEN {float(hours)}" for rank, hours in required.items())
+        + " ELSE 90 END"
+    )
+    sums = ", ".join(f"SUM({c})" for c in SUM_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM reports_statscube WHERE {year_filter}")
+        cursor.execute(f"DELETE FROM reports_compliancecube WHERE {year_filter}")
+        cursor.execute(f"""
+INSERT INTO reports_statscube (year, month, level, rank, unit_path, {", ".join(SUM_COLUMNS)})
+SELECT year, month, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN}), {sums}
+FROM reports_attendancerollup WHERE {year_filter}
+GROUP BY year, month, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
+""")
+        cursor.execute(f"""
+INSERT INTO reports_compliancecube (year, level, rank, unit_path, trainees, met)
+SELECT year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN}), COUNT(*),
+  SUM(CASE WHEN credit_hours >= {requirement} THEN 1 ELSE 0 END)
+FROM reports_traineeyearrollup WHERE {year_filter}
+GROUP BY year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
+""")
+
+
 @transaction.atomic
 def rollup_rebuild_all(*, now=None) -> dict:
     """Recompute every rollup from scratch (the nightly job and `manage.py rollup_rebuild`)."""
@@ -242,6 +288,7 @@ def rollup_rebuild_all(*, now=None) -> dict:
     _insert_programs(None, now)
     _insert_attendance(None, now)
     _insert_trainee_years("1 = 1", "1 = 1", now)
+    _rebuild_cubes(None)
     RollupDirtyProgram.objects.all().delete()
     RollupState.objects.update_or_create(
         key="attendance", defaults={"refreshed_through": now, "full_rebuild_at": now}
@@ -283,6 +330,7 @@ def rollup_refresh(*, program_ids, now=None) -> int:
         batch = user_ids[start : start + 5000]
         TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years).delete()
         _insert_trainee_years(_in("{c}", batch), _in("{c}", years), now)
+    _rebuild_cubes(years)
     RollupDirtyProgram.objects.filter(program_id__in=program_ids).delete()
     return len(program_ids)
 

@@ -437,10 +437,16 @@ def _unit_q(filters: StatsFilters, column: str = "unit_path") -> Q:
     return Q(**{f"{column}__startswith": filters.unit.path})
 
 
-def _attendance_qs(filters: StatsFilters):
-    from reports.models import AttendanceRollup
+def _uses_cube(filters: StatsFilters) -> bool:
+    """Province- and city-wide views read the county-level cubes; deeper units the detail."""
+    return filters.unit is None or filters.unit.depth <= 1
 
-    qs = AttendanceRollup.objects.filter(year=filters.year).filter(_unit_q(filters))
+
+def _attendance_qs(filters: StatsFilters):
+    from reports.models import AttendanceRollup, StatsCube
+
+    model = StatsCube if _uses_cube(filters) else AttendanceRollup
+    qs = model.objects.filter(year=filters.year).filter(_unit_q(filters))
     if filters.level:
         qs = qs.filter(level=filters.level)
     if filters.rank:
@@ -473,21 +479,35 @@ def _rates(row: dict) -> dict:
     return row
 
 
-def _compliance_by(qs, key: str, requirement: dict) -> dict:
+def _compliance_by(filters: StatsFilters, key: str, requirement: dict, prefix_len: int) -> dict:
+    """{key value: (trainees, meeting the requirement)} grouped by "rank" or unit "prefix"."""
     from django.db.models import Case, IntegerField, When
 
-    met = Case(
-        *[When(rank=r, credit_hours__gte=req, then=1) for r, req in requirement.items()],
-        default=0,
-        output_field=IntegerField(),
-    )
-    rows = qs.values(key).annotate(trainees=Count("pk"), met=Sum(met)).order_by(key)
-    return {r[key]: (r["trainees"], r["met"] or 0) for r in rows}
+    from reports.models import ComplianceCube, TraineeYearRollup
+
+    if _uses_cube(filters):
+        qs = ComplianceCube.objects.filter(year=filters.year, level=filters.level)
+        totals = {"trainees": Sum("trainees"), "met": Sum("met")}
+    else:
+        qs = TraineeYearRollup.objects.filter(year=filters.year, level=filters.level)
+        met = Case(
+            *[When(rank=r, credit_hours__gte=req, then=1) for r, req in requirement.items()],
+            default=0,
+            output_field=IntegerField(),
+        )
+        totals = {"trainees": Count("pk"), "met": Sum(met)}
+    qs = qs.filter(_unit_q(filters))
+    if filters.rank:
+        qs = qs.filter(rank=filters.rank)
+    if key == "prefix":
+        qs = qs.annotate(prefix=Substr("unit_path", 1, prefix_len))
+    rows = qs.values(key).annotate(**totals).order_by(key)
+    return {r[key]: (r["trainees"] or 0, r["met"] or 0) for r in rows}
 
 
 def statistics(*, filters: StatsFilters) -> dict:
     """All figures of the statistics page, read from rollup tables (about 8 queries)."""
-    from reports.models import ProgramRollup, TraineeYearRollup
+    from reports.models import ProgramRollup
 
     programs = ProgramRollup.objects.filter(year=filters.year, held=True).filter(
         _unit_q(filters, "organizing_unit_path")
@@ -534,16 +554,9 @@ def statistics(*, filters: StatsFilters) -> dict:
         .order_by()
     }
 
-    trainees = TraineeYearRollup.objects.filter(year=filters.year, level=filters.level).filter(
-        _unit_q(filters)
-    )
-    if filters.rank:
-        trainees = trainees.filter(rank=filters.rank)
     requirement = credit_requirements()
-    compliance_rank = _compliance_by(trainees, "rank", requirement)
-    compliance_unit = _compliance_by(
-        trainees.annotate(prefix=Substr("unit_path", 1, prefix_len)), "prefix", requirement
-    )
+    compliance_rank = _compliance_by(filters, "rank", requirement, prefix_len)
+    compliance_unit = _compliance_by(filters, "prefix", requirement, prefix_len)
     n_trainees = sum(v[0] for v in compliance_rank.values())
     n_met = sum(v[1] for v in compliance_rank.values())
 

@@ -165,3 +165,29 @@ def test_two_beat_processes_at_once_never_send_twice():
     assert sorted(results)[1] + sorted(results)[0] == 40
     assert Notification.objects.count() == 40
     assert Notification.objects.values("user").distinct().count() == 40
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bulk_path_sends_once_and_emails_after_commit(monkeypatch):
+    """The PostgreSQL array path used for large runs keeps the same guarantees."""
+    from django.core import mail
+
+    from reports import services
+
+    monkeypatch.setattr(services, "BULK_THRESHOLD", 1)
+    monkeypatch.setattr(services, "CHUNK", 7)
+    users = [UserFactory(email=f"u{i}@example.cn" if i % 2 else "") for i in range(20)]
+    items = [
+        Reminder(
+            kind=ReminderKind.SESSION_DAY_BEFORE,
+            occasion=f"session:{n}",
+            user_ids=[u.pk for u in users],
+            title=f"第{n}讲明天开课",
+        )
+        for n in (1, 2)
+    ]
+    assert reminders_send(reminders=items) == 40
+    assert reminders_send(reminders=items) == 0
+    assert Notification.objects.count() == 40
+    assert len(mail.outbox) == 20  # ten with an address × two occasions

@@ -157,3 +157,18 @@ def test_satisfaction_and_confirmed_completion_come_from_evaluation(world):
     )
     assert stats["satisfaction_rate"] == 75.0 and stats["evaluation_responses"] == 4
     assert stats["completion_rate"] == 50.0  # one of the two assessed trainees passed
+
+
+def test_county_filter_reads_detail_and_agrees_with_the_city_cube(world):
+    program, sessions, users, units = build_program(
+        trainees=9, sessions=2, units=3, parent=world.county_a
+    )
+    rollup_rebuild_all()
+    year = program.start_date.year
+    county = statistics(filters=StatsFilters(year=year, unit=world.county_a))  # detail rows
+    city = statistics(filters=StatsFilters(year=year, unit=world.city_a))  # county-level cube
+    county_in_city = next(r for r in city["units"] if r["unit"] == world.county_a)
+    assert county["trainee_times"] == county_in_city["trainee_times"] == 9 + 1
+    assert county["attendance_rate"] == county_in_city["attendance_rate"]
+    assert county["compliance_rate"] == county_in_city["compliance_rate"]
+    assert [r["trainee_times"] for r in county["units"] if r["trainee_times"]] == [3, 3, 3]

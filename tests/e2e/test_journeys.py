@@ -18,6 +18,17 @@ from tests.factories import TEST_PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def wait_until(condition, timeout: float = 10.0) -> None:
+    """Poll a database condition (the browser has moved on; the server commits shortly)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
 def next_weekday(day: dt.date, weekday: int) -> dt.date:
     """The first date on or after `day` falling on `weekday` (0 = Monday)."""
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
@@ -225,9 +236,10 @@ def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(
     # The server autosaves once typing pauses.
     expect(page.locator("#save-status")).to_contain_text("已保存", timeout=10_000)
     expect(page.locator("[data-char-count]")).to_have_class("count-low")
-    reflection = Reflection.objects.get(assignment=assignment, author=world.trainee)
+    drafts = Reflection.objects.filter(assignment=assignment, author=world.trainee)
+    wait_until(lambda: drafts.filter(body=ESSAY_START).exists())
+    reflection = drafts.get()
     assert reflection.status == Reflection.Status.DRAFT
-    assert reflection.body == ESSAY_START
     shot(page, "journey3_draft_autosaved")
 
     # More typing, and the tab is closed before the next autosave can go out.
@@ -374,10 +386,25 @@ def test_admin_exports_attendance_summary_pdf_watching_progress(
             loglevel="WARNING",
             shutdown_timeout=30,
         ):
+            # The bar moves while the worker renders the chunks in parallel.
+            page.wait_for_function(
+                """() => document.querySelector('#gf-status a.button') ||
+                  Number(document.querySelector('#gf-status progress')?.getAttribute('value')) > 0""",
+                timeout=60_000,
+            )
+            if bar.count():
+                shot(page, "journey4_progress_running")
             expect(download_link).to_be_visible(timeout=90_000)
     else:
         # SQLite in memory cannot be opened by a worker thread: this test plays the worker and
         # runs the queued job in-process while the page keeps polling.
+        # The live server shares that one connection with this thread, so the page's polls
+        # are held (a sync route handler only runs while this thread is inside Playwright)
+        # until the job is done: no query of the server thread interleaves with the job's.
+        poll = re.compile(r"/files/[0-9a-f-]+/$")
+        page.route(poll, lambda route: route.continue_())
+        with page.expect_response(poll):
+            pass
         app.conf.task_always_eager = True
         from reports.tasks import export_run
 
@@ -388,6 +415,8 @@ def test_admin_exports_attendance_summary_pdf_watching_progress(
     print(f"progress seen by the page ({'real worker' if real_worker else 'in-process'}): {seen}")
     assert seen and seen[0] == 0
     assert seen == sorted(seen), seen
+    if real_worker:
+        assert any(0 < p < 100 for p in seen), seen
     expect(page.locator("#gf-status .ok")).to_have_text("文件已生成。")
     shot(page, "journey4_progress_done")
     gf.refresh_from_db()

@@ -66,7 +66,8 @@ class RoundForm(forms.Form):
         label=_("评分项"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("每行一项:名称|权重|最低分|最高分"),
-        initial="思路清晰|30|0|10\n举措务实|40|0|10\n现场表达|30|0|10",
+        # Translators: keep the format "name|weight|min|max", one criterion a line.
+        initial=_("思路清晰|30|0|10\n举措务实|40|0|10\n现场表达|30|0|10"),
     )
     presenters = forms.CharField(
         label=_("汇报人"),

@@ -3,6 +3,7 @@ VTIMEZONE, venue and lecturers in each event, cancelled sessions as STATUS:CANCE
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from programs.models import CalendarFeed, Session
@@ -13,8 +14,8 @@ def _location(session: Session) -> str:
     names = [session.venue.name] if session.venue else []
     branches = [v.name for v in session.branch_venues.all()]
     if branches:
-        names.append("分课堂:" + "、".join(branches))
-    return ";".join(names)
+        names.append(_("分课堂:%(names)s") % {"names": _("、").join(branches)})
+    return _(";").join(names)
 
 
 def feed_calendar(*, feed: CalendarFeed, sessions: list[Session]) -> bytes:
@@ -24,13 +25,15 @@ def feed_calendar(*, feed: CalendarFeed, sessions: list[Session]) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"讲台 · {owner}")
+    cal.add("x-wr-calname", _("讲台 · %(owner)s") % {"owner": owner})
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     zone = local_zone()
     for s in sessions:
         event = Event()
         event.add("uid", f"session-{s.pk}@lectern")
-        event.add("summary", f"{s.topic}({s.program.title})")
+        event.add(
+            "summary", _("%(topic)s(%(program)s)") % {"topic": s.topic, "program": s.program.title}
+        )
         event.add("dtstart", timezone.localtime(s.start, zone))
         event.add("dtend", timezone.localtime(s.end, zone))
         event.add("dtstamp", s.updated_at)
@@ -38,10 +41,10 @@ def feed_calendar(*, feed: CalendarFeed, sessions: list[Session]) -> bytes:
         location = _location(s)
         if location:
             event.add("location", location)
-        lecturers = "、".join(lec.name for lec in s.lecturers.all())
+        lecturers = _("、").join(lec.name for lec in s.lecturers.all())
         lines = [f"{s.get_kind_display()} · {s.program.title}"]
         if lecturers:
-            lines.append(f"授课人:{lecturers}")
+            lines.append(_("授课人:%(names)s") % {"names": lecturers})
         if s.notes:
             lines.append(s.notes)
         event.add("description", "\n".join(lines))

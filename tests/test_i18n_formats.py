@@ -36,6 +36,14 @@ MONTHS_FULL = [
 CHINESE_DATE = re.compile(r"\d+月\d+日")
 
 
+@pytest.fixture(autouse=True)
+def _restore_language():
+    """An English request leaves English active in this thread; later tests expect Chinese."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
 def _english(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302

@@ -32,3 +32,11 @@ def test_only_the_closest_nav_entry_is_marked_active():
     assert active_nav_url("/programs/12/", items) == "/programs/"
     assert active_nav_url("/", items) == "/"
     assert active_nav_url("/inbox/", items) == ""
+
+
+def test_an_english_request_does_not_leave_english_on_in_the_thread(client):
+    from django.utils import translation
+
+    client.cookies["django_language"] = "en"
+    assert client.get(reverse("login"))["Content-Language"] == "en"
+    assert translation.get_language() == "zh-hans"

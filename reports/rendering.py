@@ -59,8 +59,9 @@ NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"
 
 
 def _summary_css(n_sessions: int) -> str:
-    # A4 landscape is 297 mm; 277 mm inside the margins, 93 mm of it for the fixed columns.
-    slot = max(4.0, min(12.0, 184.0 / max(n_sessions, 1)))
+    # A4 landscape is 297 mm; 277 mm inside the margins, 70 mm of it for the fixed columns.
+    # Cells are the cost of layout: no position column, no clipping (names are short).
+    slot = max(4.0, min(14.0, 205.0 / max(n_sessions, 1)))
     mark_pt = min(8.0, (slot - 1.0) * 72 / 25.4)
     em_mm = mark_pt * 25.4 / 72
     spacing = slot - em_mm
@@ -72,13 +73,12 @@ p.legend {{ font-size: 8pt; margin: 1mm 0 2mm; }}
 table.overview {{ font-size: 8.5pt; margin-bottom: 1mm; }}
 table.overview th {{ background: #f3f3f3; }}
 table.grid {{ table-layout: fixed; font-size: 8pt; width: auto; }}
-table.grid th, table.grid td {{ padding: .5mm .8mm; white-space: nowrap; overflow: hidden; }}
+table.grid th, table.grid td {{ padding: .5mm .8mm; white-space: nowrap; }}
 table.grid th {{ font-size: 6.5pt; text-align: center; font-weight: normal; }}
 th.n, td.n {{ width: 9mm; text-align: center; }}
-th.name, td.name {{ width: 18mm; }}
-th.pos, td.pos {{ width: 26mm; }}
+th.name, td.name {{ width: 20mm; }}
 th.s {{ width: {slot - 1.6:.2f}mm; }}
-td.m {{ font-size: {mark_pt:.2f}pt; letter-spacing: {spacing:.2f}mm;
+table.grid td.m {{ font-size: {mark_pt:.2f}pt; letter-spacing: {spacing:.2f}mm;
         padding-left: {spacing / 2 + 0.8:.2f}mm; padding-right: 0;
         font-variant-east-asian: full-width; }}
 th.r, td.r {{ width: 12mm; text-align: right; }}

@@ -99,13 +99,14 @@ if DATABASE_URL:
         from psycopg_pool import ConnectionPool
 
         _db.setdefault("OPTIONS", {})["pool"] = {
-            # A connection is tested as it leaves the pool, so a PostgreSQL restart costs no
-            # failed requests once the server is back (broken connections are replaced).
-            "check": ConnectionPool.check_connection,
             "min_size": env_int("DB_POOL_MIN", 1),
             "max_size": env_int("DB_POOL_MAX", 10),
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
+        if env_bool("DB_POOL_CHECK", default=True):
+            # A connection is tested as it leaves the pool, so a PostgreSQL restart costs no
+            # failed requests once the server is back (broken connections are replaced).
+            _db["OPTIONS"]["pool"]["check"] = ConnectionPool.check_connection
     _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", None)}
     DATABASES = {"default": _db}
 else:

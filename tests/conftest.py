@@ -42,6 +42,11 @@ def redis_available() -> bool:
         return False
 
 
+def pytest_collection_modifyitems(config, items):
+    """Disruptive tests (restarting a service) run last so nothing else sees the hiccup."""
+    items.sort(key=lambda item: 1 if item.get_closest_marker("disruptive") else 0)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("PostgreSQL (DATABASE_URL is not a postgres:// URL)")
@@ -143,11 +148,25 @@ def world(db):
     session.lecturers.add(lecturer)
     EnrollmentFactory(program=program, user=trainee)
     return World(
-        province=province, city_a=city_a, city_b=city_b, county_a=county_a, admin=admin,
-        organizer=organizer, outsider=outsider, liaison=liaison, manager=manager,
-        assistant=assistant, venue_manager=venue_manager, lecturer_user=lecturer_user,
-        trainee=trainee, other_trainee=other_trainee, program=program, session=session,
-        venue=venue, branch_venue=branch_venue, lecturer=lecturer,
+        province=province,
+        city_a=city_a,
+        city_b=city_b,
+        county_a=county_a,
+        admin=admin,
+        organizer=organizer,
+        outsider=outsider,
+        liaison=liaison,
+        manager=manager,
+        assistant=assistant,
+        venue_manager=venue_manager,
+        lecturer_user=lecturer_user,
+        trainee=trainee,
+        other_trainee=other_trainee,
+        program=program,
+        session=session,
+        venue=venue,
+        branch_venue=branch_venue,
+        lecturer=lecturer,
     )
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connections
 
-from tests.faults.helpers import get, gunicorn, current_database_url
+from tests.faults.helpers import current_database_url, get, gunicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.disruptive, pytest.mark.django_db(transaction=True)]
 

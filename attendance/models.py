@@ -54,7 +54,12 @@ class AttendanceRecord(BaseModel):
                 name="attendance_checkout_after_checkin",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"]), models.Index(fields=["user"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            models.Index(fields=["user"]),
+            # the statistics rollups refresh programs whose records changed since their last run
+            models.Index(fields=["updated_at"], name="attendance_updated_idx"),
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.session} · {self.get_status_display()}"

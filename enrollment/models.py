@@ -79,6 +79,8 @@ class Enrollment(BaseModel):
         indexes = [
             models.Index(fields=["program", "status"]),
             models.Index(fields=["user", "status"]),
+            # the statistics rollups refresh programs whose rows changed since their last run
+            models.Index(fields=["updated_at"], name="enrollment_updated_idx"),
         ]
 
     def __str__(self):

@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from django.db import connection, transaction
@@ -39,8 +40,10 @@ from reports.rollups import (  # noqa: F401 - re-exported
 logger = logging.getLogger(__name__)
 
 QUEUE_DOWN = gettext_lazy(
-    "后台任务队列暂时不可用(无法连接消息服务),报表未能开始生成。请稍后重试,或联系系统管理员。"
+    "后台任务队列暂时不可用(无法连接消息服务)。报表已排队,服务恢复后将自动开始生成,无需重新提交。"
 )
+# An export whose job could not reach the broker stays pending; the sweep re-queues it.
+REQUEUE_AFTER_SECONDS = 30
 RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 1}
 
 
@@ -110,10 +113,29 @@ def _enqueue(file_id) -> None:
     try:
         result = export_run.apply_async((str(file_id),), retry=True, retry_policy=RETRY_POLICY)
     except Exception:  # kombu/redis raise many kinds; all mean "could not queue"
-        logger.exception("could not queue export %s", file_id)
-        generated_file_fail(file_id=file_id, error=str(QUEUE_DOWN))
+        logger.warning("could not queue export %s; it stays pending", file_id, exc_info=True)
+        GeneratedFile.objects.filter(pk=file_id, status=GeneratedFile.Status.PENDING).update(
+            error=str(QUEUE_DOWN)
+        )
         return
-    GeneratedFile.objects.filter(pk=file_id, task_id="").update(task_id=result.id or "")
+    GeneratedFile.objects.filter(pk=file_id, task_id="").update(task_id=result.id or "", error="")
+
+
+def exports_requeue_stalled(*, now=None) -> int:
+    """Queue again the exports that never reached the broker (it was down when they were
+    asked for). Runs from beat, so it only runs once the broker is back. export_run is
+    idempotent, so a job queued twice still yields one file."""
+    now = now or timezone.now()
+    stalled = GeneratedFile.objects.filter(
+        status=GeneratedFile.Status.PENDING,
+        task_id="",
+        kind__startswith="reports.",
+        created_at__lt=now - timedelta(seconds=REQUEUE_AFTER_SECONDS),
+    ).values_list("pk", flat=True)
+    ids = list(stalled[:500])
+    for pk in ids:
+        _enqueue(pk)
+    return len(ids)
 
 
 def export_progress(*, file_id, progress: int, task=None) -> None:

@@ -1,7 +1,10 @@
 """Export jobs: idempotent under retries, readable failures, private downloads."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import app
 from core.models import GeneratedFile
@@ -78,7 +81,9 @@ def test_missing_data_fails_with_a_readable_message(world, client_for):
     assert page.status_code == 200 and "已不存在" in page.content.decode()
 
 
-def test_unreachable_broker_is_reported_on_the_page_not_a_500(world, client_for, committed):
+def test_unreachable_broker_keeps_the_export_queued_and_it_runs_when_the_broker_returns(
+    world, client_for, committed
+):
     previous = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
@@ -98,9 +103,19 @@ def test_unreachable_broker_is_reported_on_the_page_not_a_500(world, client_for,
         _reset_producers()
     assert response.status_code == 200
     gf = GeneratedFile.objects.get(owner=world.manager)
-    assert gf.status == GeneratedFile.Status.FAILED
-    assert "任务队列暂时不可用" in gf.error
+    assert gf.status == GeneratedFile.Status.PENDING
+    assert gf.task_id == ""
+    assert "任务队列暂时不可用" in gf.error and "自动开始生成" in gf.error
     assert "任务队列暂时不可用" in response.content.decode()
+    # The broker is back (eager here stands in for a worker): beat's sweep queues it again.
+    GeneratedFile.objects.filter(pk=gf.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    with committed():
+        assert services.exports_requeue_stalled() == 1
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.DONE and gf.file
+    assert services.exports_requeue_stalled() == 0
 
 
 def _reset_producers():

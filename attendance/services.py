@@ -7,12 +7,13 @@ and relies on the (session, user) unique constraint for idempotency.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from attendance import tokens
@@ -68,7 +69,7 @@ class Outcome:
 class ScanResult:
     outcome: str
     purpose: str = tokens.CHECKIN
-    session: Session | None = None
+    session: "ScanSession | None" = None
     record_id: int | None = None
     status: str = ""
     at: datetime | None = None
@@ -82,7 +83,6 @@ class ScanResult:
 
 
 _POLICY_FIELDS = (
-    "title",
     "checkin_opens_before",
     "late_grace_minutes",
     "checkin_closes_after",
@@ -91,11 +91,12 @@ _POLICY_FIELDS = (
     "require_checkout",
 )
 _S, _P, _E = Session._meta.db_table, Program._meta.db_table, Enrollment._meta.db_table
-# Hand-written because it runs on every scan: building the equivalent queryset (select_related,
-# only, an Exists annotation) cost more than running it.
+# Hand-written and read with a plain cursor because it runs on every scan: building the
+# equivalent queryset (select_related, only, an Exists annotation), or even model instances from
+# a RawQuerySet, cost more CPU than running the query.
 _SCAN_SESSION_SQL = f"""
-SELECT s.id, s.topic, s.start, s."end", s.status, s.venue_id, s.program_id,
-       {", ".join(f"p.{f} AS p_{f}" for f in _POLICY_FIELDS)},
+SELECT s.id, s.topic, s.start, s."end", s.status, s.venue_id, s.program_id, p.title,
+       {", ".join(f"p.{f}" for f in _POLICY_FIELDS)},
        EXISTS (SELECT 1 FROM {_E} e WHERE e.program_id = s.program_id AND e.user_id = %s
                AND e.status = %s) AS enrolled
 FROM {_S} s JOIN {_P} p ON p.id = s.program_id
@@ -103,20 +104,68 @@ WHERE s.id = %s
 """
 
 
-def _scan_session(*, session_id: int, user) -> Session | None:
+@dataclass(frozen=True, slots=True)
+class ScanProgram:
+    """What a scan needs of a program: its title (for the result page) and its policy."""
+
+    id: int
+    title: str
+    checkin_opens_before: int
+    late_grace_minutes: int
+    checkin_closes_after: int
+    checkout_opens_before: int
+    checkout_closes_after: int
+    require_checkout: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSession:
+    """What a scan needs of a session (read-only; not a model instance, see _SCAN_SESSION_SQL)."""
+
+    id: int
+    topic: str
+    start: datetime
+    end: datetime
+    status: str
+    venue_id: int
+    program_id: int
+    program: ScanProgram
+    enrolled: bool
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _aware(value) -> datetime:
+    """A datetime as the cursor gave it: aware from PostgreSQL, an ISO string from SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _scan_session(*, session_id: int, user) -> ScanSession | None:
     """The session with its program's policy and whether `user` is enrolled: one query."""
-    rows = list(
-        Session.objects.raw(_SCAN_SESSION_SQL, [user.pk, Enrollment.Status.ENROLLED, session_id])
-    )
-    if not rows:
+    with connection.cursor() as cursor:
+        cursor.execute(_SCAN_SESSION_SQL, [user.pk, Enrollment.Status.ENROLLED, session_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    session = rows[0]
-    session.program = Program(
-        id=session.program_id, **{f: getattr(session, f"p_{f}") for f in _POLICY_FIELDS}
+    sid, topic, start, end, status, venue_id, program_id, title, *policy, enrolled = row
+    program = ScanProgram(program_id, title, *policy[:-1], bool(policy[-1]))
+    return ScanSession(
+        sid,
+        topic,
+        _aware(start),
+        _aware(end),
+        status,
+        venue_id,
+        program_id,
+        program,
+        bool(enrolled),
     )
-    session.program.require_checkout = bool(session.program.require_checkout)
-    session.enrolled = bool(session.enrolled)
-    return session
 
 
 _T = AttendanceRecord._meta.db_table
@@ -217,7 +266,7 @@ def _checkin_over_existing(*, user, session, scan, at, status, device_id, result
     """A record exists: either the trainee already checked in (a double tap, a retry) or it was
     made without a check-in (approved leave, a manual absent): then the scan fills it in,
     conditionally, so two racing requests still update it once."""
-    record = AttendanceRecord.objects.filter(session=session, user=user).first()
+    record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
     if record.checkin_at is None:
         before = _snapshot(record)
         updated = AttendanceRecord.objects.filter(pk=record.pk, checkin_at__isnull=True).update(
@@ -277,7 +326,7 @@ def checkout_scan(*, user, scan: tokens.Scan, at: datetime) -> ScanResult:
     if at > closes:
         result.outcome = Outcome.CLOSED
         return result
-    record = AttendanceRecord.objects.filter(session=session, user=user).first()
+    record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
     if record is None or record.checkin_at is None:
         result.outcome = Outcome.NOT_CHECKED_IN
         return result

@@ -43,7 +43,7 @@ class Entry:
 
 def everyone(code, *, anonymous=LOGIN, **overrides) -> dict:
     """Expect `code` for every logged-in role, LOGIN for anonymous, with overrides."""
-    table = {role: code for role in ROLES}
+    table = dict.fromkeys(ROLES, code)
     table["anonymous"] = anonymous
     table.update(overrides)
     return table

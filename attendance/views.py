@@ -8,9 +8,12 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template import loader
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -39,8 +42,42 @@ def _device(request) -> tuple[str, bool]:
         return get_random_string(24), True
 
 
+# The result page is the check-in hot path: its URLs are computed once per process (and script
+# prefix) instead of by {% url %}/{% static %} on every scan, and it is rendered without the
+# context processors (it shows no nav, messages or forms). Same page, same translations.
+_RECORD_SENTINEL = 4294967291
+_page_urls_cache: dict[str, dict[str, str]] = {}
+
+
+def _page_urls() -> dict[str, str]:
+    prefix = get_script_prefix()
+    urls = _page_urls_cache.get(prefix)
+    if urls is None:
+        urls = {
+            "index": reverse("attendance:index"),
+            "record": reverse("attendance:record", args=[_RECORD_SENTINEL]),
+            "favicon": static("favicon.svg"),
+            "lectern_css": static("css/lectern.css"),
+            "attendance_css": static("css/attendance.css"),
+        }
+        _page_urls_cache[prefix] = urls
+    return urls
+
+
 def _scan_response(request, result, device=None):
-    response = render(request, "attendance/scan_result.html", {"result": result})
+    urls = _page_urls()
+    record_url = (
+        urls["record"].replace(str(_RECORD_SENTINEL), str(result.record_id))
+        if result.record_id
+        else ""
+    )
+    context = {
+        "result": result,
+        "urls": urls,
+        "record_url": record_url,
+        "LANGUAGE_CODE": get_language(),
+    }
+    response = HttpResponse(loader.get_template("attendance/scan_result.html").render(context))
     if device and device[1]:
         response.set_signed_cookie(
             DEVICE_COOKIE,

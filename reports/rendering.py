@@ -14,40 +14,178 @@ layout cost grows with the number of boxes, so (DESIGN.md §1, §6):
 
 import csv
 import io
+import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from functools import lru_cache
+from urllib.parse import quote
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from core.pdf import html_to_pdf
 from reports import selectors
 from reports.pdfmerge import merge_with_page_numbers
 
-CHUNK_ROWS = 200
+CHUNK_ROWS = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
 CSV_TYPE = "text/csv; charset=utf-8"
 
-SIGNIN_CSS = """
-h1 { font-size: 15pt; line-height: 1.35; }
-table.meta { margin-bottom: 4mm; }
-table.meta th { width: 18mm; background: #f3f3f3; }
-table.sheet { table-layout: fixed; font-size: 9.5pt; }
-table.sheet th, table.sheet td { padding: 1mm 1.2mm; height: 7.5mm; }
-table.sheet tr.repeat th { background: #fff; border: none; font-weight: normal; font-size: 8pt;
-  color: #555; text-align: right; height: auto; padding: 0 0 1mm; }
-th.n, td.n { width: 10mm; text-align: center; }
-th.name, td.name { width: 22mm; }
-th.pos, td.pos { width: 34mm; overflow: hidden; white-space: nowrap; }
-th.t, td.t { width: 17mm; text-align: center; }
-th.st, td.st { width: 18mm; text-align: center; }
-tr.unit td { background: #f6f6f6; font-weight: bold; }
-tbody tr { break-inside: avoid; }
-p.foot { margin-top: 3mm; font-size: 8pt; }
-"""
+PX_PER_MM = 96 / 25.4
+PX_PER_PT = 96 / 72
+LINE_COLOR = "#444"
+
+
+# --- One text line per table row ---------------------------------------------------------------
+#
+# A row of N cells costs WeasyPrint N boxes to style, measure, lay out, draw and border. A row
+# here is ONE cell holding one line of text whose columns start at tab stops (`white-space: pre`,
+# `tab-size` = the grid step, so a row holds about one tab per column), placed from the font's own
+# glyph advances; the column rules are one SVG background per row group and page, drawn where
+# the cells' edges would be. A row whose values do not fit their columns (or use a glyph the font
+# lacks) gets `line = None` and the template lays it out as real cells of the same geometry.
+# Header and unit rows (a few per page) are always real cells.
+
+CJK_FAMILY = "Noto Sans CJK SC"
+EPS = 0.06  # px: keep text ends this far from a tab stop (Pango's own rounding is ~0.001 px)
+
+
+@lru_cache(maxsize=1)
+def _advances() -> dict[int, int] | None:
+    """Advance widths (per 1000 em) of the CJK font WeasyPrint uses, by code point."""
+    import subprocess
+
+    from fontTools.ttLib import TTCollection, TTFont
+
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{index}", CJK_FAMILY],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.split("\n")
+        path, index = found[0], int(found[1] or 0)
+        if path.lower().endswith(".ttc"):
+            font = TTCollection(path, lazy=True).fonts[index]
+        else:
+            font = TTFont(path, lazy=True)
+        upem = font["head"].unitsPerEm
+        hmtx = font["hmtx"]
+        return {cp: hmtx[glyph][0] * 1000 / upem for cp, glyph in font.getBestCmap().items()}
+    except Exception:  # pragma: no cover - no fontconfig or font: every row as cells
+        return None
+
+
+@lru_cache(maxsize=1)
+def _tab_scale() -> float:
+    """Where WeasyPrint/Pango really put a tab stop per px of `tab-size` (1.024 with Pango 1.5x).
+
+    Measured once per process on a one-line document rather than assumed."""
+    from weasyprint import HTML
+
+    from core.pdf import _font_config
+
+    doc = HTML(
+        string='<p style="white-space: pre; tab-size: 1000px; margin: 0">\t<b>x</b></p>'
+    ).render(font_config=_font_config())
+    box = doc.pages[0]._page_box
+    while getattr(box, "children", None):
+        box = box.children[0]
+    return box.width / 1000 if box.width else 1.0
+
+
+class Grid:
+    """Columns of a one-cell-per-row table.
+
+    `stops[i]`: the tab stop (in steps of `tab_px`) where column i's text starts; `lines`: the
+    x of every column edge (len(stops) + 1), in px from the text origin, which sits `origin_px`
+    right of the cell's left edge.
+    """
+
+    def __init__(self, *, tab_px: int, stops, lines, origin_px: float, font_pt: float):
+        self.stops, self.lines, self.origin = stops, lines, origin_px
+        self.tab_px, self.tab = tab_px, tab_px * _tab_scale()
+        self.font_px = font_pt * PX_PER_PT
+        self.widths = _advances()
+        self.space = (self.widths or {}).get(32, 224) * self.font_px / 1000
+        self.total_px = origin_px + lines[-1]
+
+    def text_width(self, text: str) -> float | None:
+        total = 0.0
+        for ch in text:
+            w = self.widths.get(ord(ch))
+            if w is None or ch in "\t\n":
+                return None
+            total += w
+        return total * self.font_px / 1000
+
+    def line(self, values) -> str | None:
+        """The row as one string of text and tabs, or None when a value does not fit."""
+        if self.widths is None:
+            return None
+        out, x = [], 0.0
+        for i, value in enumerate(values):
+            value = str(value)
+            if not value:
+                continue
+            w = self.text_width(value)
+            start = self.stops[i] * self.tab
+            if w is None or start + w > self.lines[i + 1] - 2:
+                return None
+            if start:
+                if x:  # stay clear of a stop that rounding could put on either side of x
+                    while abs(x / self.tab - round(x / self.tab)) * self.tab < EPS:
+                        out.append(" ")
+                        x += self.space
+                first = math.floor(x / self.tab) + 1  # Pango: the first stop strictly past x
+                if first > self.stops[i]:
+                    return None
+                out.append("\t" * (self.stops[i] - first + 1))
+            elif x:
+                return None
+            out.append(value)
+            x = start + w
+        return "".join(out)
+
+    def rules(self, first=1, frame=True) -> str:
+        """A CSS url() of the vertical rules (column edges from `first` on), SVG stretched."""
+        w = self.total_px
+        xs = [self.origin + x for x in self.lines[first:-1]]
+        path = "".join(f"M{x:.2f} 0V10" for x in xs)
+        if frame:
+            path += f"M0.33 0V10M{w - 0.33:.2f} 0V10"
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.2f}" height="10" '
+            f'viewBox="0 0 {w:.2f} 10" preserveAspectRatio="none">'
+            f'<path d="{path}" stroke="{LINE_COLOR}" stroke-width="0.67" fill="none"/></svg>'
+        )
+        return 'url("data:image/svg+xml,' + quote(svg, safe=" =:/,.") + '")'
+
+    def css(self, table: str, font_pt: float) -> str:
+        """Rules for `table.<table>` rows and their real-cell fallback (`table.cells`)."""
+        cells = "".join(
+            f"table.{table} td.c{i} {{ width: {self.lines[i + 1] - self.lines[i]:.2f}px; "
+            f"padding: 0 0 0 {self.stops[i] * self.tab - self.lines[i]:.2f}px; }}\n"
+            for i in range(len(self.stops))
+        )
+        return f"""
+table.{table} {{ width: {self.total_px:.2f}px; border-collapse: separate; border-spacing: 0;
+  table-layout: fixed; font-size: {font_pt}pt; }}
+table.{table} th, table.{table} td {{ border: none; padding: 0 0 0 {self.origin:.2f}px;
+  text-align: left; font-weight: normal; white-space: pre; tab-size: {self.tab_px}px; }}
+table.{table} tbody {{ background: {self.rules()} 0 0 / 100% 100% no-repeat; }}
+table.{table} table.cells {{ width: {self.total_px:.2f}px; margin-left: -{self.origin:.2f}px;
+  table-layout: fixed; border-collapse: collapse; }}
+table.{table} table.cells td {{ white-space: normal; border: none; }}
+table.{table} tr.cols th, table.{table} tr.unit td {{ padding: 0; }}
+table.{table} tr.cols table.cells, table.{table} tr.unit table.cells {{ margin-left: 0; }}
+{cells}"""
+
 
 RECORD_CSS = """
 h3 { font-size: 11pt; margin: 4mm 0 1mm; }
@@ -58,43 +196,82 @@ table.meta th { width: 18mm; background: #f3f3f3; }
 NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"
 
 
-def _summary_css(n_sessions: int) -> str:
-    # A4 landscape is 297 mm; 277 mm inside the margins, 70 mm of it for the fixed columns.
-    # Cells are the cost of layout: no position column, no clipping (names are short).
-    slot = max(4.0, min(14.0, 205.0 / max(n_sessions, 1)))
-    mark_pt = min(8.0, (slot - 1.0) * 72 / 25.4)
-    em_mm = mark_pt * 25.4 / 72
-    spacing = slot - em_mm
-    return f"""
-@page {{ size: A4 landscape; margin: 12mm 10mm 16mm 10mm; }}
-h1 {{ font-size: 14pt; margin-bottom: 1mm; }}
-p.center {{ text-align: center; margin: 0 0 2mm; }}
-p.legend {{ font-size: 8pt; margin: 1mm 0 2mm; }}
-table.overview {{ font-size: 8.5pt; margin-bottom: 1mm; }}
-table.overview th {{ background: #f3f3f3; }}
-table.grid {{ table-layout: fixed; font-size: 8pt; width: auto; }}
-table.grid th, table.grid td {{ padding: .5mm .8mm; white-space: nowrap; }}
-table.grid th {{ font-size: 6.5pt; text-align: center; font-weight: normal; }}
-th.n, td.n {{ width: 9mm; text-align: center; }}
-th.name, td.name {{ width: 20mm; }}
-th.s {{ width: {slot - 1.6:.2f}mm; }}
-table.grid td.m {{ font-size: {mark_pt:.2f}pt; letter-spacing: {spacing:.2f}mm;
-        padding-left: {spacing / 2 + 0.8:.2f}mm; padding-right: 0;
-        font-variant-east-asian: full-width; }}
-th.r, td.r {{ width: 12mm; text-align: right; }}
-th.c, td.c {{ width: 8mm; text-align: center; }}
-tr.unit td {{ background: #f1f1f1; font-weight: bold; font-size: 7.5pt; }}
-table.sessions {{ font-size: 8pt; width: auto; }}
-"""
-
-
 # --- Sign-in sheet -----------------------------------------------------------------------------
+
+SIGNIN_FONT_PT = 9.5
+SIGNIN_TAB_PX = 23  # 6.1 mm
+SIGNIN_STOPS = [0, 2, 6, 12, 15, 18, 22]  # 序号 姓名 职务 签到 签退 状态 本人签名
+SIGNIN_COLUMNS = ["序号", "姓名", "职务", "签到时间", "签退时间", "状态", "本人签名"]
+SIGNIN_WIDTH_MM = 182  # A4 portrait inside 14 mm margins
+
+
+@lru_cache(maxsize=1)
+def _signin_layout() -> tuple[Grid, str]:
+    origin = 1.6 * PX_PER_MM
+    gap = 1.4 * PX_PER_MM
+    step = SIGNIN_TAB_PX * _tab_scale()
+    lines = [-origin] + [k * step - gap for k in SIGNIN_STOPS[1:]]
+    lines.append(SIGNIN_WIDTH_MM * PX_PER_MM - origin)
+    grid = Grid(
+        tab_px=SIGNIN_TAB_PX,
+        stops=SIGNIN_STOPS,
+        lines=lines,
+        origin_px=origin,
+        font_pt=SIGNIN_FONT_PT,
+    )
+    css = f"""
+h1 {{ font-size: 15pt; line-height: 1.35; }}
+table.meta {{ margin-bottom: 4mm; }}
+table.meta th {{ width: 18mm; background: #f3f3f3; }}
+{grid.css("sheet", SIGNIN_FONT_PT)}
+table.sheet tr.repeat th {{ font-size: 8pt; color: #555; text-align: right; padding: 0 0 1mm; }}
+table.sheet tr.cols th {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat, #eee;
+  border-top: .5pt solid {LINE_COLOR}; border-bottom: .5pt solid {LINE_COLOR}; }}
+table.sheet tr.cols td {{ padding-top: 1.6mm; padding-bottom: 1.6mm; font-weight: bold; }}
+table.sheet td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: 2.1mm;
+  padding-bottom: 2.1mm; }}
+table.sheet tr.unit td {{ background: #f3f3f3; font-size: 8.5pt; padding: 1mm 1.5mm;
+  border-left: .5pt solid {LINE_COLOR}; border-right: .5pt solid {LINE_COLOR}; }}
+table.sheet table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
+p.foot {{ margin-top: 3mm; font-size: 8pt; }}
+"""
+    return grid, css
+
+
+def signin_html(*, session) -> tuple[str, str]:
+    """HTML and stylesheet of a session's sign-in sheet."""
+    data = selectors.signin_sheet_data(session=session)
+    grid, css = _signin_layout()
+    for group in data["groups"]:
+        for r in group["rows"]:
+            r["cells"] = [
+                r["n"],
+                r["name"],
+                r["position"] or "",
+                _hm(r["checkin"]),
+                _hm(r["checkout"]),
+                r["status"],
+                "",
+            ]
+            r["line"] = grid.line(r["cells"])
+    html = render_to_string(
+        "reports/pdf/signin.html",
+        {
+            **data,
+            "generated": timezone.localtime(),
+            "header_cells": [gettext(c) for c in SIGNIN_COLUMNS],
+        },
+    )
+    return html, css
 
 
 def signin_pdf(*, session) -> bytes:
-    data = selectors.signin_sheet_data(session=session)
-    html = render_to_string("reports/pdf/signin.html", {**data, "generated": timezone.localtime()})
-    return html_to_pdf(html, extra_css=SIGNIN_CSS)
+    html, css = signin_html(session=session)
+    return html_to_pdf(html, extra_css=css)
+
+
+def _hm(value) -> str:
+    return value.strftime("%H:%M") if value else ""
 
 
 def signin_xlsx(*, session) -> bytes:
@@ -128,6 +305,105 @@ def signin_xlsx(*, session) -> bytes:
 
 # --- Attendance summary ------------------------------------------------------------------------
 
+SUMMARY_WIDTH_MM = 277  # A4 landscape inside 10 mm margins
+
+
+@lru_cache(maxsize=16)
+def _summary_layout(n_sessions: int) -> tuple[Grid, str]:
+    """Grid and stylesheet for `n_sessions` columns: 序号 姓名 marks… 出勤率(2 slots) 请假 旷课.
+
+    The slot (tab step) is one session column; a mark is centred in it because the rules are
+    drawn half a slot's spare width left of each stop.
+    """
+    slot_mm = max(3.2, min(12.0, SUMMARY_WIDTH_MM / (n_sessions + 8)))
+    font_pt = round(min(8.0, (slot_mm - 1.0) * 72 / 25.4), 2)
+    tab_px = max(8, round(slot_mm * PX_PER_MM / _tab_scale()))
+    tab = tab_px * _tab_scale()
+    em = font_pt * PX_PER_PT
+    pad = (tab - em) / 2
+    origin = 1.4 * PX_PER_MM
+    # 序号 at 0, 姓名 at one slot, marks from three slots (names up to ~6 characters).
+    name_stop = 1 if tab >= 26 else 2
+    first_mark = name_stop + max(2, math.ceil(22 * PX_PER_MM / tab))
+    stops = [0, name_stop] + [first_mark + i for i in range(n_sessions)]
+    tail = first_mark + n_sessions
+    rate_slots = max(1, math.ceil((3.5 * em + pad + 2) / tab))
+    stops += [tail, tail + rate_slots, tail + rate_slots + 1]
+    lines = [-origin, name_stop * tab - 1.2 * PX_PER_MM] + [k * tab - pad for k in stops[2:]]
+    lines.append(lines[-1] + tab)
+    grid = Grid(tab_px=tab_px, stops=stops, lines=lines, origin_px=origin, font_pt=font_pt)
+    head_pt = min(7.0, font_pt)
+    unit_rules = Grid(
+        tab_px=tab_px,
+        stops=[0, *stops[-3:]],
+        lines=[-origin, *lines[-4:]],
+        origin_px=origin,
+        font_pt=font_pt,
+    ).rules()
+    css = f"""
+@page {{ size: A4 landscape; margin: 12mm 10mm 16mm 10mm; }}
+h1 {{ font-size: 14pt; margin-bottom: 1mm; }}
+p.center {{ text-align: center; margin: 0 0 2mm; }}
+p.legend {{ font-size: 8pt; margin: 1mm 0 2mm; }}
+table.overview {{ font-size: 8.5pt; margin-bottom: 1mm; }}
+table.overview th {{ background: #f3f3f3; }}
+{grid.css("grid", font_pt)}
+table.grid tr.cols th {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat, #eee;
+  border-top: .5pt solid {LINE_COLOR}; border-bottom: .5pt solid {LINE_COLOR}; }}
+table.grid tr.cols td {{ font-size: {head_pt}pt; line-height: 1.25; padding-top: .6mm;
+  padding-bottom: .6mm; text-align: center; padding-left: 0; }}
+table.grid td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: .45mm;
+  padding-bottom: .45mm; line-height: 1.3; }}
+table.grid tr.unit td {{ background: {unit_rules} 0 0 / 100% 100% no-repeat, #f1f1f1; }}
+table.grid tr.unit td td {{ background: none; }}
+table.grid table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
+table.grid td.u0 {{ width: {lines[-4] - lines[0]:.2f}px; padding-left: {origin:.2f}px; }}
+table.grid td.u1 {{ width: {tab * rate_slots:.2f}px; padding-left: {pad:.2f}px; }}
+table.grid td.u2, table.grid td.u3 {{ width: {tab:.2f}px; padding-left: {pad:.2f}px; }}
+table.sessions {{ font-size: 8pt; width: auto; }}
+"""
+    return grid, css
+
+
+def _summary_css(n_sessions: int) -> str:
+    return _summary_layout(n_sessions)[1]
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value}%"
+
+
+def _decorate_rows(groups, n_sessions: int, offset: int) -> None:
+    grid, _css = _summary_layout(n_sessions)
+    n = offset
+    for group in groups:
+        label = f"{group['name']}({group.get('size', len(group['rows']))}{gettext('人')})"
+        if group.get("continued"):
+            label += gettext("(续)")
+        group["label"] = f"{label}  {gettext('单位出勤率')} {_pct(group['rate']) or '—'}"
+        group["unit_width"] = grid.lines[-4] - grid.lines[0]
+        for row in group["rows"]:
+            n += 1
+            row["n"] = n
+            row["cells"] = [
+                n,
+                row["name"],
+                *row["marks"],
+                _pct(row["rate"]),
+                row["leave"],
+                row["absent"],
+            ]
+            row["line"] = grid.line(row["cells"])
+
+
+def _summary_header(sessions) -> list[tuple[str, str]]:
+    cells = [(gettext("序号"), ""), (gettext("姓名"), "")]
+    cells += [
+        (str(i), f"{s.local_start.month}/{s.local_start.day}") for i, s in enumerate(sessions, 1)
+    ]
+    cells += [(gettext("出勤率"), ""), (gettext("请假"), ""), (gettext("旷课"), "")]
+    return cells
+
 
 def _with_local_start(sessions):
     for s in sessions:
@@ -135,16 +411,45 @@ def _with_local_start(sessions):
     return sessions
 
 
-def summary_chunk_html(
-    *, program, sessions, unit_ids, index: int, count: int, offset: int, overview=None
-) -> str:
-    """HTML of one chunk of the summary (the first carries the title and overview)."""
-    groups = selectors.summary_rows(program=program, sessions=sessions, unit_ids=unit_ids)
-    n = offset
+def _slice_groups(groups, skip: int, take: int | None) -> list[dict]:
+    """Rows skip … skip+take of the groups in order; a unit cut at the start is marked 续."""
+    out, seen = [], 0
     for group in groups:
-        for row in group["rows"]:
-            n += 1
-            row["n"] = n
+        rows = group["rows"]
+        lo, hi = (
+            max(0, skip - seen),
+            len(rows) if take is None else min(len(rows), skip + take - seen),
+        )
+        seen += len(rows)
+        if lo >= hi:
+            continue
+        out.append({**group, "rows": rows[lo:hi], "size": len(rows), "continued": lo > 0})
+    return out
+
+
+def summary_chunk_html(
+    *,
+    program,
+    sessions,
+    unit_ids=None,
+    index: int,
+    count: int,
+    offset: int,
+    skip: int = 0,
+    take: int | None = None,
+    overview=None,
+    groups=None,
+) -> str:
+    """HTML of one chunk of the summary (the first carries the title and overview).
+
+    `groups` (all units of the program) may be passed in; otherwise the chunk's units are read.
+    """
+    if groups is None:
+        groups = selectors.summary_rows(program=program, sessions=sessions, unit_ids=unit_ids)
+    else:
+        skip = offset
+    groups = _slice_groups(groups, skip, take)
+    _decorate_rows(groups, len(sessions), offset)
     if index == 0 and overview is None:
         overview = selectors.summary_overview(program=program, sessions=sessions)
     return render_to_string(
@@ -153,6 +458,7 @@ def summary_chunk_html(
             "program": program,
             "sessions": _with_local_start(sessions),
             "groups": groups,
+            "header": _summary_header(_with_local_start(sessions)),
             "first": index == 0,
             "last": index == count - 1,
             "overview": overview,
@@ -161,13 +467,30 @@ def summary_chunk_html(
 
 
 def summary_plan(*, program, max_rows: int | None = None) -> list[dict]:
-    """The chunks of a program's summary: unit ids and the row number each chunk starts after."""
+    """Chunks of about equal row counts (a unit may be cut between two chunks).
+
+    Each chunk: the unit ids it touches, the number of rows before it (`offset`), the rows of
+    its first unit to skip and how many rows it holds.
+    """
     max_rows = max_rows or CHUNK_ROWS
-    counts = {unit_id: n for unit_id, _name, n in selectors.unit_groups_of_program(program=program)}
+    units = selectors.unit_groups_of_program(program=program)
+    total = sum(n for _u, _name, n in units)
+    count = max(1, math.ceil(total / max_rows))
+    size = math.ceil(total / count) if total else 0
     plan, offset = [], 0
-    for unit_ids in selectors.summary_chunks(program=program, max_rows=max_rows):
-        plan.append({"unit_ids": unit_ids, "offset": offset})
-        offset += sum(counts.get(u, 0) for u in unit_ids)
+    while offset < total or not plan:
+        end = min(total, offset + size) if size else 0
+        unit_ids, skip, start = [], 0, 0
+        for unit_id, _name, n in units:
+            if start + n > offset and start < end:
+                if not unit_ids:
+                    skip = offset - start
+                unit_ids.append(unit_id)
+            start += n
+        plan.append({"unit_ids": unit_ids, "offset": offset, "skip": skip, "take": end - offset})
+        if not size:
+            break
+        offset = end
     return plan
 
 
@@ -180,6 +503,8 @@ def summary_chunk_pdf(*, program, sessions, plan, index: int) -> bytes:
         index=index,
         count=len(plan),
         offset=chunk["offset"],
+        skip=chunk.get("skip", 0),
+        take=chunk.get("take"),
     )
     return render_chunk(html, len(sessions))
 
@@ -194,16 +519,21 @@ def _render_chunk_star(args) -> bytes:
 
 
 def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -> list[str]:
+    """Every chunk's HTML, from one read of the program's rows."""
     sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
     plan = summary_plan(program=program, max_rows=max_rows)
+    groups = selectors.summary_rows(program=program, sessions=sessions)
+    overview = selectors.summary_overview(program=program, sessions=sessions)
     return [
         summary_chunk_html(
             program=program,
             sessions=sessions,
-            unit_ids=c["unit_ids"],
             index=i,
             count=len(plan),
             offset=c["offset"],
+            take=c["take"],
+            overview=overview,
+            groups=groups,
         )
         for i, c in enumerate(plan)
     ]
@@ -234,6 +564,7 @@ def summary_pdf(
         from django.db import connections
 
         connections.close_all()
+        _advances()  # measured once, inherited by the forked children
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             pdfs = []

@@ -51,8 +51,11 @@ def test_every_url_has_a_permission_entry():
 
 
 def test_every_entry_names_every_role():
-    incomplete = {n: sorted(set(ROLES) - set(e.expect)) for n, e in ENTRIES.items()
-                  if set(ROLES) - set(e.expect)}
+    incomplete = {
+        n: sorted(set(ROLES) - set(e.expect))
+        for n, e in ENTRIES.items()
+        if set(ROLES) - set(e.expect)
+    }
     assert not incomplete, f"entries missing roles: {incomplete}"
 
 

@@ -168,9 +168,12 @@ class Grid:
 
     def css(self, table: str, font_pt: float) -> str:
         """Rules for `table.<table>` rows and their real-cell fallback (`table.cells`)."""
+        # c<i>: a fallback cell, text where the tab line puts it; h<i>: a header cell, centred.
         cells = "".join(
-            f"table.{table} td.c{i} {{ width: {self.lines[i + 1] - self.lines[i]:.2f}px; "
+            f"table.{table} td.c{i} {{ width: {self.lines[i + 1] - self.stops[i] * self.tab:.2f}px; "
             f"padding: 0 0 0 {self.stops[i] * self.tab - self.lines[i]:.2f}px; }}\n"
+            f"table.{table} td.h{i} {{ width: {self.lines[i + 1] - self.lines[i]:.2f}px; "
+            "padding: 0; text-align: center; }\n"
             for i in range(len(self.stops))
         )
         return f"""
@@ -178,11 +181,11 @@ table.{table} {{ width: {self.total_px:.2f}px; border-collapse: separate; border
   table-layout: fixed; font-size: {font_pt}pt; }}
 table.{table} th, table.{table} td {{ border: none; padding: 0 0 0 {self.origin:.2f}px;
   text-align: left; font-weight: normal; white-space: pre; tab-size: {self.tab_px}px; }}
-table.{table} tbody {{ background: {self.rules()} 0 0 / 100% 100% no-repeat; }}
+table.{table} > tbody {{ background: {self.rules()} 0 0 / 100% 100% no-repeat; }}
 table.{table} table.cells {{ width: {self.total_px:.2f}px; margin-left: -{self.origin:.2f}px;
   table-layout: fixed; border-collapse: collapse; }}
 table.{table} table.cells td {{ white-space: normal; border: none; }}
-table.{table} tr.cols th, table.{table} tr.unit td {{ padding: 0; }}
+table.{table} tr.cols > th, table.{table} tr.unit > td {{ padding: 0; }}
 table.{table} tr.cols table.cells, table.{table} tr.unit table.cells {{ margin-left: 0; }}
 {cells}"""
 
@@ -224,13 +227,16 @@ h1 {{ font-size: 15pt; line-height: 1.35; }}
 table.meta {{ margin-bottom: 4mm; }}
 table.meta th {{ width: 18mm; background: #f3f3f3; }}
 {grid.css("sheet", SIGNIN_FONT_PT)}
-table.sheet tr.repeat th {{ font-size: 8pt; color: #555; text-align: right; padding: 0 0 1mm; }}
+table.sheet > tbody {{ background: none; }}
+table.sheet {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat; }}
+table.sheet tr.repeat th {{ font-size: 8pt; color: #555; text-align: right; padding: 0 0 1mm;
+  background: #fff; }}
 table.sheet tr.cols th {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat, #eee;
   border-top: .5pt solid {LINE_COLOR}; border-bottom: .5pt solid {LINE_COLOR}; }}
 table.sheet tr.cols td {{ padding-top: 1.6mm; padding-bottom: 1.6mm; font-weight: bold; }}
 table.sheet td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: 2.1mm;
   padding-bottom: 2.1mm; }}
-table.sheet tr.unit td {{ background: #f3f3f3; font-size: 8.5pt; padding: 1mm 1.5mm;
+table.sheet tr.unit > td {{ background: #f3f3f3; font-size: 8.5pt; padding: 1mm 1.5mm;
   border-left: .5pt solid {LINE_COLOR}; border-right: .5pt solid {LINE_COLOR}; }}
 table.sheet table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
 p.foot {{ margin-top: 3mm; font-size: 8pt; }}
@@ -351,15 +357,14 @@ table.overview th {{ background: #f3f3f3; }}
 table.grid tr.cols th {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat, #eee;
   border-top: .5pt solid {LINE_COLOR}; border-bottom: .5pt solid {LINE_COLOR}; }}
 table.grid tr.cols td {{ font-size: {head_pt}pt; line-height: 1.25; padding-top: .6mm;
-  padding-bottom: .6mm; text-align: center; padding-left: 0; }}
+  padding-bottom: .6mm; }}
 table.grid td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: .45mm;
   padding-bottom: .45mm; line-height: 1.3; }}
-table.grid tr.unit td {{ background: {unit_rules} 0 0 / 100% 100% no-repeat, #f1f1f1; }}
-table.grid tr.unit td td {{ background: none; }}
+table.grid tr.unit > td {{ background: {unit_rules} 0 0 / 100% 100% no-repeat, #f1f1f1; }}
 table.grid table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
-table.grid td.u0 {{ width: {lines[-4] - lines[0]:.2f}px; padding-left: {origin:.2f}px; }}
-table.grid td.u1 {{ width: {tab * rate_slots:.2f}px; padding-left: {pad:.2f}px; }}
-table.grid td.u2, table.grid td.u3 {{ width: {tab:.2f}px; padding-left: {pad:.2f}px; }}
+table.grid td.u0 {{ width: {lines[-4] - lines[0] - origin:.2f}px; padding-left: {origin:.2f}px; }}
+table.grid td.u1 {{ width: {tab * rate_slots - pad:.2f}px; padding-left: {pad:.2f}px; }}
+table.grid td.u2, table.grid td.u3 {{ width: {tab - pad:.2f}px; padding-left: {pad:.2f}px; }}
 table.sessions {{ font-size: 8pt; width: auto; }}
 """
     return grid, css

@@ -41,13 +41,21 @@ def _base_stylesheet():
     return CSS(string=BASE_CSS, font_config=_font_config())
 
 
+@lru_cache(maxsize=32)
+def _extra_stylesheet(css: str):
+    """A report's own stylesheet, parsed once per process (reports reuse a handful of them)."""
+    from weasyprint import CSS
+
+    return CSS(string=css, font_config=_font_config())
+
+
 def html_to_pdf(html: str, *, extra_css: str = "") -> bytes:
     """Turn an HTML string into PDF bytes with Lectern's base stylesheet."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     stylesheets = [_base_stylesheet()]
     if extra_css:
-        stylesheets.append(CSS(string=extra_css, font_config=_font_config()))
+        stylesheets.append(_extra_stylesheet(extra_css))
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
 

@@ -152,6 +152,19 @@ class Grid:
             x = start + w
         return "".join(out)
 
+    def fit(self, values) -> list[str]:
+        """For the real-cell fallback: a smaller font size (pt) for each value too wide for its
+        column, so it stays on one line (extractable whole); "" where it fits or cannot tell."""
+        out = []
+        for i, value in enumerate(values):
+            w = self.text_width(str(value)) if self.widths else None
+            room = self.lines[i + 1] - self.stops[i] * self.tab - 2
+            if w and w > room:
+                out.append(f"{max(4.0, self.font_px / PX_PER_PT * room / w):.2f}")
+            else:
+                out.append("")
+        return out
+
     def rules(self, first=1, frame=True) -> str:
         """A CSS url() of the vertical rules (column edges from `first` on), SVG stretched."""
         w = self.total_px
@@ -184,7 +197,7 @@ table.{table} th, table.{table} td {{ border: none; padding: 0 0 0 {self.origin:
 table.{table} > tbody {{ background: {self.rules()} 0 0 / 100% 100% no-repeat; }}
 table.{table} table.cells {{ width: {self.total_px:.2f}px; margin-left: -{self.origin:.2f}px;
   table-layout: fixed; border-collapse: collapse; }}
-table.{table} table.cells td {{ white-space: normal; border: none; }}
+table.{table} table.cells td {{ white-space: nowrap; overflow: hidden; border: none; }}
 table.{table} tr.cols > th, table.{table} tr.unit > td {{ padding: 0; }}
 table.{table} tr.cols table.cells, table.{table} tr.unit table.cells {{ margin-left: 0; }}
 {cells}"""
@@ -260,6 +273,8 @@ def signin_html(*, session) -> tuple[str, str]:
                 "",
             ]
             r["line"] = grid.line(r["cells"])
+            if r["line"] is None:
+                r["cells"] = list(zip(r["cells"], grid.fit(r["cells"]), strict=True))
     html = render_to_string(
         "reports/pdf/signin.html",
         {
@@ -399,6 +414,8 @@ def _decorate_rows(groups, n_sessions: int, offset: int) -> None:
                 row["absent"],
             ]
             row["line"] = grid.line(row["cells"])
+            if row["line"] is None:
+                row["cells"] = list(zip(row["cells"], grid.fit(row["cells"]), strict=True))
 
 
 def _summary_header(sessions) -> list[tuple[str, str]]:
@@ -519,18 +536,13 @@ def render_chunk(html: str, n_sessions: int) -> bytes:
     return html_to_pdf(html, extra_css=_summary_css(n_sessions) + NO_PAGE_NUMBERS_CSS)
 
 
-def _render_chunk_star(args) -> bytes:
-    return render_chunk(*args)
-
-
-def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -> list[str]:
-    """Every chunk's HTML, from one read of the program's rows."""
-    sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
+def _summary_parts(*, program, sessions, max_rows: int | None = None):
+    """Yield every chunk's HTML in order, from one read of the program's rows."""
     plan = summary_plan(program=program, max_rows=max_rows)
     groups = selectors.summary_rows(program=program, sessions=sessions)
     overview = selectors.summary_overview(program=program, sessions=sessions)
-    return [
-        summary_chunk_html(
+    for i, c in enumerate(plan):
+        yield summary_chunk_html(
             program=program,
             sessions=sessions,
             index=i,
@@ -540,8 +552,11 @@ def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -
             overview=overview,
             groups=groups,
         )
-        for i, c in enumerate(plan)
-    ]
+
+
+def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -> list[str]:
+    sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
+    return list(_summary_parts(program=program, sessions=sessions, max_rows=max_rows))
 
 
 def summary_pdf(
@@ -549,36 +564,52 @@ def summary_pdf(
 ) -> bytes:
     """The whole summary PDF in this process: chunks laid out by a pool of worker processes.
 
-    The HTML is built here (the pool never touches the database, so forking is safe); only
-    WeasyPrint runs in the children.
+    The HTML is built here (the pool never touches the database, so forking is safe) and each
+    chunk goes to the pool as soon as its HTML is ready, so layout overlaps the HTML of the next.
     """
     sessions = selectors.program_sessions(program=program)
-    parts_html = summary_html_parts(program=program, sessions=sessions, max_rows=max_rows)
-    if progress:
-        progress(20)
-    workers = workers or min(len(parts_html), os.cpu_count() or 1)
-    if len(parts_html) == 1 or workers <= 1:
+    n_chunks = len(summary_plan(program=program, max_rows=max_rows))
+    workers = workers or min(n_chunks, os.cpu_count() or 1)
+    parts = _summary_parts(program=program, sessions=sessions, max_rows=max_rows)
+    if n_chunks == 1 or workers <= 1:
         pdfs = []
-        for i, html in enumerate(parts_html):
+        for i, html in enumerate(parts):
             pdfs.append(render_chunk(html, len(sessions)))
             if progress:
-                progress(20 + int(70 * (i + 1) / len(parts_html)))
-    else:
-        import multiprocessing
+                progress(20 + int(70 * (i + 1) / n_chunks))
+        return merge_with_page_numbers(pdfs)
+    import multiprocessing
 
-        from django.db import connections
+    from django.db import connections
 
-        connections.close_all()
-        _advances()  # measured once, inherited by the forked children
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pdfs = []
-            for i, pdf in enumerate(
-                pool.map(_render_chunk_star, [(h, len(sessions)) for h in parts_html])
-            ):
-                pdfs.append(pdf)
-                if progress:
-                    progress(20 + int(70 * (i + 1) / len(parts_html)))
+    # Everything the children need from the database is read before they are forked.
+    _advances(), _tab_scale(), _summary_layout(len(sessions))
+    groups = selectors.summary_rows(program=program, sessions=sessions)
+    overview = selectors.summary_overview(program=program, sessions=sessions)
+    plan = summary_plan(program=program, max_rows=max_rows)
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = []
+        for i, c in enumerate(plan):
+            html = summary_chunk_html(
+                program=program,
+                sessions=sessions,
+                index=i,
+                count=len(plan),
+                offset=c["offset"],
+                take=c["take"],
+                overview=overview,
+                groups=groups,
+            )
+            futures.append(pool.submit(render_chunk, html, len(sessions)))
+        if progress:
+            progress(20)
+        pdfs = []
+        for i, future in enumerate(futures):
+            pdfs.append(future.result())
+            if progress:
+                progress(20 + int(70 * (i + 1) / len(futures)))
     return merge_with_page_numbers(pdfs)
 
 

@@ -101,3 +101,49 @@ def test_trainee_record_lists_programs_sessions_and_credit_hours(tmp_path):
     assert "专题讲座3" in text
     assert "9.0" in text  # three sessions of 3 credit hours each
     assert_cjk_embedded(path)
+
+
+def test_rows_are_one_text_line_and_a_row_too_wide_falls_back_to_cells(tmp_path):
+    """Normal rows are a single tab-stop line; a name too long for its column is laid out as real
+    cells and still extractable."""
+    from accounts.models import User
+
+    program, sessions, users, _units = build_program(trainees=12, sessions=3, units=2, seed=11)
+    long_name = "阿依古丽·买买提艾力克木"
+    User.objects.filter(pk=users[0].pk).update(
+        full_name=long_name, position="党委书记、镇长、人大主席"
+    )
+    html, _css = rendering.signin_html(session=sessions[0])
+    assert html.count('class="cells"') == 2  # the header and the one long row
+    assert "\t" in html
+    path = tmp_path / "signin.pdf"
+    path.write_bytes(rendering.signin_pdf(session=sessions[0]))
+    text = squash("\n".join(pdf_pages_text(path)))
+    assert long_name in text
+    for user in users[1:]:
+        assert user.full_name in text
+
+    summary = tmp_path / "summary.pdf"
+    summary.write_bytes(rendering.summary_pdf(program=program))
+    text = squash("\n".join(pdf_pages_text(summary)))
+    assert long_name in text
+
+
+def test_tab_line_places_columns_on_their_stops():
+    grid, _css = rendering._summary_layout(10)
+    line = grid.line([7, "王建国", *"√假√√√迟√√√√", "90.0%", 1, 0])
+    assert line is not None and line.count("\t") >= 14
+    assert grid.line([7, "王" * 30, *"√" * 10, "", 0, 0]) is None
+
+
+def test_summary_plan_splits_uneven_units_into_equal_chunks(tmp_path):
+    program, _sessions, users, _units = build_program(trainees=50, sessions=2, units=2, seed=13)
+    plan = rendering.summary_plan(program=program, max_rows=20)
+    assert [c["take"] for c in plan] == [17, 17, 16]
+    assert plan[1]["skip"] == 17 and plan[2]["offset"] == 34
+    path = tmp_path / "s.pdf"
+    path.write_bytes(rendering.summary_pdf(program=program, max_rows=20, workers=2))
+    text = "\n".join(pdf_pages_text(path))
+    assert "(续)" in text
+    numbers = [int(m) for m in re.findall(r"^\s*(\d+)\s+\S+\s+[√迟早双旷假待－]", text, re.M)]
+    assert numbers == list(range(1, 51))

@@ -15,6 +15,29 @@ def generated_file_get_for_user(*, user, pk) -> GeneratedFile:
     if not roles_of(user).is_admin:
         qs = qs.filter(owner=user)
     try:
-        return qs.get(pk=pk)
+        gf = qs.get(pk=pk)
     except GeneratedFile.DoesNotExist:
         raise Http404 from None
+    if gf.status == GeneratedFile.Status.DONE and not _still_allowed(user, gf):
+        raise Http404  # e.g. the owner has since lost access to the program the file is about
+    return gf
+
+
+def _still_allowed(user, gf: GeneratedFile) -> bool:
+    """Ask the app that made the file (`<app>/files.py: can_access(user=, generated_file=)`,
+    the app being the first part of `kind`) whether the user may still see its data."""
+    import importlib
+
+    from django.conf import settings
+
+    label = gf.kind.split(".", 1)[0]
+    if label not in settings.LECTERN_APPS:
+        return True
+    try:
+        module = importlib.import_module(f"{label}.files")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{label}.files":
+            raise
+        return True
+    check = getattr(module, "can_access", None)
+    return check is None or check(user=user, generated_file=gf)

@@ -194,3 +194,16 @@ def test_export_pages_render_for_managers(world, client_for):
     assert "style=" not in page
     index = client.get(reverse("reports:index")).content.decode()
     assert world.program.title in index
+
+
+def test_a_manager_removed_from_the_program_can_no_longer_download(world, client_for, committed):
+    from programs.models import ProgramStaff
+
+    with committed():
+        gf = services.export_request(kind="signin_xlsx", by=world.manager, session=world.session)
+    gf.refresh_from_db()
+    client = client_for(world.manager)
+    assert client.get(reverse("generated_file_download", args=[gf.pk])).status_code == 200
+    ProgramStaff.objects.filter(program=world.program, user=world.manager).delete()
+    assert client.get(reverse("generated_file_download", args=[gf.pk])).status_code == 404
+    assert client.get(reverse("generated_file", args=[gf.pk])).status_code == 404

@@ -26,7 +26,10 @@ class AttendanceRecord(BaseModel):
         AUTO = "auto", _("系统自动")
         LEAVE = "leave", _("请假审批")
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    # No index of its own: the unique (session, user) index starts with it.
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendance", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance"
     )
@@ -37,7 +40,7 @@ class AttendanceRecord(BaseModel):
     checkin_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checkout_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices)
-    device_id = models.CharField(max_length=64, blank=True, db_index=True)
+    device_id = models.CharField(max_length=64, blank=True)
     flagged = models.BooleanField(_("疑似代签"), default=False)
     note = models.TextField(_("备注"), blank=True)
 
@@ -56,7 +59,8 @@ class AttendanceRecord(BaseModel):
         ]
         indexes = [
             models.Index(fields=["session", "status"]),
-            models.Index(fields=["user"]),
+            # a plain b-tree: the proxy check looks devices up by equality, never by prefix
+            models.Index(fields=["device_id"], name="attendance_device_idx"),
             # the statistics rollups refresh programs whose records changed since their last run
             models.Index(fields=["updated_at"], name="attendance_updated_idx"),
         ]

@@ -641,8 +641,8 @@ def _seed_pdf_programs(tag: str, province, rng, stamp, tz) -> None:
 # --- Benchmarks --------------------------------------------------------------------------------
 
 
-def _median(fn, runs: int) -> float:
-    times = []
+def _median(fn, runs: int, times: list | None = None) -> float:
+    times = [] if times is None else times
     for _ in range(runs):
         started = time.perf_counter()
         fn()
@@ -666,8 +666,11 @@ def bench_pdf(opts) -> dict:
 
     rendering.signin_pdf(session=session_for_report(pk=session.pk))  # warm fonts and templates
     cpu_started = time.process_time()
-    signin_s = _median(lambda: rendering.signin_pdf(session=session_for_report(pk=session.pk)), 3)
-    signin_cpu = (time.process_time() - cpu_started) / 3
+    signin_runs: list[float] = []
+    signin_s = _median(
+        lambda: rendering.signin_pdf(session=session_for_report(pk=session.pk)), 5, signin_runs
+    )
+    signin_cpu = (time.process_time() - cpu_started) / 5
     _say(opts, f"sign-in sheet (200): {signin_s:.2f}s")
 
     program = Program.objects.select_related("organizing_unit").get(code=f"{PDF_SUMMARY}-{tag}")
@@ -679,7 +682,7 @@ def bench_pdf(opts) -> dict:
     bare_css = rendering._summary_css(n_sessions)
     ours, bare = [], []
     ours_cpu, bare_cpu = [], []
-    for _ in range(2 if scale_name == "province" else 1):
+    for _ in range(3 if scale_name == "province" else 1):
         started, cpu = time.perf_counter(), _cpu()
         pdf = rendering.summary_pdf(program=program)
         ours.append(time.perf_counter() - started)
@@ -698,6 +701,11 @@ def bench_pdf(opts) -> dict:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "signin_200_s": round(signin_s, 2),
         "signin_200_cpu_s": round(signin_cpu, 2),
+        "signin_runs_s": [round(t, 2) for t in signin_runs],
+        "summary_runs_s": [round(t, 2) for t in ours],
+        "bare_runs_s": [round(t, 2) for t in bare],
+        "summary_runs_cpu_s": [round(t, 2) for t in ours_cpu],
+        "bare_runs_cpu_s": [round(t, 2) for t in bare_cpu],
         "summary_2000x10_s": round(summary_s, 2),
         "bare_s": round(bare_s, 2),
         "overhead": round(overhead, 2),

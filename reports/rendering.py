@@ -13,6 +13,7 @@ layout cost grows with the number of boxes, so (DESIGN.md §1, §6):
 """
 
 import csv
+import gc
 import io
 import math
 import os
@@ -582,34 +583,43 @@ def summary_pdf(
 
     from django.db import connections
 
-    # Everything the children need from the database is read before they are forked.
-    _advances(), _tab_scale(), _summary_layout(len(sessions))
+    # Everything the children need from the database is read before they are forked, and the
+    # per-process caches (glyph widths, parsed stylesheet, footer font) are warmed here once
+    # instead of in every child.
+    from core.pdf import _extra_stylesheet
+
+    _advances(), _tab_scale()
+    _extra_stylesheet(_summary_css(len(sessions)) + NO_PAGE_NUMBERS_CSS)
     groups = selectors.summary_rows(program=program, sessions=sessions)
     overview = selectors.summary_overview(program=program, sessions=sessions)
     plan = summary_plan(program=program, max_rows=max_rows)
     connections.close_all()
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = []
-        for i, c in enumerate(plan):
-            html = summary_chunk_html(
-                program=program,
-                sessions=sessions,
-                index=i,
-                count=len(plan),
-                offset=c["offset"],
-                take=c["take"],
-                overview=overview,
-                groups=groups,
-            )
-            futures.append(pool.submit(render_chunk, html, len(sessions)))
-        if progress:
-            progress(20)
-        pdfs = []
-        for i, future in enumerate(futures):
-            pdfs.append(future.result())
+    gc.freeze()  # the children share the parent's heap copy-on-write; keep gc from touching it
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = []
+            for i, c in enumerate(plan):
+                html = summary_chunk_html(
+                    program=program,
+                    sessions=sessions,
+                    index=i,
+                    count=len(plan),
+                    offset=c["offset"],
+                    take=c["take"],
+                    overview=overview,
+                    groups=groups,
+                )
+                futures.append(pool.submit(render_chunk, html, len(sessions)))
             if progress:
-                progress(20 + int(70 * (i + 1) / len(futures)))
+                progress(20)
+            pdfs = []
+            for i, future in enumerate(futures):
+                pdfs.append(future.result())
+                if progress:
+                    progress(20 + int(70 * (i + 1) / len(futures)))
+    finally:
+        gc.unfreeze()
     return merge_with_page_numbers(pdfs)
 
 

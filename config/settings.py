@@ -95,6 +95,11 @@ if DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for SQLite).")
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     _db["ENGINE"] = "django.db.backends.postgresql"
+    # Either a psycopg pool (default; right for threads) or, with DB_POOL=0, one persistent
+    # connection per process (DB_CONN_MAX_AGE seconds; right for single-threaded sync workers),
+    # checked before reuse so a PostgreSQL restart is survived either way.
+    _db["CONN_MAX_AGE"] = 0 if env_bool("DB_POOL", default=True) else env_int("DB_CONN_MAX_AGE", 0)
+    _db["CONN_HEALTH_CHECKS"] = True
     if env_bool("DB_POOL", default=True):
         from psycopg_pool import ConnectionPool
 

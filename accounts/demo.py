@@ -76,7 +76,7 @@ DEMO_USERS = {
     "venue": ("彭景行", "YJC-QH-DX", "教务科科长", Rank.SECTION),
     "lecturer": ("顾明远", "YJC-FGW", "主任", Rank.BUREAU),
     "liaison": ("沈书瑶", "YJC-QH-ZZB", "干部科科员", Rank.STAFF),
-    "trainee": ("江沐阳", "YJC-QH-T1", "镇长", Rank.SECTION),
+    "trainee": ("江沐阳", "YJC-QH-T1", "街道办事处主任", Rank.SECTION),
 }
 
 

@@ -187,6 +187,34 @@ def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _scan_gate(*, user, scan: tokens.Scan, at: datetime):
+    """What check-in and check-out both decide first: does the session exist and run, is the
+    user enrolled, is its window open at `at`. Returns (session, policy, result); the result's
+    outcome is set when the scan stops here, None when it may go on."""
+    session = _scan_session(session_id=scan.session_id, user=user)
+    result = ScanResult(outcome=Outcome.FORGED, purpose=scan.purpose, session=session, at=at)
+    if session is None:
+        return None, None, result
+    if session.status == Session.Status.CANCELLED:
+        result.outcome = Outcome.CANCELLED
+        return session, None, result
+    if not session.enrolled:
+        result.outcome = Outcome.NOT_ENROLLED
+        return session, None, result
+    policy = Policy.of(session.program)
+    if scan.purpose == tokens.CHECKOUT:
+        opens, closes = policy.checkout_window(session.end)
+    else:
+        opens, closes = policy.checkin_window(session.start)
+    if at < opens:
+        result.outcome, result.opens_at = Outcome.NOT_OPEN, opens
+    elif at > closes:
+        result.outcome = Outcome.CLOSED
+    else:
+        result.outcome = None
+    return session, policy, result
+
+
 def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") -> ScanResult:
     """Check `user` in from a verified scan taken at `at`.
 
@@ -195,23 +223,8 @@ def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") 
     program's policy; a device that checked in another trainee within PROXY_WINDOW_MINUTES
     flags both records. Never touches the cache or the broker.
     """
-    session = _scan_session(session_id=scan.session_id, user=user)
-    result = ScanResult(outcome=Outcome.FORGED, purpose=tokens.CHECKIN, session=session, at=at)
-    if session is None:
-        return result
-    if session.status == Session.Status.CANCELLED:
-        result.outcome = Outcome.CANCELLED
-        return result
-    if not session.enrolled:
-        result.outcome = Outcome.NOT_ENROLLED
-        return result
-    policy = Policy.of(session.program)
-    opens, closes = policy.checkin_window(session.start)
-    if at < opens:
-        result.outcome, result.opens_at = Outcome.NOT_OPEN, opens
-        return result
-    if at > closes:
-        result.outcome = Outcome.CLOSED
+    session, policy, result = _scan_gate(user=user, scan=scan, at=at)
+    if result.outcome is not None:
         return result
     status = compute_status(
         start=session.start,
@@ -308,23 +321,8 @@ def _flag_device(*, device_id: str, at: datetime, window: timedelta) -> None:
 
 def checkout_scan(*, user, scan: tokens.Scan, at: datetime) -> ScanResult:
     """Check `user` out. Refused before a check-in; once only (a conditional UPDATE)."""
-    session = _scan_session(session_id=scan.session_id, user=user)
-    result = ScanResult(outcome=Outcome.FORGED, purpose=tokens.CHECKOUT, session=session, at=at)
-    if session is None:
-        return result
-    if session.status == Session.Status.CANCELLED:
-        result.outcome = Outcome.CANCELLED
-        return result
-    if not session.enrolled:
-        result.outcome = Outcome.NOT_ENROLLED
-        return result
-    policy = Policy.of(session.program)
-    opens, closes = policy.checkout_window(session.end)
-    if at < opens:
-        result.outcome, result.opens_at = Outcome.NOT_OPEN, opens
-        return result
-    if at > closes:
-        result.outcome = Outcome.CLOSED
+    session, policy, result = _scan_gate(user=user, scan=scan, at=at)
+    if result.outcome is not None:
         return result
     record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
     if record is None or record.checkin_at is None:

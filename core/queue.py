@@ -7,15 +7,14 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args, **kwargs) -> bool:
-    """Send a task now; True if the broker took it. With the broker down, log and return False
-    (callers that must not lose work keep a row that a later sweep re-enqueues)."""
+def enqueue(task, *args, **kwargs):
+    """Send a task now; its AsyncResult if the broker took it (truthy). With the broker down,
+    log and return None (callers that must not lose work keep a row that a sweep re-enqueues)."""
     try:
-        task.apply_async(args=args, kwargs=kwargs, retry=False)
-        return True
+        return task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception:  # kombu/redis raise a variety of connection errors
         logger.warning("broker unavailable: %s not queued", task.name, exc_info=True)
-        return False
+        return None
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:

@@ -5,6 +5,10 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.generated_files_cleanup",
         "schedule": crontab(minute=17, hour=3),
     },
+    "core-generated-files-requeue": {
+        "task": "core.tasks.generated_files_requeue",
+        "schedule": 60.0,
+    },
     "core-notification-email-sweep": {
         "task": "core.tasks.notification_email_sweep",
         "schedule": crontab(minute="*/10"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.models import AuditLog, GeneratedFile, Notification
 from core.queue import enqueue, enqueue_on_commit
@@ -71,6 +72,56 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
 
 def generated_file_create(*, owner, kind: str, title: str, params: dict) -> GeneratedFile:
     return GeneratedFile.objects.create(owner=owner, kind=kind, title=title, params=params)
+
+
+QUEUE_WAITING = _lazy(
+    "后台任务队列暂时不可用(无法连接消息服务)。文件已排队,服务恢复后将自动开始生成,无需重新提交。"
+)
+REQUEUE_AFTER_SECONDS = 30
+
+
+def generated_file_start(*, owner, kind: str, title: str, params: dict, task, args=()):
+    """Record a file to be made by `task(file_id, *args)` and queue the job after commit.
+
+    If the broker is down the row stays pending with a message saying so, and
+    generated_files_requeue (a beat job, so it runs once the broker is back) sends it again.
+    The task name and arguments are kept on the row for that."""
+    gf = generated_file_create(
+        owner=owner,
+        kind=kind,
+        title=title,
+        params={**params, "_task": task.name, "_task_args": list(args)},
+    )
+    transaction.on_commit(lambda: generated_file_enqueue(file_id=gf.pk))
+    return gf
+
+
+def generated_file_enqueue(*, file_id) -> bool:
+    from celery import current_app
+
+    gf = GeneratedFile.objects.filter(pk=file_id, status=GeneratedFile.Status.PENDING).first()
+    if gf is None or "_task" not in gf.params:
+        return False
+    task = current_app.tasks[gf.params["_task"]]
+    result = enqueue(task, str(gf.pk), *gf.params.get("_task_args", []))
+    if result is None:
+        GeneratedFile.objects.filter(pk=gf.pk).update(error=str(QUEUE_WAITING))
+        return False
+    GeneratedFile.objects.filter(pk=gf.pk, task_id="").update(task_id=result.id or "-", error="")
+    return True
+
+
+def generated_files_requeue(*, now=None) -> int:
+    """Send again the jobs of pending files that never reached the broker. Jobs are idempotent
+    (generated_file_finish stores once), so a job sent twice still yields one file."""
+    now = now or timezone.now()
+    stalled = GeneratedFile.objects.filter(
+        status=GeneratedFile.Status.PENDING,
+        task_id="",
+        params__has_key="_task",
+        created_at__lt=now - timedelta(seconds=REQUEUE_AFTER_SECONDS),
+    ).values_list("pk", flat=True)[:500]
+    return sum(1 for pk in list(stalled) if generated_file_enqueue(file_id=pk))
 
 
 def generated_file_progress(*, file_id, progress: int) -> None:

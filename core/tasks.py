@@ -56,3 +56,8 @@ def notification_email_sweep(max_age_hours: int = 24) -> int:
         .values_list("pk", flat=True)[:1000]
     )
     return sum(1 for pk in list(pending) if notification_email_send.run(pk))
+
+
+@shared_task
+def generated_files_requeue() -> int:
+    return services.generated_files_requeue()

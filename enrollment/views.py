@@ -7,7 +7,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -552,11 +551,12 @@ def export_xlsx(request, program):
 def export_pdf(request, program):
     from enrollment.tasks import roster_pdf_render
 
-    gf = core_services.generated_file_create(
+    gf = core_services.generated_file_start(
         owner=request.user,
         kind="enrollment.roster_pdf",
         title=_("学员名册(PDF):%(t)s") % {"t": program.title},
         params={"program": program.pk},
+        task=roster_pdf_render,
+        args=[program.pk],
     )
-    transaction.on_commit(lambda: roster_pdf_render.delay(str(gf.pk), program.pk))
     return redirect("generated_file", gf.pk)

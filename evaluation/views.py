@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseStopPolling
 from accounts.models import Rank, Role, RoleGrant, User
 from accounts.scoping import roles_of
 from core.errors import DomainError
-from core.services import generated_file_create
+from core.services import generated_file_start
 from evaluation import selectors, services, tasks
 from evaluation.forms import (
     AssignmentForm,
@@ -37,9 +37,16 @@ def _form_error(form, exc: DomainError):
 
 
 def _start_file(request, *, kind, title, params, task, **task_kwargs):
-    """Create a generated-file row, enqueue its job after commit, go to its progress page."""
-    gf = generated_file_create(owner=request.user, kind=kind, title=title, params=params)
-    transaction.on_commit(lambda: task.delay(str(gf.pk), **task_kwargs))
+    """Start a file-producing job (core queues it after commit, or keeps it waiting while the
+    broker is down) and go to its progress page."""
+    gf = generated_file_start(
+        owner=request.user,
+        kind=kind,
+        title=title,
+        params=params,
+        task=task,
+        args=list(task_kwargs.values()),
+    )
     return redirect("generated_file", pk=gf.pk)
 
 

@@ -11,11 +11,6 @@ BEAT_SCHEDULE = {
         "task": "reports.tasks.rollups_refresh_changed",
         "schedule": 120.0,
     },
-    # Exports asked for while the broker was down are queued again once it is back.
-    "reports-exports-requeue": {
-        "task": "reports.tasks.exports_requeue_stalled",
-        "schedule": 60.0,
-    },
     # A full rebuild at night catches anything the incremental refresh could not see.
     "reports-rollups-rebuild": {
         "task": "reports.tasks.rollups_rebuild_all",

@@ -8,24 +8,21 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
 from core.models import GeneratedFile
 from core.services import (
-    generated_file_create,
     generated_file_fail,
     generated_file_finish,
     generated_file_progress,
+    generated_file_start,
     notify_many,
 )
 from reports import rendering
@@ -38,13 +35,6 @@ from reports.rollups import (  # noqa: F401 - re-exported
 )
 
 logger = logging.getLogger(__name__)
-
-QUEUE_DOWN = gettext_lazy(
-    "后台任务队列暂时不可用(无法连接消息服务)。报表已排队,服务恢复后将自动开始生成,无需重新提交。"
-)
-# An export whose job could not reach the broker stays pending; the sweep re-queues it.
-REQUEUE_AFTER_SECONDS = 30
-RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 1}
 
 
 # --- Exports -----------------------------------------------------------------------------------
@@ -74,8 +64,8 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
     """Record an export and queue its job once the transaction commits.
 
     Callers have checked access already (views via programs.access, the command as admin).
-    If the broker cannot be reached the row is marked failed with a message people understand,
-    instead of the request erroring.
+    If the broker cannot be reached the row stays pending with a message saying so, and core's
+    beat sweep queues it once the broker is back (core.services.generated_file_start).
     """
     if kind not in EXPORT_KINDS:
         raise DomainError(_("未知的报表类型。"))
@@ -96,46 +86,15 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
             raise DomainError(_("请选择学员。"))
         params["user_id"] = trainee.pk
         subject = trainee.full_name
-    with transaction.atomic():
-        gf = generated_file_create(
-            owner=by,
-            kind=f"reports.{kind}",
-            title=f"{subject} {spec.label}({spec.extension.upper()})",
-            params=params,
-        )
-        transaction.on_commit(partial(_enqueue, gf.pk))
-    return gf
-
-
-def _enqueue(file_id) -> None:
     from reports.tasks import export_run
 
-    try:
-        result = export_run.apply_async((str(file_id),), retry=True, retry_policy=RETRY_POLICY)
-    except Exception:  # kombu/redis raise many kinds; all mean "could not queue"
-        logger.warning("could not queue export %s; it stays pending", file_id, exc_info=True)
-        GeneratedFile.objects.filter(pk=file_id, status=GeneratedFile.Status.PENDING).update(
-            error=str(QUEUE_DOWN)
-        )
-        return
-    GeneratedFile.objects.filter(pk=file_id, task_id="").update(task_id=result.id or "", error="")
-
-
-def exports_requeue_stalled(*, now=None) -> int:
-    """Queue again the exports that never reached the broker (it was down when they were
-    asked for). Runs from beat, so it only runs once the broker is back. export_run is
-    idempotent, so a job queued twice still yields one file."""
-    now = now or timezone.now()
-    stalled = GeneratedFile.objects.filter(
-        status=GeneratedFile.Status.PENDING,
-        task_id="",
-        kind__startswith="reports.",
-        created_at__lt=now - timedelta(seconds=REQUEUE_AFTER_SECONDS),
-    ).values_list("pk", flat=True)
-    ids = list(stalled[:500])
-    for pk in ids:
-        _enqueue(pk)
-    return len(ids)
+    return generated_file_start(
+        owner=by,
+        kind=f"reports.{kind}",
+        title=f"{subject} {spec.label}({spec.extension.upper()})",
+        params=params,
+        task=export_run,
+    )
 
 
 def export_progress(*, file_id, progress: int, task=None) -> None:

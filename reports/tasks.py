@@ -45,8 +45,3 @@ def rollups_refresh_changed() -> int:
 @shared_task
 def rollups_rebuild_all() -> dict:
     return services.rollup_rebuild_all()
-
-
-@shared_task
-def exports_requeue_stalled() -> int:
-    return services.exports_requeue_stalled()

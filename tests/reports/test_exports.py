@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from config.celery import app
 from core.models import GeneratedFile
+from core.services import generated_files_requeue
 from reports import services
 from reports.tasks import export_run
 from tests.reports.factories import build_program
@@ -112,10 +113,10 @@ def test_unreachable_broker_keeps_the_export_queued_and_it_runs_when_the_broker_
         created_at=timezone.now() - dt.timedelta(minutes=2)
     )
     with committed():
-        assert services.exports_requeue_stalled() == 1
+        assert generated_files_requeue() == 1
     gf.refresh_from_db()
     assert gf.status == GeneratedFile.Status.DONE and gf.file
-    assert services.exports_requeue_stalled() == 0
+    assert generated_files_requeue() == 0
 
 
 def _reset_producers():

@@ -24,7 +24,7 @@ from attendance.rules import Policy
 from core.errors import DomainError
 from core.services import audit_trail_for
 from enrollment.models import Enrollment
-from programs.access import Access, can_manage_program, program_get, session_get
+from programs.access import Access, program_get, session_get
 
 DEVICE_COOKIE = "lectern_device"
 DEVICE_SALT = "lectern.attendance.device"
@@ -139,29 +139,28 @@ def ping(request):
 
 # --- Projector screens and boards -----------------------------------------------------------
 def _session_venue(user, pk, venue_pk):
-    """A session the user runs and one of its venues. Venue managers get their own venues only."""
+    """A session the user runs, one of its venues, and all its venues (for the board). Venue
+    managers get their own venues only."""
     session = session_get(user=user, pk=pk, need=Access.MANAGE)
-    venue = next((v for v in selectors.session_venues(session) if v.pk == int(venue_pk)), None)
+    venues = selectors.session_venues(session)
+    venue = next((v for v in venues if v.pk == int(venue_pk)), None)
     if venue is None:
         raise Http404
-    if (
-        not can_manage_program(user, session.program)
-        and not venue.managers.filter(pk=user.pk).exists()
-    ):
+    if session.program_access < Access.MANAGE and not venue.managers.filter(pk=user.pk).exists():
         raise PermissionDenied
-    return session, venue
+    return session, venue, venues
 
 
 @never_cache
 @login_required
 def screen(request, pk, venue_pk):
     """The projector page of one venue: rotating QR, clock, live counts (htmx polls #live)."""
-    session, venue = _session_venue(request.user, pk, venue_pk)
+    session, venue, venues = _session_venue(request.user, pk, venue_pk)
     purpose = tokens.CHECKOUT if request.GET.get("purpose") == "out" else tokens.CHECKIN
     token = tokens.issue(session_id=session.pk, venue_id=venue.pk, purpose=purpose)
     url = request.build_absolute_uri(reverse("attendance:scan", args=[token]))
     qr = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, light="#fff")
-    board = selectors.session_board(session=session)
+    board = selectors.session_board(session=session, venues=venues)
     policy = Policy.of(session.program)
     window = (
         policy.checkout_window(session.end)

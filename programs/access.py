@@ -111,7 +111,7 @@ def session_get(*, user, pk, need: Access = Access.INVOLVED) -> Session:
         session = Session.objects.select_related("program__organizing_unit", "venue").get(pk=pk)
     except (Session.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    level = program_access(user, session.program)
+    level = program_level = program_access(user, session.program)
     if level < Access.MANAGE and session_can_mark(user, session):
         level = Access.MANAGE
     if level == Access.NONE:
@@ -119,6 +119,7 @@ def session_get(*, user, pk, need: Access = Access.INVOLVED) -> Session:
     if level < need:
         raise PermissionDenied
     session.access = level
+    session.program_access = program_level  # MANAGE here means "runs the program", not a venue
     return session
 
 

@@ -15,6 +15,9 @@ ATTENDED = (
     AttendanceStatus.LEFT_EARLY,
     AttendanceStatus.LATE_LEFT_EARLY,
 )
+# Was in the room, including a check-in still waiting for its check-out (who may evaluate a
+# session, who is reminded to).
+IN_ROOM = (*ATTENDED, AttendanceStatus.PENDING)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Every write to attendance: scans, manual marks, leave, the scheduled closing of windows.
 
-The scan path (checkin_scan) is the hot path: it reads one row (session + policy + enrollment)
-and writes one row (INSERT ... ON CONFLICT DO NOTHING), never touches the cache or the broker,
-and relies on the (session, user) unique constraint for idempotency.
+The scan path (checkin_scan) is the hot path. On PostgreSQL it is one prepared statement that
+reads the session, policy and enrolment and inserts the record (INSERT ... ON CONFLICT DO
+NOTHING) when the window is open; elsewhere a read and an insert. It never touches the cache or
+the broker, and relies on the (session, user) unique constraint for idempotency.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,8 +26,9 @@ from attendance.models import (
     LeaveRequest,
     SessionClosure,
 )
-from attendance.rules import Policy, compute_status, minutes_late
+from attendance.rules import ATTENDED, Policy, compute_status, minutes_late
 from attendance.selectors import rates_for
+from core.db import prepared_cursor
 from core.errors import DomainError
 from core.services import audit_log, notify, notify_many
 from enrollment.models import Enrollment
@@ -91,16 +94,66 @@ _POLICY_FIELDS = (
     "require_checkout",
 )
 _S, _P, _E = Session._meta.db_table, Program._meta.db_table, Enrollment._meta.db_table
+_T = AttendanceRecord._meta.db_table
 # Hand-written and read with a plain cursor because it runs on every scan: building the
 # equivalent queryset (select_related, only, an Exists annotation), or even model instances from
 # a RawQuerySet, cost more CPU than running the query.
 _SCAN_SESSION_SQL = f"""
 SELECT s.id, s.topic, s.start, s."end", s.status, s.venue_id, s.program_id, p.title,
        {", ".join(f"p.{f}" for f in _POLICY_FIELDS)},
-       EXISTS (SELECT 1 FROM {_E} e WHERE e.program_id = s.program_id AND e.user_id = %s
-               AND e.status = %s) AS enrolled
+       EXISTS (SELECT 1 FROM {_E} e WHERE e.program_id = s.program_id AND e.user_id = %(user)s
+               AND e.status = '{Enrollment.Status.ENROLLED.value}') AS enrolled
 FROM {_S} s JOIN {_P} p ON p.id = s.program_id
-WHERE s.id = %s
+WHERE s.id = %(session)s
+"""
+_SCAN_SESSION_COLUMNS = 8 + len(_POLICY_FIELDS) + 1
+
+# The proxy rule: has this device checked in someone else within the proxy window?
+_PROXY_SQL = f"""(%(has_device)s AND EXISTS (
+    SELECT 1 FROM {_T} o WHERE o.device_id = CAST(%(device)s AS VARCHAR) AND o.user_id <> %(user)s
+    AND o.checkin_at BETWEEN %(proxy_from)s AND %(proxy_to)s))"""
+
+# Portable (SQLite): insert the record unless one exists, deciding the proxy flag in the same
+# breath. The gate and the status were decided in Python from _SCAN_SESSION_SQL's row.
+_INSERT_SQL = f"""
+INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status, checkin_at,
+                  source, device_id, flagged, note)
+VALUES (%(now)s, %(now)s, %(session)s, %(user)s, %(venue)s, %(status)s, %(at)s, 'qr',
+        %(device)s, {_PROXY_SQL}, '')
+ON CONFLICT (session_id, user_id) DO NOTHING
+RETURNING id, flagged
+"""
+
+# PostgreSQL: the whole check-in in one prepared statement (one round trip, planned once per
+# connection): read the session, its policy and the enrolment, and insert the record when the
+# gate passes, with the status of attendance.rules.compute_status written in SQL. The row always
+# carries the session (so the result page and the refusals need no second query), and the new
+# record's id, flag and status when one was inserted. Python still has the last word: the gate
+# and compute_status are re-checked on the returned row (see _checkin_one_statement), and a
+# property test holds the two versions of the rule together.
+_S_LATE = "%(at)s > s.start + make_interval(mins => s.late_grace_minutes)"
+_S_LEFT_EARLY = (
+    """s.require_checkout AND %(at)s > s."end" + make_interval(mins => s.checkout_closes_after)"""
+)
+_CHECKIN_SQL = f"""
+WITH s AS MATERIALIZED ({_SCAN_SESSION_SQL}),
+ins AS (
+    INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status,
+                      checkin_at, source, device_id, flagged, note)
+    SELECT %(now)s, %(now)s, s.id, %(user)s, %(venue)s,
+           CASE WHEN ({_S_LATE}) AND ({_S_LEFT_EARLY}) THEN '{AttendanceStatus.LATE_LEFT_EARLY.value}'
+                WHEN {_S_LATE} THEN '{AttendanceStatus.LATE.value}'
+                WHEN {_S_LEFT_EARLY} THEN '{AttendanceStatus.LEFT_EARLY.value}'
+                ELSE '{AttendanceStatus.PRESENT.value}' END,
+           %(at)s, 'qr', CAST(%(device)s AS VARCHAR), {_PROXY_SQL}, ''
+    FROM s
+    WHERE s.enrolled AND s.status <> '{Session.Status.CANCELLED.value}'
+      AND %(at)s BETWEEN s.start - make_interval(mins => s.checkin_opens_before)
+                     AND s.start + make_interval(mins => s.checkin_closes_after)
+    ON CONFLICT (session_id, user_id) DO NOTHING
+    RETURNING id, flagged, status
+)
+SELECT s.*, ins.id, ins.flagged, ins.status FROM s LEFT JOIN ins ON true
 """
 
 
@@ -146,13 +199,7 @@ def _aware(value) -> datetime:
     return value
 
 
-def _scan_session(*, session_id: int, user) -> ScanSession | None:
-    """The session with its program's policy and whether `user` is enrolled: one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SCAN_SESSION_SQL, [user.pk, Enrollment.Status.ENROLLED, session_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+def _scan_session_from(row) -> ScanSession:
     sid, topic, start, end, status, venue_id, program_id, title, *policy, enrolled = row
     program = ScanProgram(program_id, title, *policy[:-1], bool(policy[-1]))
     return ScanSession(
@@ -168,39 +215,31 @@ def _scan_session(*, session_id: int, user) -> ScanSession | None:
     )
 
 
-_T = AttendanceRecord._meta.db_table
-# One statement: insert the record unless one exists, and decide the proxy flag in the same
-# breath (has this device checked in someone else within the proxy window?).
-_INSERT_SQL = f"""
-INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status, checkin_at,
-                  source, device_id, flagged, note)
-VALUES (%s, %s, %s, %s, %s, %s, %s, 'qr', %s,
-        (%s <> '' AND EXISTS (SELECT 1 FROM {_T} o WHERE o.device_id = %s AND o.user_id <> %s
-                              AND o.checkin_at BETWEEN %s AND %s)),
-        '')
-ON CONFLICT (session_id, user_id) DO NOTHING
-RETURNING id, flagged
-"""
+def _scan_session(*, session_id: int, user) -> ScanSession | None:
+    """The session with its program's policy and whether `user` is enrolled: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SCAN_SESSION_SQL, {"user": user.pk, "session": session_id})
+        row = cursor.fetchone()
+    return None if row is None else _scan_session_from(row)
 
 
 def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _scan_gate(*, user, scan: tokens.Scan, at: datetime):
+def _gate(session: ScanSession | None, *, scan: tokens.Scan, at: datetime):
     """What check-in and check-out both decide first: does the session exist and run, is the
-    user enrolled, is its window open at `at`. Returns (session, policy, result); the result's
-    outcome is set when the scan stops here, None when it may go on."""
-    session = _scan_session(session_id=scan.session_id, user=user)
+    user enrolled, is its window open at `at`. Returns (policy, result); the result's outcome is
+    set when the scan stops here, None when it may go on."""
     result = ScanResult(outcome=Outcome.FORGED, purpose=scan.purpose, session=session, at=at)
     if session is None:
-        return None, None, result
+        return None, result
     if session.status == Session.Status.CANCELLED:
         result.outcome = Outcome.CANCELLED
-        return session, None, result
+        return None, result
     if not session.enrolled:
         result.outcome = Outcome.NOT_ENROLLED
-        return session, None, result
+        return None, result
     policy = Policy.of(session.program)
     if scan.purpose == tokens.CHECKOUT:
         opens, closes = policy.checkout_window(session.end)
@@ -212,7 +251,18 @@ def _scan_gate(*, user, scan: tokens.Scan, at: datetime):
         result.outcome = Outcome.CLOSED
     else:
         result.outcome = None
-    return session, policy, result
+    return policy, result
+
+
+def _checkin_status(session: ScanSession, policy: Policy, at: datetime) -> str:
+    return compute_status(
+        start=session.start,
+        end=session.end,
+        policy=policy,
+        checkin_at=at,
+        checkout_at=None,
+        now=at,
+    )
 
 
 def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") -> ScanResult:
@@ -223,56 +273,75 @@ def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") 
     program's policy; a device that checked in another trainee within PROXY_WINDOW_MINUTES
     flags both records. Never touches the cache or the broker.
     """
-    session, policy, result = _scan_gate(user=user, scan=scan, at=at)
+    window = timedelta(minutes=PROXY_WINDOW_MINUTES)
+    params = {
+        "session": scan.session_id,
+        "user": user.pk,
+        "venue": scan.venue_id,
+        "now": _dt(timezone.now()),
+        "at": _dt(at),
+        "device": device_id,
+        "has_device": bool(device_id),
+        "proxy_from": _dt(at - window),
+        "proxy_to": _dt(at + window),
+    }
+    if connection.vendor == "postgresql":
+        session, policy, result, inserted = _checkin_one_statement(scan=scan, at=at, params=params)
+    else:
+        session = _scan_session(session_id=scan.session_id, user=user)
+        policy, result = _gate(session, scan=scan, at=at)
+        inserted = None
+        if result.outcome is None:
+            params["status"] = _checkin_status(session, policy, at)
+            with connection.cursor() as cursor:
+                cursor.execute(_INSERT_SQL, params)
+                row = cursor.fetchone()
+            inserted = row and (row[0], row[1], params["status"])
     if result.outcome is not None:
         return result
-    status = compute_status(
-        start=session.start,
-        end=session.end,
-        policy=policy,
-        checkin_at=at,
-        checkout_at=None,
-        now=at,
-    )
-    window = timedelta(minutes=PROXY_WINDOW_MINUTES)
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_SQL,
-            [
-                _dt(now),
-                _dt(now),
-                session.pk,
-                user.pk,
-                scan.venue_id,
-                status,
-                _dt(at),
-                device_id,
-                device_id,
-                device_id,
-                user.pk,
-                _dt(at - window),
-                _dt(at + window),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    if not inserted:
         return _checkin_over_existing(
             user=user,
             session=session,
             scan=scan,
             at=at,
-            status=status,
+            status=_checkin_status(session, policy, at),
             device_id=device_id,
             result=result,
         )
-    result.record_id, result.flagged = row[0], bool(row[1])
-    result.status = status
-    result.outcome = Outcome.LATE if status == AttendanceStatus.LATE else Outcome.ON_TIME
+    result.record_id, result.flagged, result.status = inserted[0], bool(inserted[1]), inserted[2]
+    result.outcome = Outcome.LATE if result.status == AttendanceStatus.LATE else Outcome.ON_TIME
     result.minutes_late = minutes_late(start=session.start, checkin_at=at)
     if result.flagged:
         _flag_device(device_id=device_id, at=at, window=window)
     return result
+
+
+def _checkin_one_statement(*, scan, at, params):
+    """Run _CHECKIN_SQL and hold its answer against the Python rules (the authority): the gate
+    must agree on whether a record could be written and compute_status on its status. A
+    disagreement is a bug in the SQL copy of the rule: it is logged and the record is put right
+    (or, if the gate says no record should exist, removed) so the trainee sees Python's answer."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_CHECKIN_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, None, ScanResult(outcome=Outcome.FORGED, purpose=scan.purpose, at=at), None
+    session = _scan_session_from(row[:_SCAN_SESSION_COLUMNS])
+    record_id, flagged, status = row[_SCAN_SESSION_COLUMNS:]
+    policy, result = _gate(session, scan=scan, at=at)
+    if record_id is None:
+        return session, policy, result, None
+    if result.outcome is not None:
+        log.error("check-in SQL wrote record %s that the gate refuses (%s)", record_id, result)
+        AttendanceRecord.objects.filter(pk=record_id).delete()
+        return session, policy, result, None
+    expected = _checkin_status(session, policy, at)
+    if status != expected:
+        log.error("check-in SQL status %s for record %s, rules say %s", status, record_id, expected)
+        AttendanceRecord.objects.filter(pk=record_id).update(status=expected)
+        status = expected
+    return session, policy, result, (record_id, flagged, status)
 
 
 def _checkin_over_existing(*, user, session, scan, at, status, device_id, result) -> ScanResult:
@@ -321,7 +390,8 @@ def _flag_device(*, device_id: str, at: datetime, window: timedelta) -> None:
 
 def checkout_scan(*, user, scan: tokens.Scan, at: datetime) -> ScanResult:
     """Check `user` out. Refused before a check-in; once only (a conditional UPDATE)."""
-    session, policy, result = _scan_gate(user=user, scan=scan, at=at)
+    session = _scan_session(session_id=scan.session_id, user=user)
+    policy, result = _gate(session, scan=scan, at=at)
     if result.outcome is not None:
         return result
     record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
@@ -434,7 +504,7 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
         Enrollment.objects.filter(
             program_id=session.program_id,
             status=Enrollment.Status.ENROLLED,
-            user_id__in=[int(u) for u in user_ids],
+            user_id__in=[int(u) for u in user_ids if str(u).isdigit()],
         ).values_list("user_id", flat=True)
     )
     if not enrolled:
@@ -468,10 +538,28 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
             continue
         record.status = status
         record.source = AttendanceRecord.Source.MANUAL
-        if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and not record.checkin_at:
-            record.checkin_at = session.start
-            record.venue_id = record.venue_id or session.venue_id
-        record.save(update_fields=["status", "source", "checkin_at", "venue", "updated_at"])
+        if status in ATTENDED:
+            # "was there" always comes with a check-in time, so every count that asks "checked
+            # in?" agrees with the status
+            if not record.checkin_at:
+                record.checkin_at = session.start
+                record.venue_id = record.venue_id or session.venue_id
+        else:
+            # absent or on leave: not there, whatever a scan said (a proxy check-in found out);
+            # the scan's times and flag stay in the audit entry's "before"
+            record.checkin_at = record.checkout_at = None
+            record.flagged = False
+        record.save(
+            update_fields=[
+                "status",
+                "source",
+                "checkin_at",
+                "checkout_at",
+                "flagged",
+                "venue",
+                "updated_at",
+            ]
+        )
         audit_log(
             actor=by,
             action="attendance.mark",
@@ -485,9 +573,36 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
     return changed
 
 
+def record_clear_flag(*, record: AttendanceRecord, reason: str, by) -> AttendanceRecord:
+    """The class manager has looked into a suspected proxy check-in and found it in order (the
+    trainee was there): the flag goes, the record and its times stay, and the log says who
+    cleared it and why. A check-in found to be a proxy is marked absent instead (records_mark)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("取消疑似代签标记必须填写核实情况。"), field="reason")
+    with transaction.atomic():
+        record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+        if not record.flagged:
+            raise DomainError(_("这条记录没有疑似代签标记。"))
+        before = _snapshot(record)
+        record.flagged = False
+        record.save(update_fields=["flagged", "updated_at"])
+        audit_log(
+            actor=by,
+            action="attendance.clear_flag",
+            target=record,
+            before=before,
+            after=_snapshot(record),
+            reason=reason,
+        )
+    return record
+
+
 # --- Leave -------------------------------------------------------------------------------
-def attachment_validate(upload) -> None:
-    """Accept PDF, JPEG or PNG up to MAX_ATTACHMENT_BYTES, judged by the bytes themselves."""
+def attachment_validate(upload) -> tuple[str, str]:
+    """Accept PDF, JPEG or PNG up to MAX_ATTACHMENT_BYTES, judged by the bytes themselves.
+    Returns the (extension, content type) the bytes say, which is what the file is stored and
+    served as: never the name the browser sent (a "proof.html" starting with %PDF- is a PDF)."""
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise DomainError(
             _("附件不能超过 %(mb)s MB。") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
@@ -495,8 +610,16 @@ def attachment_validate(upload) -> None:
         )
     head = upload.read(16)
     upload.seek(0)
-    if not any(head.startswith(sig) for sig in ATTACHMENT_SIGNATURES):
-        raise DomainError(_("附件须为 PDF、JPG 或 PNG 文件。"), field="attachment")
+    for signature, kind in ATTACHMENT_SIGNATURES.items():
+        if head.startswith(signature):
+            return kind
+    raise DomainError(_("附件须为 PDF、JPG 或 PNG 文件。"), field="attachment")
+
+
+def attachment_content_type(name: str) -> str | None:
+    """The content type of a stored attachment, from the extension attachment_validate gave it."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return next((mime for e, mime in ATTACHMENT_SIGNATURES.values() if e == ext), None)
 
 
 def _class_managers(program_id):
@@ -541,7 +664,8 @@ def leave_request_create(
     if covered:
         raise DomainError(_("所选课程已有待审批或已批准的请假。"), field="sessions")
     if attachment:
-        attachment_validate(attachment)
+        ext, _mime = attachment_validate(attachment)
+        attachment.name = f"{uuid.uuid4().hex}.{ext}"
     leave = LeaveRequest.objects.create(
         program=program, user=user, reason=reason, attachment=attachment or ""
     )

@@ -1,6 +1,7 @@
 """Attendance fixtures: the `world` session re-timed around now, and scan helpers."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -16,6 +17,13 @@ def retime(session, *, start_offset_min: float, length_min: float = 180):
     session.end = session.start + dt.timedelta(minutes=length_min)
     session.save(update_fields=["start", "end"])
     return session
+
+
+def scan_outcome(response) -> str:
+    """The outcome a scan result page shows (its card's data-outcome)."""
+    match = re.search(r'data-outcome="([a-z_]+)"', response.content.decode())
+    assert match, "not a scan result page"
+    return match.group(1)
 
 
 def scan_url(session, venue, purpose=tokens.CHECKIN, *, now=None):

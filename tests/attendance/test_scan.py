@@ -1,6 +1,7 @@
 """The phone flow: scan → (login) → result page; check-out; proxy devices; Redis down."""
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -10,14 +11,14 @@ from django.utils import timezone
 from attendance import services, tokens
 from attendance.models import AttendanceRecord, AttendanceStatus
 from core.models import AuditLog
-from tests.attendance.conftest import retime, scan_url
+from tests.attendance.conftest import retime, scan_outcome, scan_url
 from tests.factories import TEST_PASSWORD, EnrollmentFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def outcome(response):
-    return response.context["result"].outcome
+    return scan_outcome(response)
 
 
 def test_scan_checks_in_on_time_and_sets_a_device_cookie(live, client_for):
@@ -36,8 +37,7 @@ def test_scan_checks_in_on_time_and_sets_a_device_cookie(live, client_for):
 def test_late_checkin_is_marked_late_by_minutes(live, client_for):
     retime(live.session, start_offset_min=-12)
     response = client_for(live.trainee).get(scan_url(live.session, live.venue))
-    result = response.context["result"]
-    assert result.outcome == services.Outcome.LATE and result.minutes_late == 12
+    assert outcome(response) == services.Outcome.LATE
     assert "迟到 12 分钟" in response.content.decode()
     assert AttendanceRecord.objects.get(user=live.trainee).status == AttendanceStatus.LATE
 
@@ -71,7 +71,8 @@ def test_scan_before_window_opens_says_when_it_opens(world, client_for):
     retime(world.session, start_offset_min=45)  # opens 30 minutes before the start
     response = client_for(world.trainee).get(scan_url(world.session, world.venue))
     assert outcome(response) == services.Outcome.NOT_OPEN
-    assert response.context["result"].opens_at == world.session.start - dt.timedelta(minutes=30)
+    opens = timezone.localtime(world.session.start - dt.timedelta(minutes=30))
+    assert f"将于 {opens:%H:%M} 开放" in response.content.decode()
     assert not AttendanceRecord.objects.exists()
 
 
@@ -129,20 +130,20 @@ def test_logged_out_scan_logs_in_and_lands_checked_in_at_scan_time(live, client,
         },
         follow=True,
     )
-    assert response.context["result"].outcome == services.Outcome.ON_TIME
+    assert outcome(response) == services.Outcome.ON_TIME
     record = AttendanceRecord.objects.get(user=live.trainee)
     assert record.status == AttendanceStatus.PRESENT
     assert abs((record.checkin_at - scanned_at).total_seconds()) < 2
 
     # Single use: coming back to the resume page does nothing more.
     again = client.get(reverse("attendance:scan_resume"))
-    assert again.context["result"].outcome == services.Outcome.EXPIRED
+    assert outcome(again) == services.Outcome.EXPIRED
 
 
 def test_pending_scan_cannot_be_used_from_another_browser(live, client, client_for):
     client.get(scan_url(live.session, live.venue))
     other = client_for(live.trainee)  # the same person, another browser: nothing stored there
-    assert other.get(reverse("attendance:scan_resume")).context["result"].outcome == "expired"
+    assert outcome(other.get(reverse("attendance:scan_resume"))) == "expired"
     assert not AttendanceRecord.objects.exists()
 
 
@@ -151,7 +152,7 @@ def test_pending_scan_expires_after_a_few_minutes(live, client, monkeypatch):
     later = timezone.now() + dt.timedelta(seconds=services.PENDING_SCAN_SECONDS + 5)
     monkeypatch.setattr(timezone, "now", lambda: later)
     client.force_login(live.trainee)
-    assert client.get(reverse("attendance:scan_resume")).context["result"].outcome == "expired"
+    assert outcome(client.get(reverse("attendance:scan_resume"))) == "expired"
     assert not AttendanceRecord.objects.exists()
 
 
@@ -202,7 +203,7 @@ def test_one_device_checking_in_two_trainees_flags_both(live, client_for):
     phone.get(scan_url(live.session, live.venue))
     phone.force_login(second)  # same browser, same device cookie
     response = phone.get(scan_url(live.session, live.venue))
-    assert response.context["result"].flagged
+    assert outcome(response) == services.Outcome.ON_TIME
     assert "多名学员签到" in response.content.decode()
     assert AttendanceRecord.objects.filter(flagged=True).count() == 2
 
@@ -267,4 +268,26 @@ def test_reloading_the_result_page_later_links_to_the_record(live, client_for):
     with mock.patch("attendance.tokens.time.time", return_value=now + 120):
         response = client.get(url)
     assert outcome(response) == services.Outcome.EXPIRED
-    assert response.context["result"].record_id == AttendanceRecord.objects.get().pk
+    record_url = reverse("attendance:record", args=[AttendanceRecord.objects.get().pk])
+    assert f'href="{record_url}"' in response.content.decode()
+
+
+def test_result_page_escapes_what_organizers_typed(live, client_for):
+    live.session.topic = '<script>alert("x")</script>专题'
+    live.session.save(update_fields=["topic"])
+    body = client_for(live.trainee).get(scan_url(live.session, live.venue)).content.decode()
+    assert "<script>" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;专题" in body
+
+
+def test_result_page_speaks_english_when_chosen(live, client_for):
+    from django.conf import settings
+
+    retime(live.session, start_offset_min=-12)
+    client = client_for(live.trainee)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(scan_url(live.session, live.venue)).content.decode()
+    assert '<html lang="en">' in body
+    assert "Checked in, 12 minutes late" in body and "View attendance record" in body
+    words = re.sub(r"<dd>.*?</dd>", "", body)  # the topic and class title are data
+    assert not re.search(r"[\u4e00-\u9fff]", words), words

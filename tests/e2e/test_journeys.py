@@ -242,8 +242,10 @@ def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(
     assert reflection.status == Reflection.Status.DRAFT
     shot(page, "journey3_draft_autosaved")
 
-    # More typing, and the tab is closed before the next autosave can go out.
-    page.locator("#id_body").press_sequentially(ESSAY_REST)
+    # More text (one input event, as a paste: typed key by key on a busy machine, a pause
+    # between two keys could outlast the autosave's debounce), and the tab is closed before the
+    # next autosave can go out.
+    page.locator("#id_body").fill(ESSAY_START + ESSAY_REST)
     context = page.context
     page.close()
     reflection.refresh_from_db()
@@ -330,7 +332,7 @@ def summary_program(world, monkeypatch):
 
 
 def test_admin_exports_attendance_summary_pdf_watching_progress(
-    world, summary_program, new_page, tmp_path
+    world, summary_program, new_page, tmp_path, monkeypatch
 ):
     import shutil
     import subprocess
@@ -376,7 +378,23 @@ def test_admin_exports_attendance_summary_pdf_watching_progress(
 
     download_link = page.locator("#gf-status a.button:has-text('下载')")
     if real_worker:
+        import time
+
         from celery.contrib.testing.worker import start_worker
+
+        from reports import services as report_services
+
+        # On a fast machine this small export finishes within one of the page's 1 s polls, and
+        # the page would go from 0 straight to the download. Each intermediate step is held a
+        # little longer than a poll, so the page is sure to show the bar moving.
+        record_progress = report_services.generated_file_progress
+
+        def held_progress(*, file_id, progress):
+            record_progress(file_id=file_id, progress=progress)
+            if 0 < progress < 100:
+                time.sleep(1.2)
+
+        monkeypatch.setattr(report_services, "generated_file_progress", held_progress)
 
         with start_worker(
             app,

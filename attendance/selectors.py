@@ -13,7 +13,8 @@ from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
 from attendance.rules import ATTENDED, attendance_rate
 from enrollment.models import Enrollment
 from programs.access import can_manage_program, jurisdiction_path
-from programs.models import Program, ProgramStaff, Session, Venue
+from programs.models import Program, Session, Venue
+from programs.selectors import programs_managed_by
 
 LATE_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
 
@@ -172,6 +173,25 @@ def rate_counts(*, program: Program, user_ids=None, now: datetime | None = None)
     return counts
 
 
+def my_rate_counts(*, user, program_ids, now: datetime | None = None) -> dict:
+    """{program_id: {status: n}} of one trainee over several programs' started sessions, as
+    rate_counts counts them for one program (1 query)."""
+    now = now or timezone.now()
+    counts: dict = {}
+    for program_id, status, n in (
+        AttendanceRecord.objects.filter(
+            user=user,
+            session__program_id__in=list(program_ids),
+            session__start__lte=now,
+            session__status="scheduled",
+        )
+        .values_list("session__program_id", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts.setdefault(program_id, {})[status] = n
+    return counts
+
+
 def rates_for(*, program: Program, user_ids=None, now=None) -> dict:
     """{user_id: rate in % or None} by the program's policy on leave."""
     return {
@@ -288,16 +308,6 @@ def sessions_today_to_manage(*, user, today=None, limit=30):
         .select_related("program", "venue")
         .order_by("start")[:limit]
     )
-
-
-def programs_managed_by(*, user):
-    """Programs whose leave requests this user decides (staff, organizers in scope, admins)."""
-    if roles_of(user).is_admin:
-        return Program.objects.all()
-    q = Q(pk__in=ProgramStaff.objects.filter(user=user).values("program_id"))
-    if roles_of(user).is_organizer:
-        q |= organizer_scope_q(user)
-    return Program.objects.filter(q)
 
 
 def pending_leave_for_manager(*, user, limit=20):

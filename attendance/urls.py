@@ -14,6 +14,7 @@ urlpatterns = [
     path("sessions/<int:pk>/board/", views.board, name="board"),
     path("sessions/<int:pk>/venues/<int:venue_pk>/screen/", views.screen, name="screen"),
     path("records/<int:pk>/", views.record_detail, name="record"),
+    path("records/<int:pk>/clear-flag/", views.record_clear_flag, name="record_clear_flag"),
     path("programs/<int:pk>/", views.program_detail, name="program"),
     path("programs/<int:pk>/leave/", views.leave_list, name="leave_list"),
     path("programs/<int:pk>/leave/new/", views.leave_new, name="leave_new"),

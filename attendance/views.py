@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 
 import segno
@@ -8,23 +9,20 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import loader
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.crypto import get_random_string
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from attendance import selectors, services, tokens
+from attendance import scan_page, selectors, services, tokens
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
-from attendance.rules import Policy
+from attendance.rules import Policy, attendance_rate
 from core.errors import DomainError
 from core.services import audit_trail_for
 from enrollment.models import Enrollment
-from programs.access import Access, program_get, session_get
+from programs.access import Access, program_get, session_can_mark, session_get
 
 DEVICE_COOKIE = "lectern_device"
 DEVICE_SALT = "lectern.attendance.device"
@@ -39,12 +37,12 @@ def _device(request) -> tuple[str, bool]:
     try:
         return request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_SALT), False
     except (KeyError, signing.BadSignature):
-        return get_random_string(24), True
+        return secrets.token_urlsafe(18), True  # 24 characters, from os.urandom
 
 
 # The result page is the check-in hot path: its URLs are computed once per process (and script
-# prefix) instead of by {% url %}/{% static %} on every scan, and it is rendered without the
-# context processors (it shows no nav, messages or forms). Same page, same translations.
+# prefix) instead of by reverse()/static() on every scan, and the page is written out by
+# attendance.scan_page rather than the template engine (see there).
 _RECORD_SENTINEL = 4294967291
 _page_urls_cache: dict[str, dict[str, str]] = {}
 
@@ -71,13 +69,7 @@ def _scan_response(request, result, device=None):
         if result.record_id
         else ""
     )
-    context = {
-        "result": result,
-        "urls": urls,
-        "record_url": record_url,
-        "LANGUAGE_CODE": get_language(),
-    }
-    response = HttpResponse(loader.get_template("attendance/scan_result.html").render(context))
+    response = HttpResponse(scan_page.render(result, urls=urls, record_url=record_url))
     if device and device[1]:
         response.set_signed_cookie(
             DEVICE_COOKIE,
@@ -146,7 +138,7 @@ def _session_venue(user, pk, venue_pk):
     venue = next((v for v in venues if v.pk == int(venue_pk)), None)
     if venue is None:
         raise Http404
-    if session.program_access < Access.MANAGE and not venue.managers.filter(pk=user.pk).exists():
+    if session.program_access < Access.MANAGE and venue.pk not in session.managed_venue_ids:
         raise PermissionDenied
     return session, venue, venues
 
@@ -251,8 +243,27 @@ def record_detail(request, pk):
         {
             "record": record,
             "trail": audit_trail_for(record),
+            "can_mark": record.flagged and session_can_mark(request.user, record.session),
         },
     )
+
+
+@login_required
+@require_POST
+def record_clear_flag(request, pk):
+    """Whoever may mark the session clears a suspected-proxy flag after looking into it."""
+    record = selectors.record_get_for_user(user=request.user, pk=pk)
+    if not session_can_mark(request.user, record.session):
+        raise PermissionDenied
+    try:
+        services.record_clear_flag(
+            record=record, reason=request.POST.get("reason", ""), by=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已取消疑似代签标记。"))
+    return redirect("attendance:record", pk=record.pk)
 
 
 @login_required
@@ -387,10 +398,15 @@ def leave_attachment(request, pk):
     leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
     if not leave.attachment:
         raise Http404
+    name = leave.attachment.name.rsplit("/", 1)[-1]
+    content_type = services.attachment_content_type(name)
+    # Shown inline only as the PDF or image its bytes were checked to be; anything else (a file
+    # stored under the browser's name before that rule) is a download of unknown type.
     return FileResponse(
         leave.attachment.open("rb"),
-        as_attachment=False,
-        filename=leave.attachment.name.rsplit("/", 1)[-1],
+        as_attachment=content_type is None,
+        filename=name,
+        content_type=content_type or "application/octet-stream",
     )
 
 
@@ -400,9 +416,14 @@ def index(request):
     user = request.user
     programs = list(selectors.my_programs(user=user))
     rates = []
-    for program in programs:  # a trainee is enrolled in a handful of programs at most
-        counts = selectors.rate_counts(program=program, user_ids=[user.pk]).get(user.pk, {})
-        rate = selectors.rates_for(program=program, user_ids=[user.pk]).get(user.pk)
+    all_counts = selectors.my_rate_counts(user=user, program_ids=[p.pk for p in programs])
+    for program in programs:
+        counts = all_counts.get(program.pk, {})
+        rate = (
+            attendance_rate(counts, leave_counts_as_attended=program.leave_counts_as_attended)
+            if counts
+            else None
+        )
         rates.append(
             {
                 "program": program,

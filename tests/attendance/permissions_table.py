@@ -32,6 +32,12 @@ def _record(w):
     return {"pk": record.pk}
 
 
+def _flagged_record(w):
+    kwargs = _record(w)
+    AttendanceRecord.objects.filter(pk=kwargs["pk"]).update(flagged=True)
+    return kwargs
+
+
 def _leave(w):
     leave = LeaveRequest.objects.filter(user=w.trainee).first()
     if leave is None:
@@ -66,6 +72,21 @@ PERMISSIONS = {
         expect={**RUNS_SESSION, **{r: 302 for r, c in RUNS_SESSION.items() if c == 200}},
     ),
     "attendance:record": Entry(kwargs=_record, expect={**OWNER_OR_MANAGER, "venue_manager": 200}),
+    # Only those who mark the session clear a flag; the trainee sees the record but may not.
+    "attendance:record_clear_flag": Entry(
+        method="post",
+        kwargs=_flagged_record,
+        data=lambda w: {"reason": "本人在场,手机借给同桌"},
+        expect=everyone(
+            404,
+            trainee=403,
+            admin=302,
+            organizer=302,
+            manager=302,
+            assistant=302,
+            venue_manager=302,
+        ),
+    ),
     "attendance:program": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
     "attendance:leave_list": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
     "attendance:leave_new": Entry(

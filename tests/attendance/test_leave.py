@@ -165,3 +165,35 @@ def test_leave_counts_as_attended_only_by_policy(world):
     assert rates_for(program=world.program)[world.trainee.pk] == 0.0
     world.program.leave_counts_as_attended = True
     assert rates_for(program=world.program)[world.trainee.pk] == 100.0
+
+
+def test_an_attachment_is_stored_and_served_as_what_its_bytes_are(world, client_for):
+    """A file named proof.html that starts like a PDF is a PDF: stored under a name of ours with
+    .pdf, served as application/pdf, never as the HTML page its name claims."""
+    sneaky = SimpleUploadedFile("proof.html", PDF + b"<h1>phish</h1>", "text/html")
+    leave = services.leave_request_create(
+        user=world.trainee,
+        program=world.program,
+        session_ids=[world.session.pk],
+        reason="病假",
+        attachment=sneaky,
+    )
+    name = leave.attachment.name.rsplit("/", 1)[-1]
+    assert name.endswith(".pdf") and "proof" not in name
+    response = client_for(world.manager).get(
+        reverse("attendance:leave_attachment", args=[leave.pk])
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert not response.get("Content-Disposition", "").startswith("attachment")
+
+
+def test_an_attachment_stored_under_another_name_is_only_a_download(world, client_for):
+    from django.core.files.base import ContentFile
+
+    leave = LeaveRequest.objects.create(program=world.program, user=world.trainee, reason="事假")
+    leave.attachment.save("old.html", ContentFile(PDF + b"<h1>x</h1>"), save=True)
+    response = client_for(world.manager).get(
+        reverse("attendance:leave_attachment", args=[leave.pk])
+    )
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")

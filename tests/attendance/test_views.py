@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from attendance.models import AttendanceRecord
-from tests.attendance.conftest import retime
+from tests.attendance.conftest import retime, scan_outcome
 from tests.factories import EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_screen_shows_a_qr_that_checks_in(world, client_for):
     assert response.status_code == 200 and "<svg" in body and 'hx-trigger="every 5s"' in body
     assert "<script>" not in body and 'style="' not in body.split("<svg", 1)[0]
     scan_path = response.context["scan_url"].split("testserver", 1)[1]
-    assert client_for(world.trainee).get(scan_path).context["result"].outcome == "on_time"
+    assert scan_outcome(client_for(world.trainee).get(scan_path)) == "on_time"
     partial = client_for(world.venue_manager).get(
         reverse("attendance:screen", args=[world.session.pk, world.branch_venue.pk]),
         headers={"HX-Request": "true"},
@@ -122,3 +122,50 @@ def test_home_panels_for_trainee_and_manager(world, client_for):
     manager_home = client_for(world.manager).get(reverse("home")).content.decode()
     assert "今日考勤看板" in manager_home
     assert reverse("attendance:board", args=[world.session.pk]) in manager_home
+
+
+def test_a_venue_managers_screen_poll_asks_once_which_venues_they_manage(world, client_for):
+    """Every 5 s per projector: the access check used to ask the venue-manager question three
+    times (session_get, session_can_mark inside it, and the screen view)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.venue_manager)
+    url = reverse("attendance:screen", args=[world.session.pk, world.branch_venue.pk])
+    client.get(url, headers={"HX-Request": "true"})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    asks = [q["sql"] for q in queries if "programs_venue_managers" in q["sql"]]
+    # one for the session's own venues; program_access's "involved" check may add its own
+    assert len(asks) <= 2, asks
+
+
+def test_my_attendance_page_queries_do_not_grow_with_my_programs(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ProgramFactory, SessionFactory
+
+    def join_programs(n):
+        for _ in range(n):
+            program = ProgramFactory(organizing_unit=world.city_a, status="running")
+            EnrollmentFactory(program=program, user=world.trainee)
+            session = SessionFactory(program=program)
+            AttendanceRecord.objects.create(
+                session=session,
+                user=world.trainee,
+                source="qr",
+                status="present",
+                checkin_at=session.start,
+            )
+
+    client = client_for(world.trainee)
+    url = reverse("attendance:index")
+    join_programs(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    join_programs(6)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)

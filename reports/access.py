@@ -2,10 +2,9 @@
 record is visible to the trainee, admins and organizers whose subtree holds the trainee's unit;
 statistics are for admins."""
 
-from django.db.models import Q
 from django.http import Http404
 
-from accounts.scoping import can_organize_unit, organizer_scope_q, roles_of
+from accounts.scoping import can_organize_unit, roles_of
 from core.models import GeneratedFile
 from programs.access import Access, program_get
 from programs.models import Program, ProgramStaff
@@ -44,15 +43,10 @@ def can_see_record(user, trainee) -> bool:
 
 
 def programs_managed_by(user):
-    """Programs the user may export (admins: all; organizers: their subtree; class staff)."""
-    roles = roles_of(user)
-    qs = Program.objects.select_related("organizing_unit").exclude(status=Program.Status.DRAFT)
-    if roles.is_admin:
-        return qs
-    q = Q(pk__in=ProgramStaff.objects.filter(user=user).values("program_id"))
-    if roles.is_organizer:
-        q |= organizer_scope_q(user)
-    return qs.filter(q)
+    """Programs the user may export: those they run (programs.selectors), drafts aside."""
+    from programs.selectors import programs_managed_by as run_by
+
+    return run_by(user=user).select_related("organizing_unit").exclude(status=Program.Status.DRAFT)
 
 
 def may_export_anything(user) -> bool:

@@ -18,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import AttendanceRecord, AttendanceStatus
+from attendance.rules import ATTENDED
 from enrollment.models import Enrollment
 from programs.models import Program, ProgramStaff, Session
 from reports.models import ReminderKind
 from reports.services import Reminder
-
-ATTENDED = ("present", "late", "left_early", "late_left_early")
 
 
 def _url(name: str, *args) -> str:

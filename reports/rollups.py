@@ -5,7 +5,9 @@ Each rollup is computed by one INSERT … SELECT straight from the base tables, 
 plain enough to run on PostgreSQL and on the SQLite demo alike.
 """
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from reports.models import RollupDirtyProgram, RollupState
@@ -21,6 +23,15 @@ def _year_month(column: str) -> tuple[str, str]:
         f"CAST(strftime('%%Y', {column}) AS integer)",
         f"CAST(strftime('%%m', {column}) AS integer)",
     )
+
+
+def _local_year(column: str) -> str:
+    """The calendar year, in the site's time zone, of a timestamp stored in UTC: a session at
+    00:30 on 1 January Beijing time belongs to the new year (as on the trainee's own pages)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column} AT TIME ZONE %(tz)s) AS integer)"
+    offset = int(timezone.localtime().utcoffset().total_seconds())
+    return f"CAST(strftime('%%Y', {column}, '{offset:+d} seconds') AS integer)"
 
 
 def _db_now(now):
@@ -203,31 +214,49 @@ WHERE p.status <> 'draft' AND {_in("p.id", program_ids)}
         cursor.execute(sql, {"now": _db_now(now)})
 
 
-def _insert_trainee_years(user_filter: str, year_filter: str, now) -> None:
-    year, _ = _year_month("per.start_date")
-    flt = "1 = 1"
+def _insert_trainee_years(user_filter: str, year_filter: str) -> None:
+    """Each trainee's credit hours per calendar year (and per level). A session's hours count in
+    the year it was held, in local time, as on the trainee's own credit pages (evaluation and
+    the trainee record); an enrolment with nothing recorded yet counts in its program's start
+    year. A class that runs over New Year is therefore split between the two years."""
+    start_year, _ = _year_month("per.start_date")
+    session_year = _local_year("s.start")
     sql = f"""
-WITH {_per_enrollment_cte(flt, user_filter)},
+WITH per AS (
+  SELECT e.program_id, e.user_id, u.rank, u.unit_id AS user_unit_id, p.level, p.start_date
+  FROM enrollment_enrollment e
+  JOIN programs_program p ON p.id = e.program_id
+  JOIN accounts_user u ON u.id = e.user_id
+  WHERE e.status = 'enrolled' AND {user_filter.format(c="e.user_id")}
+),
+hy AS (
+  SELECT s.program_id, r.user_id, {session_year} AS year, SUM({_hours_expr()}) AS hours
+  FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
+  {_policy_join()}
+  WHERE s.status <> 'cancelled' AND {user_filter.format(c="r.user_id")}
+  GROUP BY 1, 2, 3
+),
 yr AS (
-  SELECT per.user_id, {year} AS year, per.level, per.rank, per.user_unit_id, per.hours
-  FROM per WHERE {user_filter.format(c="per.user_id")}
+  SELECT per.user_id, per.program_id, COALESCE(hy.year, {start_year}) AS year, per.level,
+    per.rank, per.user_unit_id, COALESCE(hy.hours, 0) AS hours
+  FROM per LEFT JOIN hy ON hy.program_id = per.program_id AND hy.user_id = per.user_id
 )
 INSERT INTO reports_traineeyearrollup (user_id, year, level, rank, unit_id, unit_path, programs,
   credit_hours)
 SELECT yr.user_id, yr.year, yr.level, MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
-  COUNT(*), SUM(yr.hours)
+  COUNT(DISTINCT yr.program_id), SUM(yr.hours)
 FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
 WHERE {year_filter.format(c="yr.year")}
 GROUP BY yr.user_id, yr.year, yr.level
 UNION ALL
 SELECT yr.user_id, yr.year, '', MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
-  COUNT(*), SUM(yr.hours)
+  COUNT(DISTINCT yr.program_id), SUM(yr.hours)
 FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
 WHERE {year_filter.format(c="yr.year")}
 GROUP BY yr.user_id, yr.year
 """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": _db_now(now)})
+        cursor.execute(sql, {"tz": settings.TIME_ZONE})
 
 
 CUBE_PATH_LEN = 21  # three path segments: province, city, county (depth 2)
@@ -287,7 +316,7 @@ def rollup_rebuild_all(*, now=None) -> dict:
     TraineeYearRollup.objects.all().delete()
     _insert_programs(None, now)
     _insert_attendance(None, now)
-    _insert_trainee_years("1 = 1", "1 = 1", now)
+    _insert_trainee_years("1 = 1", "1 = 1")
     _rebuild_cubes(None)
     RollupDirtyProgram.objects.all().delete()
     RollupState.objects.update_or_create(
@@ -300,11 +329,26 @@ def rollup_rebuild_all(*, now=None) -> dict:
     }
 
 
+def _years_touched(program_ids) -> list[int]:
+    """Every calendar year these programs' hours may count in: from their start to their end
+    date, widened by their sessions' local dates (see _insert_trainee_years)."""
+    from programs.models import Program, Session
+
+    dates = Program.objects.filter(pk__in=program_ids).aggregate(
+        first=Min("start_date"), last=Max("end_date")
+    )
+    held = Session.objects.filter(program_id__in=program_ids).aggregate(
+        first=Min("start"), last=Max("start")
+    )
+    bounds = [d.year for d in (dates["first"], dates["last"]) if d]
+    bounds += [timezone.localtime(t).year for t in (held["first"], held["last"]) if t]
+    return list(range(min(bounds), max(bounds) + 1)) if bounds else []
+
+
 @transaction.atomic
 def rollup_refresh(*, program_ids, now=None) -> int:
     """Recompute the rollups of these programs (and the year rows of their trainees)."""
     from enrollment.models import Enrollment
-    from programs.models import Program
     from reports.models import AttendanceRollup, ProgramRollup, TraineeYearRollup
 
     program_ids = sorted({int(p) for p in program_ids})
@@ -315,12 +359,7 @@ def rollup_refresh(*, program_ids, now=None) -> int:
     ProgramRollup.objects.filter(program_id__in=program_ids).delete()
     _insert_programs(program_ids, now)
     _insert_attendance(program_ids, now)
-    years = sorted(
-        {
-            d.year
-            for d in Program.objects.filter(pk__in=program_ids).values_list("start_date", flat=True)
-        }
-    )
+    years = _years_touched(program_ids)
     user_ids = list(
         Enrollment.objects.filter(program_id__in=program_ids)
         .values_list("user_id", flat=True)
@@ -329,7 +368,7 @@ def rollup_refresh(*, program_ids, now=None) -> int:
     for start in range(0, len(user_ids), 5000):
         batch = user_ids[start : start + 5000]
         TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years).delete()
-        _insert_trainee_years(_in("{c}", batch), _in("{c}", years), now)
+        _insert_trainee_years(_in("{c}", batch), _in("{c}", years))
     _rebuild_cubes(years)
     RollupDirtyProgram.objects.filter(program_id__in=program_ids).delete()
     return len(program_ids)

@@ -15,15 +15,10 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, Rank, User
 from attendance.models import AttendanceRecord, AttendanceStatus
+from attendance.rules import ATTENDED
 from enrollment.models import Enrollment
 from programs.models import Program, Session
 
-ATTENDED = (
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.LATE,
-    AttendanceStatus.LEFT_EARLY,
-    AttendanceStatus.LATE_LEFT_EARLY,
-)
 # One full-width character per status, so a row of marks lines up under the session columns.
 STATUS_MARK = {
     AttendanceStatus.PRESENT: "√",

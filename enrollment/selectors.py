@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, RoleGrant, User
-from accounts.scoping import organizer_scope_q, roles_of
+from accounts.scoping import roles_of
 from enrollment.models import (
     DiscussionGroup,
     Enrollment,
@@ -352,13 +352,11 @@ def my_enrollments(user):
 
 
 def managed_programs(user):
-    """Programs in the user's organizing scope (or staffed by them), with enrollment counts."""
-    roles = roles_of(user)
-    scope = Q(staff__user=user)
-    if roles.is_admin or roles.is_organizer:
-        scope |= organizer_scope_q(user)
+    """The programs the user runs (programs.selectors), with enrollment counts."""
+    from programs.selectors import programs_managed_by
+
     return (
-        Program.objects.filter(scope)
+        programs_managed_by(user=user)
         .annotate(
             n_enrolled=Count(
                 "enrollments", filter=Q(enrollments__status=S.ENROLLED), distinct=True
@@ -374,7 +372,6 @@ def managed_programs(user):
             ),
         )
         .order_by("start_date", "code")
-        .distinct()
     )
 
 

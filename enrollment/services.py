@@ -4,6 +4,8 @@ Anything that changes who holds a seat locks the program row first (`_lock_progr
 counts read after the lock are exact even when many withdrawals or approvals run at once.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -218,6 +220,10 @@ def _open_row(*, program, user, status, source, **fields) -> Enrollment:
             "substituted_by": None,
             "group": None,
             "waitlist_position": None,
+            # what the closed row's nomination left behind: a reopened row is a fresh start
+            "quota": None,
+            "nominated_by": None,
+            "note": "",
             **fields,
         }.items():
             setattr(existing, k, v)
@@ -1140,3 +1146,30 @@ def import_cancel(*, batch, by):
     batch.status = ImportBatch.Status.CANCELLED
     batch.save(update_fields=["status", "updated_at"])
     return batch
+
+
+# How long an uploaded roster's rows (names, ID numbers, phone numbers) are kept: a preview
+# nobody confirmed, or a cancelled one, goes after IMPORT_PREVIEW_DAYS; an imported one keeps its
+# summary (who imported what, when, how many) but its rows are cleared after IMPORT_DETAIL_DAYS.
+IMPORT_PREVIEW_DAYS = 7
+IMPORT_DETAIL_DAYS = 30
+
+
+def import_batches_purge(*, now=None) -> dict:
+    """The nightly clean-up of uploaded rosters (see IMPORT_PREVIEW_DAYS). Idempotent."""
+    from enrollment.models import ImportBatch
+
+    now = now or timezone.now()
+    S = ImportBatch.Status
+    deleted, _ = ImportBatch.objects.filter(
+        status__in=[S.PREVIEW, S.CANCELLED],
+        updated_at__lt=now - timedelta(days=IMPORT_PREVIEW_DAYS),
+    ).delete()
+    cleared = (
+        ImportBatch.objects.filter(
+            status=S.COMMITTED, committed_at__lt=now - timedelta(days=IMPORT_DETAIL_DAYS)
+        )
+        .exclude(rows=[])
+        .update(rows=[], updated_at=now)
+    )
+    return {"deleted": deleted, "cleared": cleared}

@@ -22,3 +22,11 @@ def roster_pdf_render(self, file_id: str, program_id: int) -> None:
         filename=f"roster-{program.code}.pdf",
         content_type="application/pdf",
     )
+
+
+@shared_task
+def import_batches_purge() -> dict:
+    """Nightly: drop abandoned roster previews, clear the rows of old imports."""
+    from enrollment.services import import_batches_purge as purge
+
+    return purge()

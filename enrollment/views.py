@@ -411,6 +411,7 @@ def import_preview(request, pk):
         rows=batch.rows,
         tally=services.import_counts(batch.rows),
         form=forms.ImportConfirmForm(),
+        purge_days=services.IMPORT_DETAIL_DAYS,
     )
 
 

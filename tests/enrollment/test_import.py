@@ -327,3 +327,54 @@ def test_cell_cleaners_answer_with_an_error_not_an_exception(value):
     for cleaner in (clean_phone, clean_id_number):
         result, _error = cleaner(value)
         assert isinstance(result, str)
+
+
+# ---- clean-up: uploaded rosters hold ID and phone numbers --------------------------------------
+
+
+def test_nightly_purge_drops_abandoned_previews_and_clears_old_imported_rows(
+    world, people, client_for
+):
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    def preview():
+        return services.import_preview_create(
+            program=world.program, upload=messy_file(people), by=world.organizer
+        )
+
+    abandoned, fresh, imported, recent = preview(), preview(), preview(), preview()
+    services.import_commit(batch=imported, by=world.organizer, create_missing=False)
+    now = timezone.now()
+    ImportBatch.objects.filter(pk=abandoned.pk).update(updated_at=now - dt.timedelta(days=8))
+    ImportBatch.objects.filter(pk=imported.pk).update(
+        committed_at=now - dt.timedelta(days=31), updated_at=now - dt.timedelta(days=31)
+    )
+    ImportBatch.objects.filter(pk=recent.pk).update(
+        status=ImportBatch.Status.COMMITTED, committed_at=now - dt.timedelta(days=29)
+    )
+    secrets = [r[k] for r in imported.rows for k in ("id_number", "phone") if r.get(k)]
+    assert secrets
+
+    assert services.import_batches_purge(now=now) == {"deleted": 1, "cleared": 1}
+    assert services.import_batches_purge(now=now) == {"deleted": 0, "cleared": 0}  # idempotent
+
+    assert not ImportBatch.objects.filter(pk=abandoned.pk).exists()
+    assert ImportBatch.objects.get(pk=fresh.pk).rows  # still being looked at
+    imported.refresh_from_db()
+    assert imported.rows == [] and imported.summary["skipped_new"] == 1  # the summary stays
+    assert ImportBatch.objects.get(pk=recent.pk).rows
+
+    page = client_for(world.organizer).get(reverse("enrollment:import_preview", args=[imported.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "已在导入 30 天后清除" in body
+    assert not any(secret in body for secret in secrets)
+
+
+def test_the_purge_is_on_the_beat_schedule():
+    from config.celery import _collect_beat_schedule
+
+    entry = _collect_beat_schedule()["enrollment-import-batches-purge"]
+    assert entry["task"] == "enrollment.tasks.import_batches_purge"

@@ -169,6 +169,26 @@ def test_organizer_confirms_or_sends_back_and_the_liaison_hears(world, quota):
     services.nomination_create(quota=quota, user=UserFactory(unit=world.county_a), by=world.liaison)
 
 
+def test_a_sent_back_nominee_who_applies_is_not_counted_against_the_quota(world, quota):
+    """The closed row is reopened for the application: it must not keep the quota and the
+    liaison of the nomination that was sent back."""
+    from enrollment.models import EnrollmentPolicy, Quota
+    from enrollment.selectors import quotas_with_usage
+
+    person = UserFactory(unit=world.county_a)
+    e = services.nomination_create(quota=quota, user=person, by=world.liaison)
+    services.nomination_send_back(enrollment=e, by=world.organizer, reason="名额调整")
+    EnrollmentPolicy.objects.filter(program=world.program).update(applications_open=True)
+    world.program.refresh_from_db()
+    again = services.application_create(program=world.program, user=person, note="本人申请")
+    services.application_approve(enrollment=again, by=world.organizer)
+    again.refresh_from_db()
+    assert again.pk == e.pk and again.status == S.ENROLLED
+    assert (again.quota, again.nominated_by, again.note) == (None, None, "本人申请")
+    usage = quotas_with_usage(Quota.objects.filter(pk=quota.pk)).get()
+    assert (usage.used, usage.confirmed) == (0, 0)
+
+
 def test_send_back_needs_a_reason(world, quota):
     a = services.nomination_create(
         quota=quota, user=UserFactory(unit=world.county_a), by=world.liaison

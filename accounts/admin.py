@@ -1,16 +1,43 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, RoleGrant, User
+from accounts.services import orgunit_move
+
+
+class OrgUnitForm(forms.ModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "kind", "parent"]
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        unit = self.instance
+        if parent is not None and unit.pk and parent.path.startswith(unit.path):
+            raise forms.ValidationError(_("不能把单位移到它自己或它的下级单位之下。"))
+        return parent
 
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(admin.ModelAdmin):
+    form = OrgUnitForm
     list_display = ["name", "code", "kind", "parent", "depth"]
     list_filter = ["kind", "depth"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
+
+    def save_model(self, request, obj, form, change):
+        """A new parent moves the whole subtree (every path below it), through the service
+        that also logs the move; saving the unit alone would leave its subtree's paths, and
+        with them every organizer's scope, pointing at the old place."""
+        if change and "parent" in form.changed_data:
+            new_parent = obj.parent
+            obj.parent_id = form.initial.get("parent")
+            orgunit_move(unit=obj, new_parent=new_parent, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
 
 class RoleGrantInline(admin.TabularInline):

@@ -50,10 +50,14 @@ def roles_of(user: User) -> UserRoles:
 
 
 def organizer_scope_q(user: User, field: str = "organizing_unit") -> Q:
-    """Q for rows whose unit `field` is inside a subtree the user organizes; all rows for admins."""
+    """Q for rows whose unit `field` is inside a subtree the user organizes; all rows for admins.
+
+    For admins this is a condition that holds for every row, not an empty Q(): `Q(a) | Q()` is
+    just `Q(a)` in Django, so an empty Q ORed with another condition silently dropped the
+    admin's scope to that other condition."""
     roles = roles_of(user)
     if roles.is_admin:
-        return Q()
+        return ~Q(pk__in=[])
     return subtree_q(roles.organizer_paths, field)
 
 

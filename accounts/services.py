@@ -1,4 +1,6 @@
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 
 from accounts.models import OrgUnit, Role, RoleGrant, User
 from core.services import audit_log
@@ -13,10 +15,11 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit | None, by: User | None =
     unit.parent = new_parent
     unit.save()
     unit.refresh_from_db()
-    for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
-        child.path = unit.path + child.path[len(old_path) :]
-        child.depth = child.depth - old_depth + unit.depth
-        OrgUnit.objects.filter(pk=child.pk).update(path=child.path, depth=child.depth)
+    # the whole subtree in one UPDATE: new prefix + the rest of each path, depths shifted
+    OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+        path=Concat(Value(unit.path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + (unit.depth - old_depth),
+    )
     audit_log(
         actor=by,
         action="orgunit.move",

@@ -25,19 +25,23 @@ def generated_file_get_for_user(*, user, pk) -> GeneratedFile:
 
 def _still_allowed(user, gf: GeneratedFile) -> bool:
     """Ask the app that made the file (`<app>/files.py: can_access(user=, generated_file=)`,
-    the app being the first part of `kind`) whether the user may still see its data."""
+    the app being the first part of `kind`) whether the user may still see its data.
+
+    A file no app vouches for (a kind without an app prefix, an app without `files.py`) is not
+    served: files hold personal data, and an app that forgot its check must not leak them to
+    someone who has since lost access."""
     import importlib
 
     from django.conf import settings
 
     label = gf.kind.split(".", 1)[0]
-    if label not in settings.LECTERN_APPS:
-        return True
+    if "." not in gf.kind or label not in settings.LECTERN_APPS:
+        return False
     try:
         module = importlib.import_module(f"{label}.files")
     except ModuleNotFoundError as exc:
         if exc.name != f"{label}.files":
             raise
-        return True
+        return False
     check = getattr(module, "can_access", None)
-    return check is None or check(user=user, generated_file=gf)
+    return check is not None and check(user=user, generated_file=gf)

@@ -13,11 +13,12 @@ Levels, from most to least:
 import enum
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import OrgUnit
 from accounts.scoping import can_organize_unit, roles_of
-from programs.models import Program, ProgramStaff, Session
+from programs.models import Program, ProgramStaff, Session, Venue
 
 JURISDICTION_KINDS = (
     OrgUnit.Kind.PROVINCE,
@@ -59,8 +60,9 @@ def program_access(user, program: Program) -> Access:
     if (
         program.enrollments.filter(user=user).exists()
         or Session.objects.filter(program=program, lecturers__user=user).exists()
-        or Session.objects.filter(program=program, venue__managers=user).exists()
-        or Session.objects.filter(program=program, branch_venues__managers=user).exists()
+        or Session.objects.filter(program=program)
+        .filter(Q(venue__managers=user) | Q(branch_venues__managers=user))
+        .exists()
     ):
         return Access.INVOLVED
     if (
@@ -95,25 +97,35 @@ def can_manage_program(user, program: Program) -> bool:
     return program_access(user, program) == Access.MANAGE
 
 
+def session_venues_managed(user, session: Session) -> set[int]:
+    """The ids of this session's venues (main and branch) that `user` manages: one query."""
+    if not user.is_authenticated:
+        return set()
+    q = Q(pk__in=session.branch_venues.values("pk"))
+    if session.venue_id:
+        q |= Q(pk=session.venue_id)
+    return set(Venue.objects.filter(q, managers=user).values_list("pk", flat=True))
+
+
 def session_can_mark(user, session: Session) -> bool:
     """Program managers mark any venue; venue managers mark sessions held in their venue."""
-    if can_manage_program(user, session.program):
-        return True
-    return (
-        session.venue is not None and session.venue.managers.filter(pk=user.pk).exists()
-    ) or session.branch_venues.filter(managers=user).exists()
+    return can_manage_program(user, session.program) or bool(session_venues_managed(user, session))
 
 
 def session_get(*, user, pk, need: Access = Access.INVOLVED) -> Session:
     """A session with its program; 404/403 as for program_get. Venue managers of the session's
-    venues count as MANAGE for the session (they run its check-in screen)."""
+    venues count as MANAGE for the session (they run its check-in screen); which of its venues
+    they manage is kept on it (`managed_venue_ids`) so callers need not ask again."""
     try:
         session = Session.objects.select_related("program__organizing_unit", "venue").get(pk=pk)
     except (Session.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     level = program_level = program_access(user, session.program)
-    if level < Access.MANAGE and session_can_mark(user, session):
-        level = Access.MANAGE
+    session.managed_venue_ids = set()
+    if level < Access.MANAGE:
+        session.managed_venue_ids = session_venues_managed(user, session)
+        if session.managed_venue_ids:
+            level = Access.MANAGE
     if level == Access.NONE:
         raise Http404
     if level < need:

@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -6,6 +8,8 @@ from django.utils import timezone
 
 from core import services
 from core.models import Notification
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30)
@@ -21,12 +25,15 @@ def notification_email_send(self, notification_id: int) -> bool:
         if note is None or not note.user.email:
             return False
         link = f"{settings.SITE_URL}{note.url}" if note.url else ""
-        send_mail(
-            subject=f"[讲台] {note.title}",
-            message="\n\n".join(p for p in (note.body, link) if p),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[note.user.email],
-        )
+        try:
+            send_mail(
+                subject=f"[讲台] {note.title}",
+                message="\n\n".join(p for p in (note.body, link) if p),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[note.user.email],
+            )
+        except Exception as exc:  # the claim rolls back with the transaction; try again later
+            raise self.retry(exc=exc) from exc
         note.emailed_at = timezone.now()
         note.save(update_fields=["emailed_at"])
     return True
@@ -55,7 +62,15 @@ def notification_email_sweep(max_age_hours: int = 24) -> int:
         .exclude(user__email="")
         .values_list("pk", flat=True)[:1000]
     )
-    return sum(1 for pk in list(pending) if notification_email_send.run(pk))
+    sent = 0
+    for pk in list(pending):
+        try:
+            sent += bool(notification_email_send.run(pk))
+        except Exception:  # one refused address must not hold back everyone else's mail
+            log.warning(
+                "notification %s: e-mail not sent, left for the next sweep", pk, exc_info=True
+            )
+    return sent
 
 
 @shared_task

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import AttendanceRecord
+from attendance.rules import IN_ROOM as ATTENDED  # as evaluation.selectors
 from enrollment.models import Enrollment
 from evaluation.models import EvaluationReceipt, Reflection, ReflectionAssignment
 from programs.models import Program, Session
 from reports.models import ReminderKind
 from reports.services import Reminder
 
-ATTENDED = ("present", "late", "left_early", "late_left_early")
 DEADLINE_AHEAD = timedelta(hours=24)
 EVALUATION_WINDOW = timedelta(days=2)
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import Rank, User
 from accounts.scoping import organizer_scope_q, roles_of
 from attendance.models import AttendanceRecord, AttendanceStatus
+from attendance.rules import IN_ROOM as ATTENDED  # in the room, pending check-out included
 from enrollment.models import Enrollment
 from evaluation.models import (
     DEFAULT_CREDIT_PERCENT,
@@ -54,14 +55,6 @@ from evaluation.models import (
 from programs.access import Access, program_access
 from programs.models import Lecturer, Program, Session
 
-# Statuses that mean the trainee was in the room.
-ATTENDED = (
-    AttendanceStatus.PRESENT,
-    AttendanceStatus.LATE,
-    AttendanceStatus.LEFT_EARLY,
-    AttendanceStatus.LATE_LEFT_EARLY,
-    AttendanceStatus.PENDING,
-)
 LECTURER_MIN_ANSWERS = 5
 TWO = Decimal("0.01")
 
@@ -754,13 +747,12 @@ def round_sheets_for_export(*, rnd):
 
 def managed_programs(*, user, limit: int = 30):
     """Programs the user runs (organizer scope or program staff), newest first."""
-    roles = roles_of(user)
-    if roles.is_admin:
-        qs = Program.objects.all()
-    else:
-        qs = Program.objects.filter(organizer_scope_q(user) | Q(staff__user=user))
+    from programs.selectors import programs_managed_by
+
     return (
-        qs.exclude(status=Program.Status.DRAFT).distinct().order_by("-start_date", "code")[:limit]
+        programs_managed_by(user=user)
+        .exclude(status=Program.Status.DRAFT)
+        .order_by("-start_date", "code")[:limit]
     )
 
 

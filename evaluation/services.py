@@ -600,7 +600,8 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
     issued_on = issued_on or timezone.localdate()
     now = timezone.now()
     rows = selectors.completion_assess(program=program)
-    passed = issued = 0
+    passed = 0
+    newly_certified = []
     for row in rows:
         completion, _created = Completion.objects.update_or_create(
             program=program,
@@ -629,19 +630,20 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
                             program_title=program.title,
                             issued_on=issued_on,
                         )
+                    newly_certified.append(row.user)
                     break
                 except IntegrityError:
                     continue
-            issued += 1
+    issued = len(newly_certified)
     audit_log(
         actor=by,
         action="completion.confirm",
         target=program,
         after={"trainees": len(rows), "passed": passed, "certificates_issued": issued},
     )
-    if issued:
+    if newly_certified:  # only those whose certificate this run issued
         notify_many(
-            users=[r.user for r in rows if r.passed],
+            users=newly_certified,
             kind="completion",
             title=_("您已完成“%(p)s”的学习,结业证书已生成") % {"p": program.title},
             url=reverse("evaluation:index"),

@@ -278,7 +278,7 @@ def collection_pdf(request, pk):
         return redirect("evaluation:assignment_detail", pk=assignment.pk)
     return _start_file(
         request,
-        kind="reflection_collection",
+        kind="evaluation.reflection_collection",
         title=_("优秀心得汇编 · %(t)s") % {"t": assignment.title},
         params={"assignment": assignment.pk},
         task=tasks.reflection_collection_task,
@@ -460,7 +460,7 @@ def round_export(request, pk):
     rnd = selectors.round_get(user=request.user, pk=pk)
     return _start_file(
         request,
-        kind="scoring_export",
+        kind="evaluation.scoring_export",
         title=_("评分结果 · %(t)s") % {"t": rnd.title},
         params={"round": rnd.pk},
         task=tasks.round_export_task,
@@ -590,7 +590,7 @@ def certificate_pdf(request, pk):
     cert = selectors.certificate_get(user=request.user, pk=pk)
     return _start_file(
         request,
-        kind="certificate",
+        kind="evaluation.certificate",
         title=_("结业证书 %(s)s") % {"s": cert.serial},
         params={"certificate": cert.pk},
         task=tasks.certificate_pdf_task,

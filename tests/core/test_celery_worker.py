@@ -103,3 +103,39 @@ def test_sweep_emails_notifications_whose_task_was_lost_exactly_once():
     assert [m.subject for m in mail.outbox] == ["[讲台] 请假已批准"]
     fresh.refresh_from_db()
     assert fresh.emailed_at is None  # too new: its own task may still be on the way
+
+
+@pytest.mark.django_db
+def test_a_refused_address_does_not_hold_back_the_others(monkeypatch):
+    """The sweep goes newest first; one address the mail server refuses used to abort it, so
+    every older notification waited until the refused one aged out of the window."""
+    import datetime as dt
+    import smtplib
+
+    from django.core import mail as mail_module
+    from django.utils import timezone
+
+    from core import tasks
+
+    refused = UserFactory(email="refused@example.cn")
+    fine = UserFactory(email="fine@example.cn")
+    older = Notification.objects.create(user=fine, title="较早的通知")
+    newer = Notification.objects.create(user=refused, title="较新的通知")
+    Notification.objects.filter(pk=older.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    Notification.objects.filter(pk=newer.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    real_send = mail_module.send_mail
+
+    def send(*, recipient_list, **kw):
+        if recipient_list == ["refused@example.cn"]:
+            raise smtplib.SMTPRecipientsRefused({"refused@example.cn": (550, b"no such user")})
+        return real_send(recipient_list=recipient_list, **kw)
+
+    monkeypatch.setattr(tasks, "send_mail", send)
+    assert tasks.notification_email_sweep() == 1
+    assert [m.subject for m in mail.outbox] == ["[讲台] 较早的通知"]
+    newer.refresh_from_db()
+    assert newer.emailed_at is None  # unclaimed: tried again on the next sweep

@@ -93,9 +93,13 @@ def test_confirming_issues_one_certificate_per_passing_trainee(world):
     cert = Certificate.objects.get()
     assert cert.completion.user == world.trainee and cert.holder_name == world.trainee.full_name
     assert not Completion.objects.get(user=failing).passed
+    assert Notification.objects.filter(user=world.trainee, kind="completion").count() == 1
+    # A second confirmation, after one more trainee came to pass: only the new holder hears.
+    attend(s, failing)
     again = services.completion_confirm(program=world.program, by=world.organizer)
-    assert again["issued"] == 0 and Certificate.objects.count() == 1
-    assert Notification.objects.filter(user=world.trainee, kind="completion").exists()
+    assert again["issued"] == 1 and Certificate.objects.count() == 2
+    assert Notification.objects.filter(user=world.trainee, kind="completion").count() == 1
+    assert Notification.objects.filter(user=failing, kind="completion").count() == 1
 
 
 def test_certificate_pdf_names_the_holder_with_an_embedded_cjk_font(world):

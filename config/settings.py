@@ -166,8 +166,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged is handed to another worker after this many seconds.
 # Publishing gives up fast when Redis is down (the web request must not hang); the worker keeps
 # its own, patient reconnect loop (broker_connection_max_retries).
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # How often a worker looks for such orphaned tasks. kombu's default scans only every tenth
+    # 10-second tick (100 s); a scan is one sorted-set range query, so look on every tick, and
+    # more often when the timeout is short.
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 3)),
+    "unacked_restore_throttle": 1,
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,

@@ -110,3 +110,25 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("timeout", "interval"), [("3600", 10), ("3", 1), ("12", 4)])
+def test_orphaned_tasks_are_looked_for_well_within_the_visibility_timeout(timeout, interval):
+    """kombu on its own scans for unacknowledged tasks only every tenth tick (100 s), so a job
+    whose worker died could wait far longer than the configured timeout."""
+    probe = (
+        "import json, django; from django.conf import settings; django.setup();"
+        "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**BASE_ENV, "CELERY_VISIBILITY_TIMEOUT": timeout},
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        check=True,
+    )
+    options = json.loads(result.stdout)
+    assert options["visibility_timeout"] == int(timeout)
+    assert options["unacked_restore_interval"] == interval
+    assert options["unacked_restore_throttle"] == 1

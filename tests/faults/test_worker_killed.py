@@ -72,7 +72,9 @@ def wait_for(predicate, timeout: float, step: float = 0.1):
 def test_killed_worker_job_is_retried_and_yields_exactly_one_file(tmp_path, settings):
     import redis
 
-    redis.Redis.from_url(settings.REDIS_URL).delete(QUEUE, "unacked", "unacked_index", "unacked_mutex")
+    redis.Redis.from_url(settings.REDIS_URL).delete(
+        QUEUE, "unacked", "unacked_index", "unacked_mutex"
+    )
     program, sessions, users, units = build_program(trainees=250, sessions=10, units=6)
     owner = UserFactory(is_superuser=True)
     gf = GeneratedFile.objects.create(

@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -30,6 +31,7 @@ from accounts.models import Rank, User
 from accounts.scoping import organizer_scope_q, roles_of
 from attendance.models import AttendanceRecord, AttendanceStatus
 from attendance.rules import IN_ROOM as ATTENDED  # in the room, pending check-out included
+from core.numbers import round_hours
 from enrollment.models import Enrollment
 from evaluation.models import (
     DEFAULT_CREDIT_PERCENT,
@@ -642,17 +644,31 @@ def credit_requirement_rows():
     return [(value, label, required[value]) for value, label in Rank.choices]
 
 
+def _counts_for_credit(prefix: str = "", user_ref: str = "user") -> Q:
+    """Which attendance records earn credit hours: those of sessions that were not cancelled, in
+    programs the trainee is (still) enrolled in. The statistics rollups and the trainee record
+    apply the same rule (reports.rollups, reports.selectors.trainee_record_data)."""
+    enrolled = Enrollment.objects.filter(
+        program=OuterRef(f"{prefix}session__program"),
+        user=OuterRef(user_ref),
+        status=Enrollment.Status.ENROLLED,
+    )
+    return ~Q(**{f"{prefix}session__status": Session.Status.CANCELLED}) & Q(Exists(enrolled))
+
+
 def credit_record(*, user, year: int):
     """The user's attendance in `year` with the hours each record earned, and the total."""
     records = list(
-        AttendanceRecord.objects.filter(user=user, session__start__year=year)
+        AttendanceRecord.objects.filter(
+            _counts_for_credit(user_ref="user"), user=user, session__start__year=year
+        )
         .select_related("session__program")
         .annotate(earned=_credit_expr())
         .order_by("session__start")
     )
     total = sum((r.earned or Decimal(0) for r in records), Decimal(0))
     required = required_hours_by_rank().get(user.rank) if user.rank else None
-    return records, total.quantize(Decimal("0.1")), required
+    return records, round_hours(total), required
 
 
 def credit_overview(*, user, year: int, behind_only: bool = False):
@@ -668,7 +684,11 @@ def credit_overview(*, user, year: int, behind_only: bool = False):
         output_field=DecimalField(max_digits=6, decimal_places=1),
     )
     earned = Coalesce(
-        Sum(_credit_expr("attendance__"), filter=Q(attendance__session__start__year=year)),
+        Sum(
+            _credit_expr("attendance__"),
+            filter=Q(attendance__session__start__year=year)
+            & _counts_for_credit("attendance__", user_ref="pk"),
+        ),
         Value(Decimal(0)),
         output_field=DecimalField(max_digits=8, decimal_places=2),
     )

@@ -218,7 +218,8 @@ def _insert_trainee_years(user_filter: str, year_filter: str) -> None:
     """Each trainee's credit hours per calendar year (and per level). A session's hours count in
     the year it was held, in local time, as on the trainee's own credit pages (evaluation and
     the trainee record); an enrolment with nothing recorded yet counts in its program's start
-    year. A class that runs over New Year is therefore split between the two years."""
+    year. A class that runs over New Year is therefore split between the two years. Hours are
+    summed unrounded and rounded once, half up (core.numbers.round_hours is the same rule)."""
     start_year, _ = _year_month("per.start_date")
     session_year = _local_year("s.start")
     sql = f"""
@@ -244,13 +245,13 @@ yr AS (
 INSERT INTO reports_traineeyearrollup (user_id, year, level, rank, unit_id, unit_path, programs,
   credit_hours)
 SELECT yr.user_id, yr.year, yr.level, MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
-  COUNT(DISTINCT yr.program_id), SUM(yr.hours)
+  COUNT(DISTINCT yr.program_id), ROUND(SUM(yr.hours), 1)
 FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
 WHERE {year_filter.format(c="yr.year")}
 GROUP BY yr.user_id, yr.year, yr.level
 UNION ALL
 SELECT yr.user_id, yr.year, '', MIN(yr.rank), MIN(yr.user_unit_id), COALESCE(MIN(o.path), ''),
-  COUNT(DISTINCT yr.program_id), SUM(yr.hours)
+  COUNT(DISTINCT yr.program_id), ROUND(SUM(yr.hours), 1)
 FROM yr LEFT JOIN accounts_orgunit o ON o.id = yr.user_unit_id
 WHERE {year_filter.format(c="yr.year")}
 GROUP BY yr.user_id, yr.year

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import OrgUnit, Rank, User
 from attendance.models import AttendanceRecord, AttendanceStatus
 from attendance.rules import ATTENDED
+from core.numbers import round_hours
 from enrollment.models import Enrollment
 from programs.models import Program, Session
 
@@ -366,9 +367,7 @@ def trainee_record_data(*, user) -> dict:
         for s in by_program.get(e.program_id, []):
             rec = records.get(s.pk)
             status = rec.status if rec else ""
-            earned = (s.credit_hours * percents[e.program_id].get(status, 0) / 100).quantize(
-                Decimal("0.1")
-            )
+            earned = s.credit_hours * percents[e.program_id].get(status, 0) / 100
             if s.start <= now:
                 held += 1
             attended += status in ATTENDED
@@ -379,7 +378,7 @@ def trainee_record_data(*, user) -> dict:
                     "session": s,
                     "start": timezone.localtime(s.start),
                     "status": rec.get_status_display() if rec else "",
-                    "hours": earned,
+                    "hours": round_hours(earned),
                 }
             )
         programs.append(
@@ -389,12 +388,18 @@ def trainee_record_data(*, user) -> dict:
                 "attended": attended,
                 "held": held,
                 "rate": rate(attended, held),
-                "hours": hours,
+                "hours": round_hours(hours),
             }
         )
     required = credit_requirement(user.rank)
+    # Summed unrounded, rounded once: the same figure as the credit page and the statistics.
     credit_years = [
-        {"year": y, "hours": h, "required": required, "met": h >= required}
+        {
+            "year": y,
+            "hours": round_hours(h),
+            "required": required,
+            "met": round_hours(h) >= required,
+        }
         for y, h in sorted(years.items(), reverse=True)
         if h or y == timezone.localdate().year
     ]

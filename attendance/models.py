@@ -147,6 +147,9 @@ class AttendanceWarning(BaseModel):
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rate = models.DecimalField(_("出勤率"), max_digits=5, decimal_places=1)
+    # The check that inserted the row: rows are inserted in bulk, skipping those the unique
+    # constraint refuses, and only the rows carrying a check's id are that check's to announce.
+    run = models.UUIDField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("出勤预警")

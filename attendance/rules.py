@@ -4,8 +4,9 @@ Every boundary is inclusive on the trainee's side: checking in exactly at the en
 period is on time, exactly when the window opens or closes is inside it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from attendance.models import AttendanceStatus
 
@@ -15,6 +16,7 @@ ATTENDED = (
     AttendanceStatus.LEFT_EARLY,
     AttendanceStatus.LATE_LEFT_EARLY,
 )
+TENTH = Decimal("0.1")
 # Was in the room, including a check-in still waiting for its check-out (who may evaluate a
 # session, who is reminded to).
 IN_ROOM = (*ATTENDED, AttendanceStatus.PENDING)
@@ -100,16 +102,128 @@ def compute_status(
     return AttendanceStatus.PRESENT
 
 
-def attendance_rate(counts: dict[str, int], *, leave_counts_as_attended: bool) -> float | None:
-    """Attended sessions / sessions with a record, as a percentage (None when nothing is due).
+# --- The attendance rate (出勤率) ------------------------------------------------------------
+# One definition, used by every page, export, reminder, warning and rollup:
+#
+#   rate = sessions attended / sessions due, as a percentage rounded half up to a tenth.
+#
+# - only sessions of the program that are not cancelled count;
+# - a session is due for a trainee once it has started if they have a record for it (checked in,
+#   marked, on leave), and once it has ended if they have none: a held session without a
+#   record is a missed one, but nobody's rate drops while check-in is still open;
+# - attended means in the room (IN_ROOM: a check-in waiting for its check-out counts), and on
+#   leave when, and only when, the program says leave counts as attended;
+# - the warning line is judged on the rate as shown (79.96 shows as 80.0 and is not below 80),
+#   and nobody is warned before two sessions are due.
+# The ORM queries (attendance.selectors.rate_tallies) and the rollups' SQL are built from the
+# status sets and fragments below; tests/reports/test_rate_agreement.py holds them all to this.
 
-    On leave counts as attended only when the program's policy says so; otherwise it counts
-    against the rate like any other missed session.
-    """
-    total = sum(counts.values())
-    if not total:
-        return None
-    attended = sum(counts.get(s, 0) for s in ATTENDED)
+WARNING_MIN_SESSIONS = 2
+
+
+def credited_statuses(*, leave_counts_as_attended: bool) -> tuple:
+    """The statuses that count as attended under a program's leave policy."""
     if leave_counts_as_attended:
-        attended += counts.get(AttendanceStatus.ON_LEAVE, 0)
-    return round(100.0 * attended / total, 1)
+        return (*IN_ROOM, AttendanceStatus.ON_LEAVE)
+    return IN_ROOM
+
+
+def session_due(*, start: datetime, end: datetime, recorded: bool, now: datetime) -> bool:
+    """Whether a (not cancelled) session counts in a trainee's rate yet."""
+    return start <= now and (recorded or end <= now)
+
+
+def rate_percent(attended: int, expected: int) -> float | None:
+    """attended / expected as a percentage, rounded half up to a tenth (None when nothing is
+    due). Computed from the integers, so every place that has the same two counts shows the
+    same figure."""
+    if not expected:
+        return None
+    value = (Decimal(attended) * 100 / Decimal(expected)).quantize(TENTH, rounding=ROUND_HALF_UP)
+    return float(value)
+
+
+def below_line(attended: int, expected: int, line) -> bool:
+    """rate_percent(attended, expected) < line, in integers (for SQL and Python alike):
+    round_half_up(1000a/e) < 10L  <=>  1000a/e + 1/2 < 10L  <=>  2000a < (20L - 1)e."""
+    return bool(expected) and 2000 * attended < (20 * int(line) - 1) * expected
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One trainee's standing in one program: sessions attended of sessions due, and the
+    number of due sessions per status (a due session without a record is in none)."""
+
+    attended: int = 0
+    expected: int = 0
+    counts: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def rate(self) -> float | None:
+        return rate_percent(self.attended, self.expected)
+
+    @property
+    def missing(self) -> int:
+        """Due sessions with no record at all (held without the trainee, never marked)."""
+        return self.expected - sum(self.counts.values())
+
+    @property
+    def unexcused(self) -> int:
+        """Marked absent, plus due sessions with no record at all."""
+        return self.counts.get(AttendanceStatus.ABSENT, 0) + self.missing
+
+    def below(self, line) -> bool:
+        return below_line(self.attended, self.expected, line)
+
+    def warn(self, line) -> bool:
+        """Whether the trainee is to be warned about their rate."""
+        return self.expected >= WARNING_MIN_SESSIONS and self.below(line)
+
+    def n(self, status) -> int:
+        return self.counts.get(status, 0)
+
+
+def tally(sessions, *, leave_counts_as_attended: bool, now: datetime) -> Tally:
+    """The rate rule over one trainee's sessions of one program, given as (start, end,
+    cancelled, status or None) tuples. The reference the queries are tested against."""
+    credited = credited_statuses(leave_counts_as_attended=leave_counts_as_attended)
+    attended = expected = 0
+    counts: dict = {}
+    for start, end, cancelled, status in sessions:
+        if cancelled or not session_due(start=start, end=end, recorded=bool(status), now=now):
+            continue
+        expected += 1
+        if status:
+            counts[status] = counts.get(status, 0) + 1
+            attended += status in credited
+    return Tally(attended=attended, expected=expected, counts=counts)
+
+
+# SQL for the same rule, for the rollups' raw queries. Status values are our own constants,
+# never user input. `now` is the name of a query parameter ("%(now)s").
+def sql_values(statuses) -> str:
+    return "(" + ", ".join(f"'{AttendanceStatus(s).value}'" for s in statuses) + ")"
+
+
+def sql_attended(*, status: str, leave_counts: str) -> str:
+    """1 when a record's status counts as attended under the program's leave flag, else 0."""
+    return (
+        f"CASE WHEN {status} IN {sql_values(IN_ROOM)} THEN 1"
+        f" WHEN {status} = '{AttendanceStatus.ON_LEAVE.value}' AND {leave_counts} THEN 1"
+        " ELSE 0 END"
+    )
+
+
+def sql_below_line(*, attended: str, expected: str, line: str) -> str:
+    """below_line in SQL (integers only, so PostgreSQL and SQLite agree with Python)."""
+    return f"(2000 * {attended} < (20 * {line} - 1) * {expected})"
+
+
+def sql_session_ended(*, start: str, end: str, now: str) -> str:
+    """A session due for everyone enrolled, recorded or not (cancelled ones excluded apart)."""
+    return f"({start} <= {now} AND {end} <= {now})"
+
+
+def sql_session_started(*, start: str, now: str) -> str:
+    """A session due for a trainee who has a record for it."""
+    return f"({start} <= {now})"

@@ -10,6 +10,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -881,51 +882,56 @@ def session_close_checkouts(*, session: Session, now: datetime) -> int:
 
 # --- Rates and warnings --------------------------------------------------------------------
 def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
-    """Warn trainees (and the class managers) whose rate fell below the program's threshold,
-    once while they stay below; a trainee who recovers may be warned again later."""
+    """Warn trainees (and, in one digest, the class managers) whose rate is below the program's
+    warning line by attendance.rules (Tally.warn), once while they stay below; a trainee who
+    recovers may be warned again later. A fixed number of queries however many trainees: two
+    for the rates, one delete, one insert, one read back, then the notices."""
     user_ids = set(user_ids)
-    rates = rates_for(program=program, user_ids=user_ids, now=now)
-    below = {
-        u: r for u, r in rates.items() if r is not None and r < program.attendance_warning_rate
-    }
+    if not user_ids:
+        return 0
+    line = program.attendance_warning_rate
+    tallies = rates_for(program=program, user_ids=user_ids, now=now)
+    below = {uid: t for uid, t in tallies.items() if t.warn(line)}
     AttendanceWarning.objects.filter(program=program, user_id__in=user_ids - below.keys()).delete()
     if not below:
         return 0
-    already = set(
-        AttendanceWarning.objects.filter(program=program, user_id__in=below).values_list(
-            "user_id", flat=True
-        )
+    run = uuid.uuid4()
+    AttendanceWarning.objects.bulk_create(
+        [
+            AttendanceWarning(program=program, user_id=uid, rate=Decimal(str(t.rate)), run=run)
+            for uid, t in below.items()
+        ],
+        ignore_conflicts=True,
     )
-    warned = 0
-    managers = None
-    from accounts.models import User
-
-    for uid, rate in below.items():
-        if uid in already:
-            continue
-        warning_row, created = AttendanceWarning.objects.get_or_create(
-            program=program, user_id=uid, defaults={"rate": rate}
+    fresh = list(
+        AttendanceWarning.objects.filter(program=program, run=run)
+        .select_related("user")
+        .order_by("user__full_name", "user_id")
+    )
+    if not fresh:
+        return 0
+    args = {"program": program.title, "line": line}
+    notify_many(
+        users=[w.user for w in fresh],
+        title=_("出勤预警:%(program)s") % args,
+        body=_(
+            "您在本班的出勤率已低于要求的 %(line)s%%,请注意按时参加学习;如有特殊情况请及时请假。"
         )
-        if not created:
-            continue
-        warned += 1
-        trainee = User.objects.get(pk=uid)
-        args = {"program": program.title, "rate": rate, "line": program.attendance_warning_rate}
-        notify(
-            user=trainee,
-            title=_("出勤预警:%(program)s") % args,
-            body=_("您的出勤率为 %(rate)s%%,低于本班要求的 %(line)s%%。") % args,
-            url=reverse("attendance:index"),
-            kind="attendance.warning",
+        % args,
+        url=reverse("attendance:index"),
+        kind="attendance.warning",
+    )
+    managers = _class_managers(program.pk)
+    if managers:
+        names = "、".join(
+            _("%(name)s(%(rate)s%%)") % {"name": w.user.full_name, "rate": w.rate} for w in fresh
         )
-        if managers is None:
-            managers = _class_managers(program.pk)
         notify_many(
             users=managers,
-            title=_("学员出勤预警:%(name)s") % {"name": trainee.full_name},
-            body=_("%(name)s 在「%(program)s」的出勤率为 %(rate)s%%,低于 %(line)s%%。")
-            % {**args, "name": trainee.full_name},
+            title=_("学员出勤预警:%(program)s,%(n)s 名学员低于 %(line)s%%")
+            % {**args, "n": len(fresh)},
+            body=names,
             url=reverse("attendance:program", args=[program.pk]),
             kind="attendance.warning",
         )
-    return warned
+    return len(fresh)

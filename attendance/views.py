@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from attendance import scan_page, selectors, services, tokens
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
-from attendance.rules import Policy, attendance_rate
+from attendance.rules import Policy
 from core.errors import DomainError
 from core.services import audit_trail_for
 from enrollment.models import Enrollment
@@ -415,23 +415,7 @@ def leave_attachment(request, pk):
 def index(request):
     user = request.user
     programs = list(selectors.my_programs(user=user))
-    rates = []
-    all_counts = selectors.my_rate_counts(user=user, program_ids=[p.pk for p in programs])
-    for program in programs:
-        counts = all_counts.get(program.pk, {})
-        rate = (
-            attendance_rate(counts, leave_counts_as_attended=program.leave_counts_as_attended)
-            if counts
-            else None
-        )
-        rates.append(
-            {
-                "program": program,
-                "counts": counts,
-                "rate": rate,
-                "below": rate is not None and rate < program.attendance_warning_rate,
-            }
-        )
+    rates = selectors.my_rates(user=user, programs=programs)
     return render(
         request,
         "attendance/index.html",

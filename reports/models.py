@@ -88,7 +88,10 @@ class AttendanceRollup(models.Model):
     enrolled = models.PositiveIntegerField(default=0)  # trainee-times (人次)
     completed = models.PositiveIntegerField(default=0)
     assessed = models.PositiveIntegerField(default=0)  # enrolled in finished or assessed programs
-    expected = models.PositiveIntegerField(default=0)  # enrolled × sessions held
+    # Sessions due and attended, summed over trainees, by attendance.rules (the one rate rule):
+    # attended honours each program's leave policy and counts a pending check-out as there.
+    expected = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
     present = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)
     left_early = models.PositiveIntegerField(default=0)
@@ -218,6 +221,7 @@ class StatsCube(models.Model):
     completed = models.PositiveIntegerField(default=0)
     assessed = models.PositiveIntegerField(default=0)
     expected = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
     present = models.PositiveIntegerField(default=0)
     late = models.PositiveIntegerField(default=0)
     left_early = models.PositiveIntegerField(default=0)

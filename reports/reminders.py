@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import AttendanceRecord, AttendanceStatus
-from attendance.rules import ATTENDED
+from attendance.selectors import rate_tallies
 from enrollment.models import Enrollment
 from programs.models import Program, ProgramStaff, Session
 from reports.models import ReminderKind
@@ -93,44 +93,24 @@ def session_reminders(now) -> list[Reminder]:
 
 
 def low_attendance_reminders(now) -> list[Reminder]:
-    """Trainees of running programs whose rate fell below the program's warning line (once per
-    trainee and program), and the class managers (once per program and day)."""
+    """Trainees of running programs to be warned about their rate by attendance.rules
+    (Tally.warn: the rate the trainee sees is below the program's warning line, two sessions
+    due at least), once per trainee and program, and the class managers once per program and
+    day. Five queries whatever the number of programs and trainees."""
     programs = {
         p.pk: p
         for p in Program.objects.filter(status=Program.Status.RUNNING).only(
-            "id", "title", "attendance_warning_rate"
+            "id", "title", "attendance_warning_rate", "leave_counts_as_attended"
         )
     }
     if not programs:
         return []
-    held = dict(
-        Session.objects.filter(program_id__in=programs, start__lte=now)
-        .exclude(status=Session.Status.CANCELLED)
-        .values_list("program_id")
-        .annotate(n=Count("id"))
-        .values_list("program_id", "n")
-    )
-    attended = defaultdict(dict)
-    for program_id, user_id, n in (
-        AttendanceRecord.objects.filter(
-            session__program_id__in=programs, status__in=ATTENDED, session__start__lte=now
-        )
-        .values_list("session__program_id", "user_id")
-        .annotate(n=Count("id"))
-        .values_list("session__program_id", "user_id", "n")
-    ):
-        attended[program_id][user_id] = n
+    found = rate_tallies(programs=programs.values(), now=now)
     low = defaultdict(list)
     for program_id, user_id in Enrollment.objects.filter(
         program_id__in=programs, status=Enrollment.Status.ENROLLED
     ).values_list("program_id", "user_id"):
-        n_held = held.get(program_id, 0)
-        if n_held < 2:
-            continue
-        if (
-            attended[program_id].get(user_id, 0) * 100
-            < programs[program_id].attendance_warning_rate * n_held
-        ):
+        if found.get(program_id, user_id).warn(programs[program_id].attendance_warning_rate):
             low[program_id].append(user_id)
     managers = defaultdict(list)
     for program_id, user_id in ProgramStaff.objects.filter(program_id__in=low).values_list(

@@ -7,9 +7,10 @@ plain enough to run on PostgreSQL and on the SQLite demo alike.
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from attendance import rules
 from reports.models import RollupDirtyProgram, RollupState
 
 
@@ -124,46 +125,54 @@ def _satisfaction_subquery() -> str:
 
 
 def _per_enrollment_cte(program_filter: str, user_filter: str = "1 = 1") -> str:
-    """One row per enrolled trainee of the selected programs, with attendance counts."""
+    """One row per enrolled trainee of the selected programs, with attendance counts. Sessions
+    due, attended and unexcused follow attendance.rules (its SQL fragments): due for everyone
+    once ended, due for a trainee with a record once started; cancelled sessions never."""
+    now = "%(now)s"
+    ended = rules.sql_session_ended(start="s.start", end="s.end", now=now)
+    started = rules.sql_session_started(start="s.start", now=now)
+    attended = rules.sql_attended(status="r.status", leave_counts="p.leave_counts_as_attended")
+
+    def count(status):
+        return f"SUM(CASE WHEN {started} AND r.status = '{status}' THEN 1 ELSE 0 END)"
+
     return f"""
 held AS (
   SELECT s.program_id, COUNT(*) AS n FROM programs_session s
-  WHERE s.status <> 'cancelled' AND s.start <= %(now)s AND {program_filter.format(c="s.program_id")}
+  WHERE s.status <> 'cancelled' AND {ended} AND {program_filter.format(c="s.program_id")}
   GROUP BY s.program_id
 ),
 att AS (
   SELECT s.program_id, r.user_id,
-    SUM(CASE WHEN r.status = 'present' THEN 1 ELSE 0 END) AS present,
-    SUM(CASE WHEN r.status = 'late' THEN 1 ELSE 0 END) AS late,
-    SUM(CASE WHEN r.status = 'left_early' THEN 1 ELSE 0 END) AS left_early,
-    SUM(CASE WHEN r.status = 'late_left_early' THEN 1 ELSE 0 END) AS late_left_early,
-    SUM(CASE WHEN r.status = 'absent' THEN 1 ELSE 0 END) AS absent,
-    SUM(CASE WHEN r.status = 'on_leave' THEN 1 ELSE 0 END) AS on_leave,
+    SUM(CASE WHEN {started} THEN 1 ELSE 0 END) AS recorded,
+    SUM(CASE WHEN {started} AND NOT {ended} THEN 1 ELSE 0 END) AS running,
+    SUM(CASE WHEN {started} THEN {attended} ELSE 0 END) AS attended,
+    {count("present")} AS present,
+    {count("late")} AS late,
+    {count("left_early")} AS left_early,
+    {count("late_left_early")} AS late_left_early,
+    {count("absent")} AS absent,
+    {count("on_leave")} AS on_leave,
     SUM({_hours_expr()}) AS hours
   FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
+  JOIN programs_program p ON p.id = s.program_id
   {_policy_join()}
   WHERE s.status <> 'cancelled' AND {program_filter.format(c="s.program_id")}
     AND {user_filter.format(c="r.user_id")}
   GROUP BY s.program_id, r.user_id
 ),
-per AS (
+per0 AS (
   SELECT e.program_id, e.unit_id, e.user_id, u.rank, u.unit_id AS user_unit_id,
-    p.level, p.start_date,
-    COALESCE(h.n, 0) AS held,
+    p.level, p.start_date, p.status AS program_status, p.completion_min_attendance_rate,
+    p.completion_max_unexcused_absences,
+    COALESCE(h.n, 0) + COALESCE(a.running, 0) AS expected,
+    COALESCE(h.n, 0) + COALESCE(a.running, 0) - COALESCE(a.recorded, 0) AS missing,
+    COALESCE(a.attended, 0) AS attended,
     COALESCE(a.present, 0) AS present, COALESCE(a.late, 0) AS late,
     COALESCE(a.left_early, 0) AS left_early, COALESCE(a.late_left_early, 0) AS late_left_early,
     COALESCE(a.absent, 0) AS absent, COALESCE(a.on_leave, 0) AS on_leave,
     COALESCE(a.hours, 0) AS hours,
-    CASE WHEN {_completion_column()} IS NOT NULL THEN {_completion_passed()}
-    WHEN p.status IN ('completed', 'archived') AND COALESCE(h.n, 0) > 0
-      AND (COALESCE(a.present, 0) + COALESCE(a.late, 0) + COALESCE(a.left_early, 0)
-           + COALESCE(a.late_left_early, 0)
-           + CASE WHEN p.leave_counts_as_attended THEN COALESCE(a.on_leave, 0) ELSE 0 END) * 100
-          >= p.completion_min_attendance_rate * h.n
-      AND COALESCE(a.absent, 0) <= p.completion_max_unexcused_absences
-    THEN 1 ELSE 0 END AS completed,
-    CASE WHEN {_completion_column()} IS NOT NULL OR p.status IN ('completed', 'archived')
-    THEN 1 ELSE 0 END AS assessed
+    {_completion_column()} AS completion_id, {_completion_passed()} AS completion_passed
   FROM enrollment_enrollment e
   JOIN programs_program p ON p.id = e.program_id
   JOIN accounts_user u ON u.id = e.user_id
@@ -172,6 +181,21 @@ per AS (
   {_completion_join()}
   WHERE e.status = 'enrolled' AND {program_filter.format(c="e.program_id")}
     AND {user_filter.format(c="e.user_id")}
+),
+per AS (
+  SELECT per0.*,
+    CASE WHEN completion_id IS NOT NULL THEN completion_passed
+    WHEN program_status IN ('completed', 'archived') AND expected > 0
+      AND NOT {
+        rules.sql_below_line(
+            attended="attended", expected="expected", line="completion_min_attendance_rate"
+        )
+    }
+      AND absent + missing <= completion_max_unexcused_absences
+    THEN 1 ELSE 0 END AS completed,
+    CASE WHEN completion_id IS NOT NULL OR program_status IN ('completed', 'archived')
+    THEN 1 ELSE 0 END AS assessed
+  FROM per0
 )"""
 
 
@@ -181,10 +205,11 @@ def _insert_attendance(program_ids, now) -> None:
     sql = f"""
 WITH {_per_enrollment_cte(flt)}
 INSERT INTO reports_attendancerollup (program_id, unit_id, rank, year, month, level, unit_path,
-  enrolled, completed, assessed, expected, present, late, left_early, late_left_early, absent, on_leave,
-  credit_hours)
+  enrolled, completed, assessed, expected, attended, present, late, left_early, late_left_early,
+  absent, on_leave, credit_hours)
 SELECT per.program_id, per.unit_id, per.rank, {year}, {month}, MIN(per.level),
-  COALESCE(MIN(o.path), ''), COUNT(*), SUM(per.completed), SUM(per.assessed), SUM(per.held), SUM(per.present),
+  COALESCE(MIN(o.path), ''), COUNT(*), SUM(per.completed), SUM(per.assessed), SUM(per.expected),
+  SUM(per.attended), SUM(per.present),
   SUM(per.late), SUM(per.left_early), SUM(per.late_left_early), SUM(per.absent),
   SUM(per.on_leave), SUM(per.hours)
 FROM per LEFT JOIN accounts_orgunit o ON o.id = per.unit_id
@@ -266,6 +291,7 @@ SUM_COLUMNS = [
     "completed",
     "assessed",
     "expected",
+    "attended",
     "present",
     "late",
     "left_early",
@@ -377,8 +403,8 @@ def rollup_refresh(*, program_ids, now=None) -> int:
 
 def changed_program_ids(*, since, until) -> set[int]:
     """Programs with an enrollment, attendance record, session or program row changed in the
-    window, plus those marked dirty by signals, plus those whose sessions started in the window
-    (held counts and rates move with the clock)."""
+    window, plus those marked dirty by signals, plus those whose sessions started or ended in
+    the window (sessions due, and so rates, move with the clock: attendance.rules)."""
     from attendance.models import AttendanceRecord
     from enrollment.models import Enrollment
     from programs.models import Program, Session
@@ -395,7 +421,9 @@ def changed_program_ids(*, since, until) -> set[int]:
     ids |= set(Enrollment.objects.filter(**window).values_list("program_id", flat=True).distinct())
     ids |= set(Session.objects.filter(**window).values_list("program_id", flat=True).distinct())
     ids |= set(
-        Session.objects.filter(start__gt=since, start__lte=until)
+        Session.objects.filter(
+            Q(start__gt=since, start__lte=until) | Q(end__gt=since, end__lte=until)
+        )
         .values_list("program_id", flat=True)
         .distinct()
     )

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, Rank, User
 from attendance.models import AttendanceRecord, AttendanceStatus
-from attendance.rules import ATTENDED
+from attendance.rules import ATTENDED, rate_percent, tally
+from attendance.selectors import rate_tallies
 from core.numbers import round_hours
 from enrollment.models import Enrollment
 from programs.models import Program, Session
@@ -44,9 +45,9 @@ DEFAULT_CREDIT_REQUIREMENT = {
 
 
 def rate(numerator, denominator) -> float | None:
-    if not denominator:
-        return None
-    return round(100.0 * float(numerator) / float(denominator), 1)
+    """A percentage to a tenth, rounded half up (the attendance rate's rounding, for every
+    percentage the reports show)."""
+    return rate_percent(int(numerator or 0), int(denominator or 0))
 
 
 # --- Shared pieces ---------------------------------------------------------------------------
@@ -158,20 +159,18 @@ def program_sessions(*, program):
 
 
 def summary_rows(*, program, sessions, unit_ids=None, now=None) -> list[dict]:
-    """Unit groups with one row per trainee: marks per session, totals and rates."""
+    """Unit groups with one row per trainee: marks per session, totals and rates. Rates follow
+    attendance.rules.tally, the one rule every page uses."""
     now = now or timezone.now()
     enrollments = list(enrolled_trainees(program=program, unit_ids=unit_ids))
-    held = [s for s in sessions if s.start <= now]
-    held_ids = {s.pk for s in held}
+    held_ids = {s.pk for s in sessions if s.start <= now}
     status_by = defaultdict(dict)
     records = AttendanceRecord.objects.filter(session__in=[s.pk for s in sessions])
     if unit_ids is not None:
         records = records.filter(user_id__in=[e.user_id for e in enrollments])
     for user_id, session_id, status in records.values_list("user_id", "session_id", "status"):
         status_by[user_id][session_id] = status
-    counted = set(ATTENDED)
-    if program.leave_counts_as_attended:
-        counted.add(AttendanceStatus.ON_LEAVE)
+    leave_counts = program.leave_counts_as_attended
     groups = _group_by_unit(enrollments)
     for group in groups:
         totals = {"attended": 0, "expected": 0, "leave": 0, "absent": 0, "late": 0}
@@ -179,7 +178,6 @@ def summary_rows(*, program, sessions, unit_ids=None, now=None) -> list[dict]:
         for e in group["rows"]:
             mine = status_by.get(e.user_id, {})
             marks = []
-            attended = leave = absent = late = 0
             for s in sessions:
                 st = mine.get(s.pk)
                 if st:
@@ -188,11 +186,11 @@ def summary_rows(*, program, sessions, unit_ids=None, now=None) -> list[dict]:
                     marks.append(NO_MARK)
                 else:
                     marks.append(FUTURE_MARK)
-                if s.pk in held_ids:
-                    attended += st in counted
-                    leave += st == AttendanceStatus.ON_LEAVE
-                    absent += st == AttendanceStatus.ABSENT
-                    late += st in (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
+            t = tally(
+                [(s.start, s.end, False, mine.get(s.pk)) for s in sessions],
+                leave_counts_as_attended=leave_counts,
+                now=now,
+            )
             row = {
                 "user_id": e.user_id,
                 "name": e.user.full_name,
@@ -200,19 +198,16 @@ def summary_rows(*, program, sessions, unit_ids=None, now=None) -> list[dict]:
                 "unit": group["name"],
                 "marks": "".join(marks),
                 "statuses": [mine.get(s.pk, "") for s in sessions],
-                "attended": attended,
-                "expected": len(held),
-                "leave": leave,
-                "absent": absent,
-                "late": late,
-                "rate": rate(attended, len(held)),
+                "attended": t.attended,
+                "expected": t.expected,
+                "leave": t.n(AttendanceStatus.ON_LEAVE),
+                "absent": t.unexcused,
+                "late": t.n(AttendanceStatus.LATE) + t.n(AttendanceStatus.LATE_LEFT_EARLY),
+                "rate": t.rate,
             }
             rows.append(row)
-            totals["attended"] += attended
-            totals["expected"] += len(held)
-            totals["leave"] += leave
-            totals["absent"] += absent
-            totals["late"] += late
+            for key in totals:
+                totals[key] += row[key]
         group["rows"] = rows
         group["totals"] = totals
         group["rate"] = rate(totals["attended"], totals["expected"])
@@ -236,30 +231,30 @@ def summary_chunks(*, program, max_rows: int = 200) -> list[list[int | None]]:
 
 
 def summary_overview(*, program, sessions, now=None) -> dict:
-    """Program-wide totals for the summary's first page (one aggregate query)."""
+    """Program-wide totals for the summary's first page: the enrolled trainees' tallies summed
+    (3 queries), so the overall rate is the rows' figures added up."""
     now = now or timezone.now()
     held = [s.pk for s in sessions if s.start <= now]
-    enrolled = Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED).count()
-    counts = dict(
-        AttendanceRecord.objects.filter(session_id__in=held)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+    enrolled = list(
+        Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED).values_list(
+            "user_id", flat=True
+        )
     )
-    attended = sum(counts.get(s, 0) for s in ATTENDED)
-    if program.leave_counts_as_attended:
-        attended += counts.get(AttendanceStatus.ON_LEAVE, 0)
-    expected = enrolled * len(held)
+    found = rate_tallies(programs=[program], now=now)
+    tallies = [found.get(program.pk, uid) for uid in enrolled]
+    attended = sum(t.attended for t in tallies)
+    expected = sum(t.expected for t in tallies)
     return {
-        "enrolled": enrolled,
+        "enrolled": len(enrolled),
         "held": len(held),
         "attended": attended,
         "expected": expected,
         "rate": rate(attended, expected),
-        "leave": counts.get(AttendanceStatus.ON_LEAVE, 0),
-        "absent": counts.get(AttendanceStatus.ABSENT, 0),
-        "late": counts.get(AttendanceStatus.LATE, 0)
-        + counts.get(AttendanceStatus.LATE_LEFT_EARLY, 0),
+        "leave": sum(t.n(AttendanceStatus.ON_LEAVE) for t in tallies),
+        "absent": sum(t.unexcused for t in tallies),
+        "late": sum(
+            t.n(AttendanceStatus.LATE) + t.n(AttendanceStatus.LATE_LEFT_EARLY) for t in tallies
+        ),
     }
 
 
@@ -362,15 +357,20 @@ def trainee_record_data(*, user) -> dict:
     years: dict[int, Decimal] = defaultdict(Decimal)
     for e in enrollments:
         rows = []
-        attended = held = 0
         hours = Decimal("0")
-        for s in by_program.get(e.program_id, []):
+        mine = by_program.get(e.program_id, [])
+        t = tally(
+            [
+                (s.start, s.end, False, records[s.pk].status if s.pk in records else None)
+                for s in mine
+            ],
+            leave_counts_as_attended=e.program.leave_counts_as_attended,
+            now=now,
+        )
+        for s in mine:
             rec = records.get(s.pk)
             status = rec.status if rec else ""
             earned = s.credit_hours * percents[e.program_id].get(status, 0) / 100
-            if s.start <= now:
-                held += 1
-            attended += status in ATTENDED
             hours += earned
             years[timezone.localtime(s.start).year] += earned
             rows.append(
@@ -385,9 +385,9 @@ def trainee_record_data(*, user) -> dict:
             {
                 "program": e.program,
                 "sessions": rows,
-                "attended": attended,
-                "held": held,
-                "rate": rate(attended, held),
+                "attended": t.attended,
+                "held": t.expected,
+                "rate": t.rate,
                 "hours": round_hours(hours),
             }
         )
@@ -460,6 +460,7 @@ def _sums():
         "completed": Sum("completed"),
         "assessed": Sum("assessed"),
         "expected": Sum("expected"),
+        "attended": Sum("attended"),
         "present": Sum("present"),
         "late": Sum("late"),
         "left_early": Sum("left_early"),
@@ -472,9 +473,9 @@ def _sums():
 
 def _rates(row: dict) -> dict:
     row = {k: (v or 0) for k, v in row.items()}
-    attended = row["present"] + row["late"] + row["left_early"] + row["late_left_early"]
-    row["attended"] = attended
-    row["attendance_rate"] = rate(attended, row["expected"])
+    # "attended" is summed from each enrolment's count under its own program's leave policy
+    # (attendance.rules), so it is not present + late + ... here.
+    row["attendance_rate"] = rate(row["attended"], row["expected"])
     row["completion_rate"] = rate(row["completed"], row["assessed"])
     return row
 

@@ -252,8 +252,9 @@ class Reminder:
     extra: dict = field(default_factory=dict)
 
 
-# Above this many recipients in one run, PostgreSQL inserts markers and notifications with one
-# array-unnest statement per chunk instead of building model instances (300k in seconds).
+# Above this many recipients in one run, PostgreSQL inserts the sent-markers with one
+# array-unnest statement per chunk instead of building model instances (300k in seconds), and
+# recipients are loaded and notified (core.services.notify_many) a chunk at a time.
 BULK_THRESHOLD = 2000
 CHUNK = 50_000
 
@@ -292,27 +293,32 @@ def reminders_send(*, reminders: list[Reminder], notification_kind: str | None =
             fresh[(kind, occasion)].append(uid)
         if not fresh:
             return 0
-        if bulk:
-            return _notify_bulk(reminders, fresh, notification_kind)
-        ids = list(set().union(*fresh.values()))
-        users = {
-            u.pk: u
-            for u in User.objects.filter(pk__in=ids, is_active=True).only(
-                "id", "email", "email_notifications"
-            )
-        }
         sent = 0
+        only = ("id", "email", "email_notifications")
+        users = {}
+        if not bulk:  # small run: one query for everybody
+            ids = list(set().union(*fresh.values()))
+            users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True).only(*only)}
         for r in reminders:
-            ids_now = fresh.pop((r.kind, r.occasion), None)
-            recipients = [users[i] for i in ids_now or () if i in users]
-            if recipients:
-                sent += notify_many(
-                    users=recipients,
-                    title=r.title,
-                    body=r.body,
-                    url=r.url,
-                    kind=notification_kind or f"reminder.{r.kind}",
-                )
+            ids_now = fresh.pop((r.kind, r.occasion), None) or []
+            for start in range(0, len(ids_now), CHUNK):
+                part = ids_now[start : start + CHUNK]
+                if bulk:  # large run: a chunk of people in memory at a time
+                    users = {
+                        u.pk: u
+                        for u in User.objects.filter(pk__in=part, is_active=True).only(*only)
+                    }
+                recipients = [users[i] for i in part if i in users]
+                if recipients:
+                    # core's one notification path: inbox rows in one INSERT, e-mails queued
+                    # after commit, a sweep for what a broker outage left unsent
+                    sent += notify_many(
+                        users=recipients,
+                        title=r.title,
+                        body=r.body,
+                        url=r.url,
+                        kind=notification_kind or f"reminder.{r.kind}",
+                    )
     return sent
 
 
@@ -335,63 +341,6 @@ def _markers_insert(rows, run, *, bulk: bool) -> None:
                 "AS t(k, u, o) ON CONFLICT DO NOTHING",
                 [run, now, [r[0] for r in part], [r[1] for r in part], [r[2] for r in part]],
             )
-
-
-def _notify_bulk(reminders, fresh, notification_kind) -> int:
-    """core.services.notify_many's contract (inbox row; e-mail task after commit for those who
-    want e-mail), written for hundreds of thousands of rows on PostgreSQL."""
-    from core.models import Notification
-    from core.tasks import notification_email_send
-
-    ids = list(set().union(*fresh.values()))
-    active, wants_mail = set(), set()
-    for pk, email, mail_ok in (
-        User.objects.filter(pk__in=ids, is_active=True)
-        .values_list("pk", "email", "email_notifications")
-        .iterator(chunk_size=20000)
-    ):
-        active.add(pk)
-        if email and mail_ok:
-            wants_mail.add(pk)
-    cols: dict[str, list] = {"user": [], "kind": [], "title": [], "body": [], "url": []}
-    for r in reminders:
-        for uid in fresh.pop((r.kind, r.occasion), ()):
-            if uid in active:
-                cols["user"].append(uid)
-                cols["kind"].append(notification_kind or f"reminder.{r.kind}")
-                cols["title"].append(r.title)
-                cols["body"].append(r.body)
-                cols["url"].append(r.url)
-    now = timezone.now()
-    table = Notification._meta.db_table
-    emailed: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(cols["user"]), CHUNK):
-            end = start + CHUNK
-            cursor.execute(
-                f"INSERT INTO {table} (created_at, updated_at, user_id, kind, title, body, url) "
-                "SELECT %s, %s, u, k, t, b, l FROM unnest(%s::bigint[], %s::varchar[], "
-                "%s::varchar[], %s::text[], %s::varchar[]) AS x(u, k, t, b, l) "
-                "RETURNING id, user_id",
-                [
-                    now,
-                    now,
-                    cols["user"][start:end],
-                    cols["kind"][start:end],
-                    cols["title"][start:end],
-                    cols["body"][start:end],
-                    cols["url"][start:end],
-                ],
-            )
-            emailed += [pk for pk, uid in cursor.fetchall() if uid in wants_mail]
-    if emailed:
-
-        def _send():
-            for pk in emailed:
-                notification_email_send.delay(pk)
-
-        transaction.on_commit(_send)
-    return len(cols["user"])
 
 
 def reminder_send_once(

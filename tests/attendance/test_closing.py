@@ -10,7 +10,12 @@ from attendance.models import AttendanceRecord, AttendanceStatus, AttendanceWarn
 from attendance.tasks import attendance_close_windows
 from core.models import Notification
 from tests.attendance.conftest import retime
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    EnrollmentFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +97,32 @@ def test_cancelled_sessions_are_left_alone(world):
     assert not AttendanceRecord.objects.exists()
 
 
+def attended_earlier(world):
+    """A session the day before, which the trainee attended: one missed session of two is 50%."""
+    earlier = SessionFactory(
+        program=world.program,
+        start=world.session.start - dt.timedelta(days=1),
+        end=world.session.end - dt.timedelta(days=1),
+    )
+    AttendanceRecordFactory(session=earlier, user=world.trainee)
+    SessionClosure.objects.create(
+        session=earlier, absent_marked_at=timezone.now(), checkout_closed_at=timezone.now()
+    )
+    return earlier
+
+
+def test_one_missed_session_alone_warns_nobody(world):
+    """0 of 1 is below any line, but nobody is warned before two sessions are due."""
+    retime(world.session, start_offset_min=-200)
+    services.sessions_close_due()
+    assert AttendanceRecord.objects.get(user=world.trainee).status == AttendanceStatus.ABSENT
+    assert not AttendanceWarning.objects.exists()
+    assert not Notification.objects.filter(kind="attendance.warning").exists()
+
+
 def test_falling_below_threshold_warns_trainee_and_manager_once(world):
     retime(world.session, start_offset_min=-61)
+    attended_earlier(world)
     services.sessions_close_due()
     assert AttendanceWarning.objects.filter(user=world.trainee).count() == 1
     assert Notification.objects.filter(user=world.trainee, kind="attendance.warning").count() == 1
@@ -105,7 +134,9 @@ def test_falling_below_threshold_warns_trainee_and_manager_once(world):
 
 def test_recovering_clears_the_warning(world):
     retime(world.session, start_offset_min=-61)
+    attended_earlier(world)
     services.sessions_close_due()
+    assert AttendanceWarning.objects.filter(user=world.trainee).exists()
     services.records_mark(
         session=world.session,
         user_ids=[world.trainee.pk],

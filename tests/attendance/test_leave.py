@@ -157,14 +157,17 @@ def test_trainee_can_cancel_own_pending_request(world, client_for):
 
 def test_leave_counts_as_attended_only_by_policy(world):
     from attendance.selectors import rates_for
+    from tests.attendance.conftest import retime
 
+    retime(world.session, start_offset_min=-10)
     leave = services.leave_request_create(
         user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="事假"
     )
     services.leave_request_decide(leave=leave, approve=True, note="", by=world.manager)
-    assert rates_for(program=world.program)[world.trainee.pk] == 0.0
+    mine = [world.trainee.pk]
+    assert rates_for(program=world.program, user_ids=mine)[world.trainee.pk].rate == 0.0
     world.program.leave_counts_as_attended = True
-    assert rates_for(program=world.program)[world.trainee.pk] == 100.0
+    assert rates_for(program=world.program, user_ids=mine)[world.trainee.pk].rate == 100.0
 
 
 def test_an_attachment_is_stored_and_served_as_what_its_bytes_are(world, client_for):

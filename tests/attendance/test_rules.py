@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from attendance.models import AttendanceStatus as S
-from attendance.rules import Policy, attendance_rate, compute_status, minutes_late
+from attendance.rules import Policy, compute_status, minutes_late, tally
 
 START = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
 END = START + timedelta(hours=3)
@@ -94,7 +94,9 @@ def test_minutes_late_counts_whole_minutes_and_at_least_one(offset, expected):
 
 
 def test_rate_counts_leave_by_policy():
-    counts = {S.PRESENT: 6, S.LATE: 1, S.ON_LEAVE: 2, S.ABSENT: 1}
-    assert attendance_rate(counts, leave_counts_as_attended=False) == 70.0
-    assert attendance_rate(counts, leave_counts_as_attended=True) == 90.0
-    assert attendance_rate({}, leave_counts_as_attended=False) is None
+    statuses = [S.PRESENT] * 6 + [S.LATE, S.ON_LEAVE, S.ON_LEAVE, S.ABSENT]
+    sessions = [(START, END, False, s) for s in statuses]
+    now = END + MIN
+    assert tally(sessions, leave_counts_as_attended=False, now=now).rate == 70.0
+    assert tally(sessions, leave_counts_as_attended=True, now=now).rate == 90.0
+    assert tally([], leave_counts_as_attended=False, now=now).rate is None

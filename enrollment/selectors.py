@@ -317,6 +317,8 @@ def open_programs_for(user):
         .select_related("organizing_unit", "enrollment_policy")
         .annotate(
             enrolled_count=Count("enrollments", filter=Q(enrollments__status=S.ENROLLED)),
+            # pending nominations hold their seats (services.application_room)
+            nominated_count=Count("enrollments", filter=Q(enrollments__status=S.NOMINATED)),
             applied_count=Count(
                 "enrollments",
                 filter=Q(
@@ -335,7 +337,7 @@ def open_programs_for(user):
     }
     for p in visible:
         p.my_enrollment = mine.get(p.pk)
-        free = p.capacity - p.enrolled_count
+        free = p.capacity - p.enrolled_count - p.nominated_count
         if p.enrollment_policy.application_seats is not None:
             free = min(free, p.enrollment_policy.application_seats - p.applied_count)
         p.free = max(0, free)

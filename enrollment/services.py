@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,14 +61,18 @@ def _enrolled_count(program) -> int:
 
 
 def application_room(program, policy) -> int:
-    """Seats an application can still take: free capacity, and within the seats set aside for
-    applications when the policy sets them. Read under the program lock."""
-    free = program.capacity - _enrolled_count(program)
+    """Seats an application (or the waitlist) can still take: capacity less the enrolled and
+    less the named nominations still awaiting confirmation (a unit's nominee, or the substitute
+    for one, keeps the seat they were sent for), and within the seats set aside for applications
+    when the policy sets them. One query; read under the program lock."""
+    c = Enrollment.objects.filter(program=program).aggregate(
+        enrolled=Count("id", filter=Q(status=S.ENROLLED)),
+        nominated=Count("id", filter=Q(status=S.NOMINATED)),
+        applied=Count("id", filter=Q(status=S.ENROLLED, source=Enrollment.Source.APPLICATION)),
+    )
+    free = program.capacity - c["enrolled"] - c["nominated"]
     if policy.application_seats is not None:
-        taken = Enrollment.objects.filter(
-            program=program, status=S.ENROLLED, source=Enrollment.Source.APPLICATION
-        ).count()
-        free = min(free, policy.application_seats - taken)
+        free = min(free, policy.application_seats - c["applied"])
     return max(0, free)
 
 
@@ -96,10 +100,12 @@ def policy_update(
     waitlist_enabled: bool = True,
     application_seats: int | None = None,
 ) -> EnrollmentPolicy:
+    program = _lock_program(program)
     policy, _created = EnrollmentPolicy.objects.get_or_create(program=program)
     before = {
         "applications_open": policy.applications_open,
         "waitlist_enabled": policy.waitlist_enabled,
+        "application_seats": policy.application_seats,
     }
     policy.applications_open = applications_open
     policy.application_deadline = application_deadline
@@ -112,8 +118,14 @@ def policy_update(
         action="enrollment.policy_update",
         target=program,
         before=before,
-        after={"applications_open": applications_open, "waitlist_enabled": waitlist_enabled},
+        after={
+            "applications_open": applications_open,
+            "waitlist_enabled": waitlist_enabled,
+            "application_seats": application_seats,
+        },
     )
+    # More (or unlimited) seats for applications: the waitlist may move up.
+    waitlist_promote(program=program)
     return policy
 
 
@@ -299,7 +311,10 @@ def _notify_nominee(e, program):
 @transaction.atomic
 def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enrollment:
     """Replace a nominee by another cadre of the same unit until the deadline. The replaced
-    person's row is kept as withdrawn, pointing at the substitute; the substitute needs review."""
+    person's row is kept as withdrawn, pointing at the substitute; the substitute needs review
+    and keeps the seat meanwhile (a pending nomination is not offered to the waitlist). Takes the
+    program lock like every other path that changes who holds a seat."""
+    _lock_program(enrollment.program)
     old = _lock_enrollment(enrollment)
     if old.quota_id is None or old.status not in selectors.QUOTA_STATUSES:
         raise DomainError(_("只能替换本单位名额中的在册或待审核人员。"))
@@ -350,6 +365,7 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
         url=reverse("enrollment:review", args=[program.pk]),
     )
     _notify_nominee(new, program)
+    waitlist_promote(program=program)
     return new
 
 
@@ -391,9 +407,11 @@ def nomination_confirm(*, enrollment, by) -> Enrollment:
 
 @transaction.atomic
 def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
-    """Return a nomination to the unit with a reason; its seat in the quota frees up."""
+    """Return a nomination to the unit with a reason; its seat in the quota frees up, and the
+    program seat it held goes to the head of the waitlist."""
     if not reason.strip():
         raise DomainError(_("请填写退回原因。"), field="reason")
+    program = _lock_program(enrollment.program)
     e = _lock_enrollment(enrollment)
     if e.status != S.NOMINATED:
         raise DomainError(_("该提名已处理(%(status)s)。") % {"status": e.get_status_display()})
@@ -417,6 +435,7 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
         )
     notify(user=e.user, title=title, body=body, kind="enrollment")
+    waitlist_promote(program=program)
     return e
 
 
@@ -526,9 +545,21 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
     return e
 
 
+# Programs whose waitlist may still move: a finished program seats nobody new.
+PROMOTABLE_STATUSES = (Program.Status.DRAFT, Program.Status.PUBLISHED, Program.Status.RUNNING)
+
+
+@transaction.atomic
 def waitlist_promote(*, program) -> list[Enrollment]:
     """Fill free seats from the head of the waitlist and tell the people promoted.
-    The caller must hold the program lock (every caller here does)."""
+
+    Called by every path that can free or add a seat (withdrawal approved, nomination sent
+    back, substitution, capacity raised, application seats raised). Takes the program lock
+    itself (a no-op when the caller holds it already), so the seat count it reads is exact and
+    it never seats more than capacity, even when called concurrently."""
+    program = _lock_program(program)
+    if program.status not in PROMOTABLE_STATUSES:
+        return []
     free = application_room(program, selectors.policy_for(program))
     if free <= 0:
         return []
@@ -551,7 +582,7 @@ def waitlist_promote(*, program) -> list[Enrollment]:
         notify(
             user=e.user,
             title=_("候补转正:%(program)s") % {"program": program.title},
-            body=_("有学员退训,您已由候补转为正式学员。"),
+            body=_("本班有了空余名额,您已由候补转为正式学员。"),
             kind="enrollment",
             url=reverse("enrollment:mine"),
         )
@@ -650,7 +681,7 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
             kind="enrollment",
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
         )
-    if was == S.ENROLLED:
+    if was in (S.ENROLLED, S.NOMINATED):  # both held a seat
         waitlist_promote(program=program)
     return e
 

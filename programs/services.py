@@ -138,14 +138,17 @@ def program_create(*, by, data: dict) -> Program:
 @transaction.atomic
 def program_update(*, program: Program, by, data: dict) -> Program:
     """Change a program's fields. Archived programs are read-only; new dates must still hold
-    every scheduled session."""
+    every scheduled session; capacity never drops below the trainees already enrolled, and
+    raising it seats the head of the waitlist."""
     program = Program.objects.select_for_update().get(pk=program.pk)
     _ensure_writable(program)
     data = dict(data)
     data["family"] = _family_for(
         data=data, organizing_unit=data.get("organizing_unit", program.organizing_unit)
     )
-    before = {k: str(getattr(program, k)) for k in ("start_date", "end_date", "title", "code")}
+    before = {
+        k: str(getattr(program, k)) for k in ("start_date", "end_date", "title", "code", "capacity")
+    }
     changed = []
     for key, value in data.items():
         if key in PROGRAM_FIELDS and getattr(program, key) != value:
@@ -167,11 +170,29 @@ def program_update(*, program: Program, by, data: dict) -> Program:
                 },
                 field="end_date",
             )
+    if "capacity" in changed:
+        _check_capacity_holds_enrolled(program)
     if changed:
         program.save(update_fields=[*changed, "updated_at"])
         after = {k: str(getattr(program, k)) for k in before}
         audit_log(actor=by, action="program.update", target=program, before=before, after=after)
+    if "capacity" in changed:
+        # Seats added: the head of the waitlist takes them, under the program lock held here.
+        from enrollment.services import waitlist_promote
+
+        waitlist_promote(program=program)
     return program
+
+
+def _check_capacity_holds_enrolled(program: Program) -> None:
+    from enrollment.models import Enrollment
+
+    enrolled = program.enrollments.filter(status=Enrollment.Status.ENROLLED).count()
+    if program.capacity < enrolled:
+        raise DomainError(
+            _("已录取 %(n)d 人,计划人数不能少于已录取人数。") % {"n": enrolled},
+            field="capacity",
+        )
 
 
 @transaction.atomic

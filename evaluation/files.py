@@ -6,11 +6,20 @@ from django.http import Http404
 
 from evaluation import selectors
 
+
+def _valid_certificate(*, user, pk):
+    """A certificate PDF made before the certificate was revoked is not handed out after."""
+    cert = selectors.certificate_get(user=user, pk=pk)
+    if cert.is_revoked:
+        raise PermissionDenied
+    return cert
+
+
 # generated file kind -> (params key, the selector that checks access to that object)
 _CHECKS = {
     "evaluation.reflection_collection": ("assignment", selectors.assignment_get),
     "evaluation.scoring_export": ("round", selectors.round_get),
-    "evaluation.certificate": ("certificate", selectors.certificate_get),
+    "evaluation.certificate": ("certificate", _valid_certificate),
 }
 
 

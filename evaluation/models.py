@@ -384,14 +384,32 @@ class Certificate(BaseModel):
     holder_name = models.CharField(_("姓名"), max_length=60)
     program_title = models.CharField(_("培训项目"), max_length=200)
     issued_on = models.DateField(_("发证日期"))
+    # Set when a re-confirmation finds the holder no longer passes; cleared (same serial) if a
+    # later confirmation finds them passing again. The public verification page says so.
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_reason = models.TextField(_("撤销原因"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("结业证书")
         verbose_name_plural = _("结业证书")
         ordering = ["serial"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | Q(revoked_at__isnull=False),
+                name="certificate_reason_only_when_revoked",
+            )
+        ]
 
     def __str__(self):
         return self.serial
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 # --- Credit hours (学时) ---------------------------------------------------------------------

@@ -577,6 +577,43 @@ def completion_assess(*, program, until=None) -> list[CompletionRow]:
     return rows
 
 
+def completions_of_non_trainees(*, program):
+    """Completions still marked passed, or with a certificate not yet revoked, of people who are
+    no longer enrolled trainees of the program (withdrawn after a confirmation, say)."""
+    return (
+        Completion.objects.filter(program=program)
+        .exclude(
+            Exists(
+                Enrollment.objects.filter(
+                    program=program, user=OuterRef("user"), status=Enrollment.Status.ENROLLED
+                )
+            )
+        )
+        .filter(Q(passed=True) | Q(certificate__isnull=False, certificate__revoked_at__isnull=True))
+        .select_related("certificate", "user")
+    )
+
+
+def certificate_of(completion) -> Certificate | None:
+    if completion is None:
+        return None
+    try:
+        return completion.certificate
+    except Certificate.DoesNotExist:
+        return None
+
+
+def certificates_to_revoke(rows: list[CompletionRow]) -> int:
+    """How many valid certificates a confirmation now would revoke (holders who no longer pass)."""
+    return sum(
+        1
+        for row in rows
+        if not row.passed
+        and (cert := certificate_of(row.completion)) is not None
+        and not cert.is_revoked
+    )
+
+
 def certificate_by_serial(serial: str) -> Certificate | None:
     serial = (serial or "").strip().upper()
     if not serial or len(serial) > 40:
@@ -597,8 +634,13 @@ def certificate_get(*, user, pk) -> Certificate:
     return cert
 
 
-def my_certificates(*, user):
-    return Certificate.objects.filter(completion__user=user).select_related("completion__program")
+def my_certificates(*, user, include_revoked: bool = False):
+    """The user's certificates: the valid ones (what other apps list as held), or with
+    include_revoked also those withdrawn, for the holder's own page."""
+    qs = Certificate.objects.filter(completion__user=user).select_related("completion__program")
+    if not include_revoked:
+        qs = qs.filter(revoked_at__isnull=True)
+    return qs
 
 
 # --- Credit hours -----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def index(request):
         {
             "assignments": selectors.trainee_assignments(user=user),
             "to_evaluate": selectors.sessions_to_evaluate(user=user, limit=20),
-            "certificates": selectors.my_certificates(user=user),
+            "certificates": selectors.my_certificates(user=user, include_revoked=True),
             "programs": selectors.managed_programs(user=user),
             "is_lecturer": hasattr(user, "lecturer_profile"),
             "is_organizer": roles.is_admin or roles.is_organizer,
@@ -567,6 +567,7 @@ def completion(request, program_pk):
             "rows": rows,
             "passed": sum(r.passed for r in rows),
             "confirmed": any(r.completion for r in rows),
+            "would_revoke": selectors.certificates_to_revoke(rows),
         },
     )
 
@@ -581,6 +582,16 @@ def completion_confirm(request, program_pk):
         _("结业结果已确认:%(p)s / %(t)s 人准予结业,新发证书 %(i)s 份。")
         % {"p": result["passed"], "t": result["trainees"], "i": result["issued"]},
     )
+    if result["revoked"]:
+        messages.warning(
+            request,
+            _("%(n)s 名学员不再符合结业条件,其证书已撤销并已通知本人。") % {"n": result["revoked"]},
+        )
+    if result["reinstated"]:
+        messages.success(
+            request,
+            _("%(n)s 份此前撤销的证书已恢复有效(原编号)。") % {"n": result["reinstated"]},
+        )
     return redirect("evaluation:completion", program_pk=prog.pk)
 
 
@@ -588,6 +599,12 @@ def completion_confirm(request, program_pk):
 @require_POST
 def certificate_pdf(request, pk):
     cert = selectors.certificate_get(user=request.user, pk=pk)
+    refusal = services.certificate_refusal(cert)
+    if refusal:
+        messages.error(request, refusal)
+        if cert.completion.user_id == request.user.pk:
+            return redirect("evaluation:index")
+        return redirect("evaluation:completion", program_pk=cert.completion.program_id)
     return _start_file(
         request,
         kind="evaluation.certificate",

@@ -89,7 +89,7 @@ def test_confirming_issues_one_certificate_per_passing_trainee(world):
     attend(s, world.trainee)
     failing = _trainee(world, "未结业学员")
     result = services.completion_confirm(program=world.program, by=world.organizer)
-    assert result == {"trainees": 2, "passed": 1, "issued": 1}
+    assert result == {"trainees": 2, "passed": 1, "issued": 1, "revoked": 0, "reinstated": 0}
     cert = Certificate.objects.get()
     assert cert.completion.user == world.trainee and cert.holder_name == world.trainee.full_name
     assert not Completion.objects.get(user=failing).passed

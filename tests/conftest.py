@@ -54,6 +54,16 @@ def pytest_runtest_setup(item):
         _missing(f"Redis ({settings.REDIS_URL or 'REDIS_URL unset'})")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_directory(tmp_path_factory):
+    """Uploads and generated files go to a directory of this run, not the project's media/.
+    Worker subprocesses are given their own MEDIA_ROOT by the tests that start them."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery_by_default(settings):
     """Tests run tasks in-process unless they ask for a real worker (the celery_worker fixture)."""

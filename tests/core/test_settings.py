@@ -132,3 +132,16 @@ def test_orphaned_tasks_are_looked_for_well_within_the_visibility_timeout(timeou
     assert options["visibility_timeout"] == int(timeout)
     assert options["unacked_restore_interval"] == interval
     assert options["unacked_restore_throttle"] == 1
+
+
+def test_tests_keep_their_files_out_of_the_project_media_directory(settings):
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    project_media = Path(__file__).resolve().parents[2] / "media"
+    assert Path(settings.MEDIA_ROOT).resolve() != project_media
+    name = default_storage.save("probe/written-by-a-test.txt", ContentFile(b"x"))
+    assert Path(default_storage.path(name)).is_relative_to(Path(settings.MEDIA_ROOT))
+    default_storage.delete(name)

@@ -1052,15 +1052,49 @@ def import_counts(rows) -> dict:
     return counts
 
 
-def _username_for(row) -> str:
+def _usernames_for(rows) -> list[str]:
+    """A free username per new person ("r" + ID or phone, "-2", "-3"... on a clash), in at most
+    two queries whatever the number of rows."""
     from accounts.models import User
 
-    base = "r" + (row["id_number"] or row["phone"])
-    name, n = base, 1
-    while User.objects.filter(username=name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
+    bases = ["r" + (r["id_number"] or r["phone"]) for r in rows]
+    taken = set(User.objects.filter(username__in=set(bases)).values_list("username", flat=True))
+    clashing = {b for b in bases if b in taken}
+    if clashing:
+        q = Q(pk__in=[])
+        for b in clashing:
+            q |= Q(username__startswith=f"{b}-")
+        taken |= set(User.objects.filter(q).values_list("username", flat=True))
+    names = []
+    for base in bases:
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _audit_many(entries) -> None:
+    """Many audit entries in one INSERT, written as core.services.audit_log writes one.
+    (core has no bulk variant yet; this mirrors audit_log field by field.)"""
+    from core.models import AuditLog
+
+    AuditLog.objects.bulk_create(
+        [
+            AuditLog(
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+                action=action,
+                target_type=target._meta.label_lower,
+                target_id=str(target.pk),
+                before=before,
+                after=after,
+                reason="",
+            )
+            for actor, action, target, before, after in entries
+        ]
+    )
 
 
 @transaction.atomic
@@ -1068,7 +1102,8 @@ def import_commit(*, batch, by, create_missing: bool):
     """Enroll every good row of a previewed import in one transaction, re-matching first (the
     data may have changed since the preview). Rows in error are skipped; new people are created
     only when `create_missing`. If anything fails (capacity, a concurrent change), nothing is
-    written."""
+    written. The number of queries does not grow with the number of rows: accounts, roster rows
+    and audit entries are written in bulk."""
     from accounts.models import User
     from enrollment.models import ImportBatch
 
@@ -1090,9 +1125,9 @@ def import_commit(*, batch, by, create_missing: bool):
             code="full",
         )
     created_users = []
-    for r in to_create:
+    for r, username in zip(to_create, _usernames_for(to_create), strict=True):
         user = User(
-            username=_username_for(r),
+            username=username,
             full_name=r["name"],
             unit_id=r["unit_id"],
             phone=r["phone"],
@@ -1103,28 +1138,18 @@ def import_commit(*, batch, by, create_missing: bool):
             staff_number=r["staff_number"],
         )
         user.set_unusable_password()
-        user.save()
-        r["user_id"] = user.pk
         created_users.append(user)
-    users = {
-        u.pk: u
-        for u in User.objects.filter(
-            pk__in=[r["user_id"] for r in to_enroll + to_create]
-        ).select_related("unit")
-    }
-    for r in to_enroll + to_create:
-        user = users[r["user_id"]]
-        if _reopen_to_enrolled(program, user, by):
-            continue
-        e = _open_row(
-            program=program, user=user, status=S.ENROLLED, source=Enrollment.Source.IMPORT
-        )
-        audit_log(
-            actor=by,
-            action="enrollment.import",
-            target=e,
-            after={"status": S.ENROLLED, "row": r["row"]},
-        )
+    try:
+        with transaction.atomic():
+            User.objects.bulk_create(created_users)
+    except IntegrityError:  # a username taken by a concurrent import
+        raise DomainError(_("名册导入时有人员同时被添加,请重新上传后再确认。")) from None
+    for r, user in zip(to_create, created_users, strict=True):
+        r["user_id"] = user.pk
+    users = {u.pk: u for u in created_users}
+    matched_ids = [r["user_id"] for r in to_enroll]
+    users.update(User.objects.in_bulk(matched_ids))
+    _enroll_rows(program, [(r, users[r["user_id"]]) for r in to_enroll + to_create], by)
     summary = {
         "enrolled": len(to_enroll),
         "created": len(created_users),
@@ -1146,26 +1171,82 @@ def import_commit(*, batch, by, create_missing: bool):
     return batch
 
 
-def _reopen_to_enrolled(program, user, by) -> bool:
-    """An applicant, nominee or waitlisted person in the file simply becomes enrolled."""
-    e = (
-        Enrollment.objects.select_for_update()
-        .filter(program=program, user=user)
-        .exclude(status__in=selectors.CLOSED_STATUSES)
-        .first()
+def _enroll_rows(program, pairs, by) -> None:
+    """Enroll (row, user) pairs in bulk: an applicant, nominee or waitlisted person simply
+    becomes enrolled on their row; a rejected or withdrawn row is reopened as a fresh start;
+    everyone else gets a new row. One audit entry per person, as before."""
+    now = timezone.now()
+    existing = {
+        e.user_id: e
+        for e in Enrollment.objects.select_for_update().filter(
+            program=program, user__in=[u.pk for _r, u in pairs]
+        )
+    }
+    reopened, fresh, audits = [], [], []
+    for r, user in pairs:
+        e = existing.get(user.pk)
+        if e is None:
+            e = Enrollment(
+                program=program,
+                user=user,
+                unit_id=user.unit_id,
+                status=S.ENROLLED,
+                source=Enrollment.Source.IMPORT,
+                status_changed_at=now,
+            )
+            fresh.append((e, r))
+            continue
+        before = e.status
+        if e.status in selectors.CLOSED_STATUSES:
+            # what the closed row left behind: a reopened row is a fresh start (as _open_row)
+            e.source, e.unit_id, e.decision_reason, e.decided_by = (
+                Enrollment.Source.IMPORT,
+                user.unit_id,
+                "",
+                None,
+            )
+            e.substituted_by = e.group = e.quota = e.nominated_by = None
+            e.note = ""
+            after = {"status": S.ENROLLED, "row": r["row"]}
+        else:
+            e.decided_by = by
+            after = {"status": S.ENROLLED}
+        e.status, e.status_changed_at, e.waitlist_position, e.updated_at = (
+            S.ENROLLED,
+            now,
+            None,
+            now,
+        )
+        reopened.append(e)
+        audits.append((by, "enrollment.import", e, {"status": before}, after))
+    Enrollment.objects.bulk_update(
+        reopened,
+        [
+            "status",
+            "status_changed_at",
+            "waitlist_position",
+            "decided_by",
+            "decision_reason",
+            "source",
+            "unit",
+            "substituted_by",
+            "group",
+            "quota",
+            "nominated_by",
+            "note",
+            "updated_at",
+        ],
     )
-    if e is None:
-        return False
-    e.waitlist_position = None
-    before = _set_status(e, S.ENROLLED, by=by, extra=("waitlist_position",))
-    audit_log(
-        actor=by,
-        action="enrollment.import",
-        target=e,
-        before={"status": before},
-        after={"status": S.ENROLLED},
-    )
-    return True
+    try:
+        with transaction.atomic():
+            Enrollment.objects.bulk_create([e for e, _r in fresh])
+    except IntegrityError:  # the same person was added by a concurrent request
+        raise DomainError(_("名册导入时有人员同时被添加,请重新上传后再确认。")) from None
+    audits += [
+        (by, "enrollment.import", e, None, {"status": S.ENROLLED, "row": r["row"]})
+        for e, r in fresh
+    ]
+    _audit_many(audits)
 
 
 @transaction.atomic

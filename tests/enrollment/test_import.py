@@ -378,3 +378,65 @@ def test_the_purge_is_on_the_beat_schedule():
 
     entry = _collect_beat_schedule()["enrollment-import-batches-purge"]
     assert entry["task"] == "enrollment.tasks.import_batches_purge"
+
+
+# ---- the confirm step is bulk ------------------------------------------------------------------
+
+
+def _big_roster(world, n: int, tag: str):
+    """n rows: a third existing people matched by phone (one of them an applicant, one a
+    withdrawn trainee), the rest new people of 青湖区; one new person's username clashes."""
+    rows = []
+    known = n // 3
+    for i in range(n):
+        name, phone = f"{tag}学员{i:03d}", f"139{tag}{i:07d}"
+        if i < known:
+            user = UserFactory(full_name=name, phone=phone, unit=world.county_a)
+            if i == 0:
+                Enrollment.objects.create(
+                    program=world.program,
+                    user=user,
+                    unit=world.county_a,
+                    status=S.APPLIED,
+                    source=Enrollment.Source.APPLICATION,
+                )
+            if i == 1:
+                Enrollment.objects.create(
+                    program=world.program,
+                    user=user,
+                    unit=world.county_a,
+                    status=S.WITHDRAWN,
+                    source=Enrollment.Source.MANUAL,
+                )
+        elif i == known:
+            UserFactory(username=f"r{phone}")  # somebody already has this username
+        rows.append([i + 1, None, name, "男", "青湖区", "科员", "科员", phone, None])
+    return upload(workbook_bytes(lambda ws: messy_roster(ws, rows=rows)))
+
+
+def test_confirm_runs_the_same_queries_for_20_or_200_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    n = 200
+    Program.objects.filter(pk=world.program.pk).update(capacity=1000)
+    counts = {}
+    for size, tag in ((20, "1"), (n, "2")):
+        batch = services.import_preview_create(
+            program=world.program, upload=_big_roster(world, size, tag), by=world.organizer
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            services.import_commit(batch=batch, by=world.organizer, create_missing=True)
+        counts[size] = len(ctx.captured_queries)
+        batch.refresh_from_db()
+        assert batch.summary["enrolled"] + batch.summary["created"] == size
+        assert batch.summary["errors"] == 0
+    assert counts[n] == counts[20] <= 30, counts
+    assert Enrollment.objects.filter(program=world.program, status=S.ENROLLED).count() == 1 + 20 + n
+    clash = User.objects.get(full_name=f"2学员{n // 3:03d}")
+    assert clash.username == f"r1392{n // 3:07d}-2"
+    reopened = Enrollment.objects.get(program=world.program, user__full_name="2学员001")
+    assert reopened.source == Enrollment.Source.IMPORT and reopened.status == S.ENROLLED
+    from core.models import AuditLog
+
+    assert AuditLog.objects.filter(action="enrollment.import").count() == 20 + n

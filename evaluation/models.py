@@ -171,8 +171,22 @@ INDICATORS = (
 
 
 class EvaluationAnswer(models.Model):
-    """One anonymous answer. Deliberately NOT a BaseModel: no user, no timestamp, and a random
-    primary key, so neither a join nor insertion order can tie it to a receipt."""
+    """One anonymous answer. Deliberately NOT a BaseModel: no user, no timestamp, a random
+    (UUID) primary key. What is and is not true about linking it to its author:
+
+    - No column or relation leads from an answer to a person; the receipt (who answered, on
+      which day) has no link to the answer.
+    - Every submission deletes and re-inserts all of the session's answers, ordered by their
+      random ids, in the receipt's transaction (services.evaluation_submit). So on PostgreSQL
+      all live answers of a session share one xmin, that of the latest submission, and their
+      physical order (ctid) follows the random ids, not the order of answering; ordering by id
+      (the default here) is random too.
+    - Not covered: the latest submitter's receipt shares that xmin, which says only that their
+      answer is among the session's; someone who reads the results before and after one more
+      answer learns that answer from the difference (MIN_ANSWERS in selectors limits what is
+      shown, not this); superseded row versions (until VACUUM), the write-ahead log and any
+      statement logging still hold the history, so against a database superuser anonymity
+      rests on how the server is run, not on this schema."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(
@@ -205,7 +219,8 @@ class EvaluationAnswer(models.Model):
 
 class EvaluationReceipt(models.Model):
     """Who has evaluated a session (for completion and reminders), with no link to the answer.
-    Only the day is kept, so not even a timestamp can be matched against anything."""
+    Only the day is kept. Receipt ids are sequential (they order the answerers), which is
+    harmless because answers carry no order of their own (see EvaluationAnswer)."""
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="evaluation_receipts"

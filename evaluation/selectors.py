@@ -57,7 +57,11 @@ from evaluation.models import (
 from programs.access import Access, program_access
 from programs.models import Lecturer, Program, Session
 
-LECTURER_MIN_ANSWERS = 5
+# Below this many answers a session's ratings and comments are shown to nobody (lecturers,
+# class managers, organizers, admins alike): with two or three answers, an average or a comment
+# points at the person too easily. Only the number of answers is shown.
+MIN_ANSWERS = 5
+LECTURER_MIN_ANSWERS = MIN_ANSWERS  # the earlier name, kept for callers elsewhere
 TWO = Decimal("0.01")
 
 
@@ -268,30 +272,33 @@ def _summaries(agg: dict) -> list[IndicatorSummary]:
 
 
 def session_evaluation_summary(*, session) -> dict:
-    """Aggregates of one session's answers, in one query (plus one for the comments)."""
+    """Aggregates of one session's answers, in one query (plus one for the comments). Below
+    MIN_ANSWERS answers only the count comes back (`hidden`): no breakdown, no comments."""
     agg = EvaluationAnswer.objects.filter(session=session).aggregate(**_aggregate_kwargs())
+    if agg["n"] < MIN_ANSWERS:
+        return {"n": agg["n"], "hidden": True, "indicators": [], "comments": []}
     comments = list(
         EvaluationAnswer.objects.filter(session=session)
         .exclude(comment="")
         .order_by("id")
         .values_list("comment", flat=True)[:200]
     )
-    return {"n": agg["n"], "indicators": _summaries(agg), "comments": comments}
+    return {"n": agg["n"], "hidden": False, "indicators": _summaries(agg), "comments": comments}
 
 
 def session_results_get(*, user, pk) -> tuple[Session, bool]:
-    """The session and whether the user may see its aggregates: managers always; its lecturers
-    only once LECTURER_MIN_ANSWERS answers exist. Others 403/404."""
+    """The session and whether the user may open its results page: its managers and its
+    lecturers (403/404 for others). `visible` is whether there are MIN_ANSWERS answers, below
+    which no one sees ratings or comments (session_evaluation_summary enforces it as well)."""
     session = _get(Session.objects.select_related("program__organizing_unit"), pk)
     level = program_access(user, session.program)
     if level == Access.NONE:
         raise Http404
-    if level == Access.MANAGE:
-        return session, True
-    if session.lecturers.filter(user=user).exists():
-        n = EvaluationAnswer.objects.filter(session=session).count()
-        return session, n >= LECTURER_MIN_ANSWERS
-    raise PermissionDenied
+    if level != Access.MANAGE and not session.lecturers.filter(user=user).exists():
+        raise PermissionDenied
+    n = EvaluationAnswer.objects.filter(session=session).count()
+    session.answer_count = n
+    return session, n >= MIN_ANSWERS
 
 
 def _session_rollup(qs):
@@ -321,7 +328,13 @@ def _session_rollup(qs):
 
 
 def _with_rates(sessions):
+    """Satisfaction and average per session, left out (None, `visible` False) below
+    MIN_ANSWERS answers."""
     for s in sessions:
+        s.visible = s.answers >= MIN_ANSWERS
+        if not s.visible:
+            s.satisfaction = s.overall_avg = None
+            continue
         s.satisfaction = (
             (Decimal(s.satisfied) * 100 / s.answers).quantize(Decimal("0.1")) if s.answers else None
         )
@@ -336,15 +349,12 @@ def program_evaluation_rows(*, program):
 
 
 def lecturer_evaluation_rows(*, user):
-    """The sessions a lecturer taught, with aggregates hidden below LECTURER_MIN_ANSWERS."""
+    """The sessions a lecturer taught, with aggregates hidden below MIN_ANSWERS."""
     lecturer = Lecturer.objects.filter(user=user).first()
     if lecturer is None:
         raise PermissionDenied
     qs = Session.objects.filter(lecturers=lecturer).select_related("program").order_by("-start")
-    rows = _with_rates(list(_session_rollup(qs)))
-    for s in rows:
-        s.visible = s.answers >= LECTURER_MIN_ANSWERS
-    return lecturer, rows
+    return lecturer, _with_rates(list(_session_rollup(qs)))
 
 
 def pending_evaluators(*, session):

@@ -321,9 +321,10 @@ def session_results(request, session_pk):
         "evaluation/session_results.html",
         {
             "session": session,
+            "answers": session.answer_count,
             "summary": summary,
             "visible": visible,
-            "minimum": selectors.LECTURER_MIN_ANSWERS,
+            "minimum": selectors.MIN_ANSWERS,
             "can_remind": can_manage_program(request.user, session.program),
         },
     )
@@ -335,7 +336,11 @@ def program_results(request, program_pk):
     return render(
         request,
         "evaluation/program_results.html",
-        {"program": prog, "rows": selectors.program_evaluation_rows(program=prog)},
+        {
+            "program": prog,
+            "rows": selectors.program_evaluation_rows(program=prog),
+            "minimum": selectors.MIN_ANSWERS,
+        },
     )
 
 
@@ -359,7 +364,7 @@ def lecturer_results(request):
         {
             "lecturer": lecturer,
             "rows": rows,
-            "minimum": selectors.LECTURER_MIN_ANSWERS,
+            "minimum": selectors.MIN_ANSWERS,
         },
     )
 

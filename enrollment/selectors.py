@@ -92,27 +92,23 @@ def nominations_open(program, policy=None, *, now=None) -> bool:
 
 
 def review_queue(program) -> dict:
-    """What waits for a manager's decision in one program."""
-    pending = (
-        enrollments_for_program(program, statuses=(S.NOMINATED, S.APPLIED, S.WAITLISTED))
-        .select_related("nominated_by", "quota__unit")
-        .order_by("status", "waitlist_position", "created_at", "id")
-    )
-    by_status = {S.NOMINATED: [], S.APPLIED: [], S.WAITLISTED: []}
-    for e in pending:
-        by_status[e.status].append(e)
+    """What waits for a manager's decision in one program, one queryset per section (the page
+    paginates each): nominations, applications, the waitlist in order, withdrawal requests."""
+    pending = enrollments_for_program(
+        program, statuses=(S.NOMINATED, S.APPLIED, S.WAITLISTED)
+    ).select_related("nominated_by", "quota__unit")
     withdrawals = (
         WithdrawalRequest.objects.filter(
             enrollment__program=program, status=WithdrawalRequest.Status.PENDING
         )
         .select_related("enrollment__user", "enrollment__unit")
-        .order_by("created_at")
+        .order_by("created_at", "id")
     )
     return {
-        "nominations": by_status[S.NOMINATED],
-        "applications": by_status[S.APPLIED],
-        "waitlist": by_status[S.WAITLISTED],
-        "withdrawals": list(withdrawals),
+        "nominations": pending.filter(status=S.NOMINATED).order_by("created_at", "id"),
+        "applications": pending.filter(status=S.APPLIED).order_by("created_at", "id"),
+        "waitlist": pending.filter(status=S.WAITLISTED).order_by("waitlist_position", "id"),
+        "withdrawals": withdrawals,
     }
 
 

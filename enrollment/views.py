@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -137,15 +138,34 @@ def roster(request, program):
     )
 
 
+REVIEW_PER_PAGE = 20
+# Each section of the review queue pages on its own: query parameter per section.
+REVIEW_SECTIONS = {"nominations": "np", "applications": "ap", "waitlist": "wp", "withdrawals": "dp"}
+
+
+def _paginate(request, qs, param: str, per_page: int):
+    """A page of `qs` from `?<param>=`, with prev_url/next_url that keep every other query
+    parameter (filters, the other sections' pages)."""
+    page = Paginator(qs, per_page).get_page(request.GET.get(param))
+
+    def url(number):
+        query = request.GET.copy()
+        query[param] = number
+        return f"?{query.urlencode()}"
+
+    page.prev_url = url(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = url(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
 @manager_page
 def review(request, program):
+    queue = {
+        name: _paginate(request, qs, REVIEW_SECTIONS[name], REVIEW_PER_PAGE)
+        for name, qs in selectors.review_queue(program).items()
+    }
     return _page(
-        request,
-        "enrollment/review.html",
-        program,
-        "review",
-        queue=selectors.review_queue(program),
-        form=forms.ReasonForm(),
+        request, "enrollment/review.html", program, "review", queue=queue, form=forms.ReasonForm()
     )
 
 

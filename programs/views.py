@@ -3,6 +3,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -40,6 +41,9 @@ from programs.timetable import Period, build_days, default_anchor, period_for
 # --- programs ------------------------------------------------------------------------------
 
 
+PROGRAMS_PER_PAGE = 25
+
+
 @login_required
 @require_GET
 def program_list(request):
@@ -48,8 +52,10 @@ def program_list(request):
         status = None
     search = request.GET.get("q", "").strip()
     programs = selectors.program_list_for_user(user=request.user, status=status, search=search)
+    page = Paginator(programs, PROGRAMS_PER_PAGE).get_page(request.GET.get("page"))
     ctx = {
-        "programs": programs,
+        "programs": page,
+        "page": page,
         "status": status,
         "search": search,
         "statuses": Program.Status.choices,

@@ -92,3 +92,16 @@ def test_feed_query_count_is_flat(world, client):
     small = _count(client, url)
     _grow(world, 18)
     assert _count(client, url) == small
+
+
+def test_program_list_query_count_is_flat_across_pages(world, client_for):
+    from programs.views import PROGRAMS_PER_PAGE
+
+    client = client_for(world.organizer)
+    url = reverse("programs:list") + "?status=published&page=2"
+    counts = []
+    for n in (PROGRAMS_PER_PAGE + 5, PROGRAMS_PER_PAGE * 3):
+        for _ in range(n):
+            ProgramFactory(organizing_unit=world.city_a)
+        counts.append((_count(client, url), _count(client, url, {"HX-Request": "true"})))
+    assert counts[0] == counts[1], counts

@@ -434,3 +434,34 @@ def test_session_today_shows_in_week_view_by_default(world, client_for):
         .content.decode()
     )
     assert "今天的课" in html and "pg-today" in html
+
+
+# ---- the program list pages ---------------------------------------------------------------------
+
+
+def test_program_list_shows_one_page_and_keeps_the_filters_in_its_links(world, client_for):
+    from programs.views import PROGRAMS_PER_PAGE
+
+    for i in range(PROGRAMS_PER_PAGE + 3):
+        ProgramFactory(organizing_unit=world.city_a, title=f"乡村振兴专题{i:03d}")
+    ProgramFactory(organizing_unit=world.city_a, title="乡村振兴草稿", status="draft")
+    c = client_for(world.organizer)
+    url = reverse("programs:list")
+    body = c.get(url, {"q": "乡村振兴", "status": "published"}).content.decode()
+    assert body.count("乡村振兴专题") == PROGRAMS_PER_PAGE
+    assert f"共 {PROGRAMS_PER_PAGE + 3} 个项目" in body and "乡村振兴草稿" not in body
+    assert "?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&amp;status=published&amp;page=2" in body
+
+    page2 = c.get(url, {"q": "乡村振兴", "status": "published", "page": 2}).content.decode()
+    assert page2.count("乡村振兴专题") == 3 and "上一页" in page2 and "下一页" not in page2
+
+    # htmx asks for the results only: the pager comes with them.
+    partial = c.get(
+        url, {"q": "乡村振兴", "status": "published", "page": 2}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in partial and partial.count("乡村振兴专题") == 3 and "上一页" in partial
+
+
+def test_program_list_with_one_page_shows_no_pager(world, client_for):
+    body = client_for(world.organizer).get(reverse("programs:list")).content.decode()
+    assert "下一页" not in body and world.program.title in body

@@ -132,13 +132,32 @@ class ReviewRow:
     flags: int = 0
 
 
-def assignment_review_rows(*, assignment) -> list[ReviewRow]:
-    """Every enrolled trainee with their reflection (or none yet) and how many similarity flags
-    touch it. Three queries whatever the class size."""
-    users = list(enrolled_users(assignment.program).order_by("full_name", "id"))
+REVIEW_PAGE_SIZE = 50
+
+
+def assignment_review_page(*, assignment, show: str = "", page=None, per_page=REVIEW_PAGE_SIZE):
+    """One page of enrolled trainees (by name) with their reflection and similarity-flag count.
+    `show`: "todo" (submitted, not yet reviewed) or "flagged" (touched by a similarity flag).
+    Four queries whatever the class size: count, the page of users, their reflections, flags."""
+    from django.core.paginator import Paginator
+
+    users = enrolled_users(assignment.program)
+    mine = Reflection.objects.filter(assignment=assignment, author=OuterRef("pk"))
+    if show == "todo":
+        users = users.filter(Exists(mine.filter(status=Reflection.Status.SUBMITTED)))
+    elif show == "flagged":
+        flags = SimilarityFlag.objects.filter(assignment=assignment)
+        users = users.filter(
+            Exists(flags.filter(first__author=OuterRef("pk")))
+            | Exists(flags.filter(second__author=OuterRef("pk")))
+        )
+    page_obj = Paginator(users.order_by("full_name", "id"), per_page).get_page(page)
+    page_users = list(page_obj.object_list)
     reflections = {
         r.author_id: r
-        for r in Reflection.objects.filter(assignment=assignment).only(
+        for r in Reflection.objects.filter(
+            assignment=assignment, author__in=[u.pk for u in page_users]
+        ).only(
             "id",
             "author_id",
             "status",
@@ -150,27 +169,45 @@ def assignment_review_rows(*, assignment) -> list[ReviewRow]:
             "assignment_id",
         )
     }
+    ids = [r.pk for r in reflections.values()]
     flag_counts: Counter = Counter()
-    for a, b in SimilarityFlag.objects.filter(assignment=assignment).values_list(
-        "first_id", "second_id"
-    ):
+    for a, b in SimilarityFlag.objects.filter(
+        Q(first_id__in=ids) | Q(second_id__in=ids), assignment=assignment
+    ).values_list("first_id", "second_id"):
         flag_counts[a] += 1
         flag_counts[b] += 1
-    rows = []
-    for u in users:
-        r = reflections.get(u.pk)
-        rows.append(ReviewRow(user=u, reflection=r, flags=flag_counts[r.pk] if r else 0))
-    return rows
+    page_obj.object_list = [
+        ReviewRow(
+            user=u,
+            reflection=reflections.get(u.pk),
+            flags=flag_counts[reflections[u.pk].pk] if u.pk in reflections else 0,
+        )
+        for u in page_users
+    ]
+    return page_obj
 
 
-def review_counts(rows: list[ReviewRow]) -> dict:
-    c = Counter(row.reflection.status if row.reflection else "missing" for row in rows)
+def assignment_review_counts(*, assignment) -> dict:
+    """How many enrolled trainees have not submitted, await review, were returned, reviewed.
+    Two queries."""
+    total = enrolled_users(assignment.program).count()
+    by_status = dict(
+        Reflection.objects.filter(
+            assignment=assignment,
+            author__enrollments__program=assignment.program_id,
+            author__enrollments__status=Enrollment.Status.ENROLLED,
+        )
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    handed_in = sum(n for st, n in by_status.items() if st != Reflection.Status.DRAFT)
     return {
-        "total": len(rows),
-        "missing": c["missing"] + c[Reflection.Status.DRAFT],
-        "submitted": c[Reflection.Status.SUBMITTED],
-        "returned": c[Reflection.Status.RETURNED],
-        "reviewed": c[Reflection.Status.REVIEWED],
+        "total": total,
+        "missing": total - handed_in,
+        "submitted": by_status.get(Reflection.Status.SUBMITTED, 0),
+        "returned": by_status.get(Reflection.Status.RETURNED, 0),
+        "reviewed": by_status.get(Reflection.Status.REVIEWED, 0),
     }
 
 

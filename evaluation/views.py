@@ -27,9 +27,11 @@ from evaluation.forms import (
     ReviewForm,
     RoundForm,
 )
-from evaluation.models import CreditPolicy, Reflection
+from evaluation.models import CreditPolicy
 from programs.access import Access, can_manage_program, program_get, session_get
 from programs.models import ProgramStaff, Session
+
+PAGE_SIZE = 50
 
 
 def _form_error(form, exc: DomainError):
@@ -134,23 +136,19 @@ def assignment_edit(request, pk):
 @login_required
 def assignment_detail(request, pk):
     assignment = selectors.assignment_get(user=request.user, pk=pk)
-    rows = selectors.assignment_review_rows(assignment=assignment)
     show = request.GET.get("show", "")
-    if show == "todo":
-        rows_shown = [
-            r for r in rows if r.reflection and r.reflection.status == Reflection.Status.SUBMITTED
-        ]
-    elif show == "flagged":
-        rows_shown = [r for r in rows if r.flags]
-    else:
-        rows_shown = rows
+    show = show if show in ("todo", "flagged") else ""
+    page = selectors.assignment_review_page(
+        assignment=assignment, show=show, page=request.GET.get("page")
+    )
     return render(
         request,
         "evaluation/assignment_detail.html",
         {
             "assignment": assignment,
-            "rows": rows_shown,
-            "counts": selectors.review_counts(rows),
+            "page": page,
+            "rows": page.object_list,
+            "counts": selectors.assignment_review_counts(assignment=assignment),
             "show": show,
         },
     )
@@ -563,13 +561,16 @@ def callon_pick(request, session_pk):
 @login_required
 def completion(request, program_pk):
     prog = program_get(user=request.user, pk=program_pk, need=Access.MANAGE)
-    rows = selectors.completion_assess(program=prog)
+    rows = selectors.completion_assess(program=prog)  # everyone: the totals need them all
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluation/completion.html",
         {
             "program": prog,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
+            "total": len(rows),
             "passed": sum(r.passed for r in rows),
             "confirmed": any(r.completion for r in rows),
             "would_revoke": selectors.certificates_to_revoke(rows),
@@ -799,13 +800,15 @@ def commitment_progress(request, pk):
 @login_required
 def followup_program(request, program_pk):
     prog = program_get(user=request.user, pk=program_pk, need=Access.MANAGE)
-    rows = selectors.followup_rows(program=prog)
+    rows = selectors.followup_rows(program=prog)  # everyone: `behind` counts them all
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "evaluation/followup_program.html",
         {
             "program": prog,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
             "behind": sum(c.behind for c in rows),
         },
     )

@@ -171,8 +171,7 @@ def review(request, program):
 
 @login_required
 def reviews(request):
-    roles = roles_of(request.user)
-    if not (roles.is_admin or roles.is_organizer or request.user.program_roles.exists()):
+    if not selectors.runs_programs(request.user):
         raise PermissionDenied
     programs = selectors.managed_programs(request.user).exclude(status=Program.Status.ARCHIVED)
     return render(request, "enrollment/reviews.html", {"programs": programs})

@@ -530,29 +530,15 @@ class CompletionRow:
     completion: Completion | None = None
 
 
-def attendance_by_user(*, program, until=None) -> tuple[int, dict]:
-    """(number of sessions held, {user_id: Counter(status → n)}) for the program's sessions that
-    have ended by `until`. A session that ended with no record for a trainee counts as absent."""
-    until = until or timezone.now()
-    held = Session.objects.filter(program=program, status=Session.Status.SCHEDULED, end__lte=until)
-    total = held.count()
-    per_user: dict = defaultdict(Counter)
-    for user_id, status, n in (
-        AttendanceRecord.objects.filter(session__in=held)
-        .values_list("user_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        per_user[user_id][status] += n
-    return total, per_user
-
-
 def completion_assess(*, program, until=None) -> list[CompletionRow]:
     """Each enrolled trainee's result under the program's completion rules, with reasons.
     A fixed number of queries whatever the class size."""
     from django.utils.translation import gettext as _
 
-    total, per_user = attendance_by_user(program=program, until=until)
+    from attendance.selectors import rate_tallies
+
+    # The one attendance rate (attendance.rules), as on the trainee's and the manager's pages.
+    tallies = rate_tallies(programs=[program], now=until or timezone.now())
     assignments = list(
         ReflectionAssignment.objects.filter(program=program).values_list("pk", flat=True)
     )
@@ -571,13 +557,11 @@ def completion_assess(*, program, until=None) -> list[CompletionRow]:
     }
     rows = []
     for user in enrolled_users(program).order_by("full_name", "id"):
-        counts = per_user.get(user.pk, Counter())
-        attended_n = sum(counts[s] for s in ATTENDED)
-        leave = counts[AttendanceStatus.ON_LEAVE]
-        recorded = sum(counts.values())
-        unexcused = counts[AttendanceStatus.ABSENT] + max(0, total - recorded)
-        credited = attended_n + (leave if program.leave_counts_as_attended else 0)
-        rate = (Decimal(credited) * 100 / total).quantize(Decimal("0.1")) if total else Decimal(100)
+        tally = tallies.get(program.pk, user.pk)
+        attended_n = sum(tally.n(s) for s in ATTENDED)
+        leave = tally.n(AttendanceStatus.ON_LEAVE)
+        unexcused = tally.unexcused
+        rate = Decimal(str(tally.rate)) if tally.rate is not None else Decimal(100)
         reflection_ok = accepted[user.pk] >= len(assignments)
         score = (
             (sum(scores[user.pk]) / len(scores[user.pk])).quantize(Decimal("0.1"))
@@ -585,7 +569,7 @@ def completion_assess(*, program, until=None) -> list[CompletionRow]:
             else None
         )
         reasons = []
-        if rate < program.completion_min_attendance_rate:
+        if tally.expected and tally.below(program.completion_min_attendance_rate):
             reasons.append(
                 _("出勤率 %(rate)s%% 低于要求的 %(min)s%%")
                 % {"rate": rate, "min": program.completion_min_attendance_rate}
@@ -609,7 +593,7 @@ def completion_assess(*, program, until=None) -> list[CompletionRow]:
         rows.append(
             CompletionRow(
                 user=user,
-                sessions_total=total,
+                sessions_total=tally.expected,
                 attended=attended_n,
                 on_leave=leave,
                 unexcused=unexcused,

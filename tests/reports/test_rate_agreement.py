@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from attendance import selectors as attendance_selectors
 from attendance.models import AttendanceStatus, AttendanceWarning
 from attendance.services import rate_warnings_check
+from evaluation.selectors import completion_assess
 from programs.models import Program, Session
 from reports import rendering
 from reports import selectors as report_selectors
@@ -202,6 +203,13 @@ def test_every_place_shows_the_same_attendance_rate(programs, client):
             if warning:
                 assert float(warning.rate) == rate
             assert row.below == (rate is not None and rate < spec["line"])
+            # completion (结业) judges the same rate
+            assessed = next(
+                r for r in completion_assess(program=program, until=now) if r.user == trainee
+            )
+            assert assessed.sessions_total == due
+            if rate is not None:
+                assert float(assessed.rate) == rate
 
         # what the trainee sees on the page itself
         client.force_login(trainee)

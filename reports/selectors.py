@@ -506,6 +506,15 @@ def _compliance_by(filters: StatsFilters, key: str, requirement: dict, prefix_le
     return {r[key]: (r["trainees"] or 0, r["met"] or 0) for r in rows}
 
 
+def _min_answers() -> int:
+    """Evaluation's anonymity threshold (reports works without the evaluation app)."""
+    try:
+        from evaluation.selectors import MIN_ANSWERS
+    except ImportError:
+        return 5
+    return MIN_ANSWERS
+
+
 def statistics(*, filters: StatsFilters) -> dict:
     """All figures of the statistics page, read from rollup tables (about 8 queries)."""
     from reports.models import ProgramRollup
@@ -613,7 +622,9 @@ def statistics(*, filters: StatsFilters) -> dict:
         "leave": totals["on_leave"],
         "absent": totals["absent"],
         "credit_hours": totals["credit_hours"],
-        "satisfaction_rate": rate(satisfied, responses),
+        # Fewer answers than evaluation's anonymity threshold would let a narrow filter (one
+        # small program) tell how those few people answered.
+        "satisfaction_rate": rate(satisfied, responses) if responses >= _min_answers() else None,
         "evaluation_responses": responses,
         "compliance_rate": rate(n_met, n_trainees),
         "levels": levels,

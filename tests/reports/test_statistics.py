@@ -145,7 +145,7 @@ def test_satisfaction_and_confirmed_completion_come_from_evaluation(world):
     from evaluation.models import Completion, EvaluationAnswer
 
     program, sessions, users, _ = build_program(trainees=3, sessions=1, units=1)
-    for overall in (4, 3, 1, 4):
+    for overall in (4, 3, 1, 4, 4):
         EvaluationAnswer.objects.create(
             session=sessions[0], content=4, delivery=4, relevance=4, overall=overall
         )
@@ -155,8 +155,31 @@ def test_satisfaction_and_confirmed_completion_come_from_evaluation(world):
     stats = statistics(
         filters=StatsFilters(year=program.start_date.year, unit=program.organizing_unit)
     )
-    assert stats["satisfaction_rate"] == 75.0 and stats["evaluation_responses"] == 4
+    assert stats["satisfaction_rate"] == 80.0 and stats["evaluation_responses"] == 5
     assert stats["completion_rate"] == 50.0  # one of the two assessed trainees passed
+
+
+def test_satisfaction_is_not_shown_for_fewer_answers_than_the_anonymity_threshold(world):
+    """Filtered down to one small program, a satisfaction rate of 4 answers would tell how
+    those four people answered; evaluation shows nobody a breakdown below 5 either."""
+    from evaluation.models import EvaluationAnswer
+    from evaluation.selectors import MIN_ANSWERS
+
+    program, sessions, _users, _ = build_program(trainees=3, sessions=1, units=1)
+    for _ in range(MIN_ANSWERS - 1):
+        EvaluationAnswer.objects.create(
+            session=sessions[0], content=4, delivery=4, relevance=4, overall=1
+        )
+    rollup_rebuild_all()
+    filters = StatsFilters(year=program.start_date.year, unit=program.organizing_unit)
+    stats = statistics(filters=filters)
+    assert stats["evaluation_responses"] == MIN_ANSWERS - 1
+    assert stats["satisfaction_rate"] is None
+    EvaluationAnswer.objects.create(
+        session=sessions[0], content=4, delivery=4, relevance=4, overall=4
+    )
+    rollup_rebuild_all()
+    assert statistics(filters=filters)["satisfaction_rate"] == 20.0
 
 
 def test_county_filter_reads_detail_and_agrees_with_the_city_cube(world):

@@ -1,5 +1,6 @@
 """Cross-app writes: the audit trail, notifications and generated files."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +15,27 @@ from core.queue import enqueue, enqueue_on_commit
 
 def audit_log(*, actor, action: str, target, before=None, after=None, reason: str = "") -> AuditLog:
     """Append one entry to the audit trail. `target` is any model instance."""
-    return AuditLog.objects.create(
+    entry = _audit_row(
+        actor=actor, action=action, target=target, before=before, after=after, reason=reason
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry for audit_log_many: the same fields audit_log takes."""
+
+    actor: object
+    action: str
+    target: object
+    before: object = None
+    after: object = None
+    reason: str = ""
+
+
+def _audit_row(*, actor, action, target, before, after, reason) -> AuditLog:
+    return AuditLog(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         target_type=target._meta.label_lower,
@@ -22,6 +43,23 @@ def audit_log(*, actor, action: str, target, before=None, after=None, reason: st
         before=before,
         after=after,
         reason=reason or "",
+    )
+
+
+def audit_log_many(entries) -> list[AuditLog]:
+    """Many audit entries (AuditEntry) in one INSERT, each exactly as audit_log writes it."""
+    return AuditLog.objects.bulk_create(
+        [
+            _audit_row(
+                actor=e.actor,
+                action=e.action,
+                target=e.target,
+                before=e.before,
+                after=e.after,
+                reason=e.reason,
+            )
+            for e in entries
+        ]
     )
 
 

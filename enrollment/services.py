@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Rank
 from core.errors import DomainError
-from core.services import audit_log, notify, notify_many
+from core.services import AuditEntry, audit_log, audit_log_many, notify, notify_many
 from enrollment import selectors
 from enrollment.models import (
     DiscussionGroup,
@@ -1077,23 +1077,10 @@ def _usernames_for(rows) -> list[str]:
 
 
 def _audit_many(entries) -> None:
-    """Many audit entries in one INSERT, written as core.services.audit_log writes one.
-    (core has no bulk variant yet; this mirrors audit_log field by field.)"""
-    from core.models import AuditLog
-
-    AuditLog.objects.bulk_create(
-        [
-            AuditLog(
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                action=action,
-                target_type=target._meta.label_lower,
-                target_id=str(target.pk),
-                before=before,
-                after=after,
-                reason="",
-            )
-            for actor, action, target, before, after in entries
-        ]
+    """(actor, action, target, before, after) tuples in one INSERT."""
+    audit_log_many(
+        AuditEntry(actor=actor, action=action, target=target, before=before, after=after)
+        for actor, action, target, before, after in entries
     )
 
 

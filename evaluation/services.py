@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.models import AuditLog
-from core.services import audit_log, notify, notify_many
+from core.services import AuditEntry, audit_log, audit_log_many, notify, notify_many
 from evaluation import selectors, similarity
 from evaluation.models import (
     INDICATORS,
@@ -624,20 +623,16 @@ REVOCATION_FIELDS = ["revoked_at", "revoked_reason", "revoked_by", "updated_at"]
 
 
 def _audit_many(*, actor, entries) -> None:
-    """One INSERT for many audit entries ((action, certificate, reason) triples), in the shape
-    core.services.audit_log writes them (core has no bulk variant)."""
-    AuditLog.objects.bulk_create(
-        [
-            AuditLog(
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                action=action,
-                target_type=cert._meta.label_lower,
-                target_id=str(cert.pk),
-                after={"serial": cert.serial, "user": cert.completion.user_id},
-                reason=reason or "",
-            )
-            for action, cert, reason in entries
-        ]
+    """One INSERT for many audit entries ((action, certificate, reason) triples)."""
+    audit_log_many(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            target=cert,
+            after={"serial": cert.serial, "user": cert.completion.user_id},
+            reason=reason,
+        )
+        for action, cert, reason in entries
     )
 
 

@@ -449,7 +449,7 @@ def test_program_list_shows_one_page_and_keeps_the_filters_in_its_links(world, c
     url = reverse("programs:list")
     body = c.get(url, {"q": "乡村振兴", "status": "published"}).content.decode()
     assert body.count("乡村振兴专题") == PROGRAMS_PER_PAGE
-    assert f"共 {PROGRAMS_PER_PAGE + 3} 个项目" in body and "乡村振兴草稿" not in body
+    assert f"共 {PROGRAMS_PER_PAGE + 3} 条" in body and "乡村振兴草稿" not in body
     assert "?q=%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4&amp;status=published&amp;page=2" in body
 
     page2 = c.get(url, {"q": "乡村振兴", "status": "published", "page": 2}).content.decode()

@@ -61,7 +61,6 @@ from programs.models import Lecturer, Program, Session
 # class managers, organizers, admins alike): with two or three answers, an average or a comment
 # points at the person too easily. Only the number of answers is shown.
 MIN_ANSWERS = 5
-LECTURER_MIN_ANSWERS = MIN_ANSWERS  # the earlier name, kept for callers elsewhere
 TWO = Decimal("0.01")
 
 

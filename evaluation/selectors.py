@@ -633,15 +633,22 @@ def certificate_of(completion) -> Certificate | None:
         return None
 
 
-def certificates_to_revoke(rows: list[CompletionRow]) -> int:
-    """How many valid certificates a confirmation now would revoke (holders who no longer pass)."""
-    return sum(
+def certificates_to_revoke(*, program, rows: list[CompletionRow]) -> int:
+    """How many valid certificates a confirmation now would revoke: enrolled holders who no
+    longer pass (from `rows`, completion_assess's) and holders no longer enrolled (one query)."""
+    failing = sum(
         1
         for row in rows
         if not row.passed
         and (cert := certificate_of(row.completion)) is not None
         and not cert.is_revoked
     )
+    gone = (
+        completions_of_non_trainees(program=program)
+        .filter(certificate__isnull=False, certificate__revoked_at__isnull=True)
+        .count()
+    )
+    return failing + gone
 
 
 def certificate_by_serial(serial: str) -> Certificate | None:

@@ -573,7 +573,7 @@ def completion(request, program_pk):
             "total": len(rows),
             "passed": sum(r.passed for r in rows),
             "confirmed": any(r.completion for r in rows),
-            "would_revoke": selectors.certificates_to_revoke(rows),
+            "would_revoke": selectors.certificates_to_revoke(program=prog, rows=rows),
         },
     )
 

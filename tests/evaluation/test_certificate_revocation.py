@@ -102,6 +102,23 @@ def test_a_holder_who_withdrew_loses_the_certificate_on_reconfirmation(world, he
     assert not completion.passed and completion.reasons == ["不在本班录取学员名单中"]
 
 
+def test_completion_page_counts_a_withdrawn_holder_among_those_it_would_revoke(
+    world, held, client_for
+):
+    """The warning before confirming counts every certificate the confirmation would revoke,
+    including those of holders who are no longer enrolled (they are not in the table)."""
+    _certified(world)
+    Enrollment.objects.filter(user=world.trainee, program=world.program).update(
+        status=Enrollment.Status.WITHDRAWN
+    )
+    body = (
+        client_for(world.manager)
+        .get(reverse("evaluation:completion", args=[world.program.pk]))
+        .content.decode()
+    )
+    assert "按当前规则,1 名已发证学员不再符合结业条件" in body
+
+
 def test_revocation_is_undone_with_the_rest_when_confirmation_fails(world, held, monkeypatch):
     cert = _certified(world)
     attend(held, world.trainee, status=AttendanceStatus.ABSENT, checkin=False)

@@ -307,11 +307,15 @@ def _rebuild_cubes(years) -> None:
     from reports.selectors import credit_requirements
 
     year_filter = _in("year", years) if years is not None else "1 = 1"
-    required = credit_requirements()
-    requirement = (
-        "CASE rank "
-        + " ".join(f"WHEN '{rank}' THEN {float(hours)}" for rank, hours in required.items())
-        + " ELSE 90 END"
+    # Met: the rank has a requirement and the hours reach it. A rank without one (a cadre with
+    # no rank) never meets it, as in the detail path (selectors._compliance_by).
+    met = (
+        "CASE "
+        + " ".join(
+            f"WHEN rank = '{rank}' AND credit_hours >= {float(hours)} THEN 1"
+            for rank, hours in credit_requirements().items()
+        )
+        + " ELSE 0 END"
     )
     sums = ", ".join(f"SUM({c})" for c in SUM_COLUMNS)
     with connection.cursor() as cursor:
@@ -326,7 +330,7 @@ GROUP BY year, month, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
         cursor.execute(f"""
 INSERT INTO reports_compliancecube (year, level, rank, unit_path, trainees, met)
 SELECT year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN}), COUNT(*),
-  SUM(CASE WHEN credit_hours >= {requirement} THEN 1 ELSE 0 END)
+  SUM({met})
 FROM reports_traineeyearrollup WHERE {year_filter}
 GROUP BY year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
 """)

@@ -195,3 +195,23 @@ def test_county_filter_reads_detail_and_agrees_with_the_city_cube(world):
     assert county["attendance_rate"] == county_in_city["attendance_rate"]
     assert county["compliance_rate"] == county_in_city["compliance_rate"]
     assert [r["trainee_times"] for r in county["units"] if r["trainee_times"]] == [3, 3, 3]
+
+
+def test_trainees_without_a_rank_count_the_same_in_the_cube_and_the_detail(world):
+    """A cadre without a rank has no yearly requirement: not met, in the county-level cube
+    (province and city views) exactly as in the detail rows (deeper units)."""
+    from programs.models import Session
+
+    program, sessions, users, units = build_program(
+        trainees=6, sessions=2, units=2, parent=world.county_a
+    )
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(credit_hours=60)
+    AttendanceRecord.objects.filter(session__in=sessions).update(status=AttendanceStatus.PRESENT)
+    type(users[0]).objects.filter(pk__in=[u.pk for u in users[:3]]).update(rank="")
+    rollup_rebuild_all()
+    year = program.start_date.year
+    county = statistics(filters=StatsFilters(year=year, unit=world.county_a))  # detail rows
+    city = statistics(filters=StatsFilters(year=year, unit=world.city_a))  # county-level cube
+    county_in_city = next(r for r in city["units"] if r["unit"] == world.county_a)
+    assert county["compliance_rate"] == county_in_city["compliance_rate"]
+    assert county["compliance_rate"] < 100

@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 from django.utils import timezone
 
@@ -762,14 +762,20 @@ def credit_overview(*, user, year: int, behind_only: bool = False):
         default=Value(Decimal(0)),
         output_field=DecimalField(max_digits=6, decimal_places=1),
     )
-    earned = Coalesce(
-        Sum(
-            _credit_expr("attendance__"),
-            filter=Q(attendance__session__start__year=year)
-            & _counts_for_credit("attendance__", user_ref="pk"),
+    # Summed unrounded, rounded once to a tenth (ROUND, as the statistics rollups do;
+    # core.numbers.round_hours on the trainee's page), so the shortfall is that of the shown hours.
+    earned = Round(
+        Coalesce(
+            Sum(
+                _credit_expr("attendance__"),
+                filter=Q(attendance__session__start__year=year)
+                & _counts_for_credit("attendance__", user_ref="pk"),
+            ),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=8, decimal_places=2),
         ),
-        Value(Decimal(0)),
-        output_field=DecimalField(max_digits=8, decimal_places=2),
+        1,
+        output_field=DecimalField(max_digits=8, decimal_places=1),
     )
     qs = (
         User.objects.filter(organizer_scope_q(user, "unit"), is_active=True)

@@ -175,6 +175,23 @@ def test_overview_lists_who_is_behind_within_the_organizers_units(world):
     assert world.trainee.pk not in outsider_view
 
 
+def test_overview_judges_the_hours_as_the_trainee_record_shows_them(world):
+    """1.25 hours show as 1.3 (round_hours, half up) on the trainee's page, which meets a
+    requirement of 1.3; the overview must agree rather than list them 0.05 hours behind."""
+    (s,) = _past_sessions(world, 1)
+    s.credit_hours = Decimal("2.5")
+    s.save()
+    attend(s, world.trainee, status=AttendanceStatus.LATE)  # default 50% → 1.25
+    year = s.start.astimezone(timezone.get_current_timezone()).year
+    services.credit_requirement_set(rank=Rank.SECTION, hours="1.3", by=world.admin)
+    assert selectors.credit_record(user=world.trainee, year=year)[1] == Decimal("1.3")
+    rows = {u.pk: u for u in selectors.credit_overview(user=world.organizer, year=year)}
+    assert rows[world.trainee.pk].earned == Decimal("1.3")
+    assert rows[world.trainee.pk].shortfall == 0
+    behind = selectors.credit_overview(user=world.organizer, year=year, behind_only=True)
+    assert world.trainee.pk not in {u.pk for u in behind}
+
+
 def test_commitments_need_a_passed_completion(world):
     due = timezone.localdate() + dt.timedelta(days=30)
     with pytest.raises(DomainError, match="结业后"):

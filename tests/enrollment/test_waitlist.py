@@ -278,3 +278,35 @@ def test_open_programs_show_seats_held_by_nominations_as_taken(world, program, q
     services.nomination_create(quota=quota, user=_person(world), by=world.liaison)
     shown = {p.pk: p for p in selectors.open_programs_for(_person(world))}
     assert shown[program.pk].free == 0
+
+
+def test_promotion_runs_the_same_queries_for_one_or_many_seats(world):
+    """Seats added at once (capacity raised by many) are filled in bulk under the program lock:
+    the status change, the audit entries and the notices do not cost a query each."""
+    counts = []
+    for n in (1, 6):
+        p = ProgramFactory(organizing_unit=world.program.organizing_unit, capacity=1)
+        PolicyFactory(program=p, applications_open=True, waitlist_enabled=True)
+        _seat(world, p, n=1)
+        waiting = _waitlist(world, p, n=n)
+        Program.objects.filter(pk=p.pk).update(capacity=1 + n)
+        with CaptureQueriesContext(connection) as ctx:
+            promoted = services.waitlist_promote(program=p)
+        counts.append(len(ctx.captured_queries))
+        assert [e.pk for e in promoted] == [e.pk for e in waiting]
+        assert {e.status for e in promoted} == {S.ENROLLED}
+        assert _statuses(waiting) == [S.ENROLLED] * n
+        assert not Enrollment.objects.filter(program=p, waitlist_position__isnull=False).exists()
+        audited = AuditLog.objects.filter(
+            action="enrollment.waitlist_promote", target_id__in=[str(e.pk) for e in waiting]
+        )
+        assert audited.count() == n
+        assert {a.before["status"] for a in audited} == {S.WAITLISTED}
+        assert {a.after["status"] for a in audited} == {S.ENROLLED}
+        assert (
+            Notification.objects.filter(
+                user__in=[e.user for e in waiting], title__contains="候补转正"
+            ).count()
+            == n
+        )
+    assert counts[0] == counts[1]

@@ -64,6 +64,8 @@ def _heading(result) -> str:
         return gettext("二维码已过期")
     if o == "cancelled":
         return gettext("本次课程已取消")
+    if o == "marked_absent":
+        return gettext("班主任已将您本节课记为旷课")
     return gettext("二维码无效")
 
 
@@ -71,7 +73,7 @@ def _advice(result) -> str:
     o = result.outcome
     if o == "not_checked_in":
         return escape(gettext("请先签到;如确已到课,请联系班主任手工补记。"))
-    if o == "not_enrolled":
+    if o in ("not_enrolled", "marked_absent"):
         return escape(gettext("如有疑问,请联系班主任。"))
     if o == "not_open":
         text = gettext("将于 %(t)s 开放,请届时扫描屏幕上的二维码。") % {

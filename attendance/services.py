@@ -65,6 +65,7 @@ class Outcome:
     EXPIRED = "expired"
     FORGED = "forged"
     CANCELLED = "cancelled"
+    MARKED_ABSENT = "marked_absent"
 
     SUCCESS = (ON_TIME, LATE, CHECKED_OUT)
 
@@ -345,14 +346,27 @@ def _checkin_one_statement(*, scan, at, params):
     return session, policy, result, (record_id, flagged, status)
 
 
+def _marked_absent(record: AttendanceRecord) -> bool:
+    return (
+        record.source == AttendanceRecord.Source.MANUAL and record.status == AttendanceStatus.ABSENT
+    )
+
+
 def _checkin_over_existing(*, user, session, scan, at, status, device_id, result) -> ScanResult:
     """A record exists: either the trainee already checked in (a double tap, a retry) or it was
-    made without a check-in (approved leave, a manual absent): then the scan fills it in,
-    conditionally, so two racing requests still update it once."""
+    made without a check-in (approved leave, a manual "on leave", the closing job's absent):
+    then the scan fills it in, conditionally, so two racing requests still update it once.
+
+    A class manager's "absent" stands: it is how a confirmed proxy check-in is undone (see
+    records_mark), and a scan from the same phone must not check the trainee in again. A
+    trainee so marked who is in fact there is marked present by the manager."""
     record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
-    if record.checkin_at is None:
+    if record.checkin_at is None and not _marked_absent(record):
         before = _snapshot(record)
-        updated = AttendanceRecord.objects.filter(pk=record.pk, checkin_at__isnull=True).update(
+        fillable = AttendanceRecord.objects.filter(pk=record.pk, checkin_at__isnull=True).exclude(
+            source=AttendanceRecord.Source.MANUAL, status=AttendanceStatus.ABSENT
+        )
+        updated = fillable.update(
             checkin_at=at,
             status=status,
             venue_id=scan.venue_id,
@@ -375,6 +389,10 @@ def _checkin_over_existing(*, user, session, scan, at, status, device_id, result
             result.minutes_late = minutes_late(start=session.start, checkin_at=at)
             return result
         record.refresh_from_db()
+    if _marked_absent(record):
+        result.outcome = Outcome.MARKED_ABSENT
+        result.record_id, result.status, result.at = record.pk, record.status, None
+        return result
     result.outcome = Outcome.ALREADY_IN
     result.record_id, result.status, result.flagged = record.pk, record.status, record.flagged
     result.at = record.checkin_at

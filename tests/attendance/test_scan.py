@@ -291,3 +291,29 @@ def test_result_page_speaks_english_when_chosen(live, client_for):
     assert "Checked in, 12 minutes late" in body and "View attendance record" in body
     words = re.sub(r"<dd>.*?</dd>", "", body)  # the topic and class title are data
     assert not re.search(r"[\u4e00-\u9fff]", words), words
+
+
+def test_a_proxy_check_in_marked_absent_is_not_undone_by_scanning_again(live, client_for):
+    """The record page tells managers to mark a confirmed proxy check-in absent; that clears the
+    check-in time, and a second scan (from the same phone, minutes later) must not fill it in
+    again, unflagged, as if the trainee were there."""
+    second = UserFactory(unit=live.county_a)
+    EnrollmentFactory(program=live.program, user=second)
+    phone = client_for(live.trainee)
+    phone.get(scan_url(live.session, live.venue))
+    phone.force_login(second)
+    phone.get(scan_url(live.session, live.venue))
+    services.records_mark(
+        session=live.session,
+        user_ids=[second.pk],
+        status=AttendanceStatus.ABSENT,
+        reason="核实为他人代签",
+        by=live.manager,
+    )
+    response = phone.get(scan_url(live.session, live.venue))
+    assert outcome(response) == services.Outcome.MARKED_ABSENT
+    assert "班主任已将您本节课记为旷课" in response.content.decode()
+    record = AttendanceRecord.objects.get(user=second)
+    assert (record.status, record.checkin_at, record.source) == ("absent", None, "manual")
+    assert not AuditLog.objects.filter(action="attendance.checkin", target_id=str(record.pk))
+    assert "签到时间" not in response.content.decode()  # nothing was checked in

@@ -18,6 +18,7 @@ from evaluation.models import (
     ScoringCriterion,
     ScoringRound,
 )
+from tests.factories import EnrollmentFactory, UserFactory
 
 ESSAY = (
     "通过这次专题培训,我对新质生产力有了更加系统的认识。"
@@ -65,6 +66,17 @@ def attend(session, user, status=AttendanceStatus.PRESENT, checkin=True):
             "venue": session.venue,
         },
     )[0]
+
+
+def attendees(session, n, prefix="学员") -> list:
+    """n new trainees enrolled in the session's program who checked in to it."""
+    users = []
+    for i in range(n):
+        u = UserFactory(full_name=f"{prefix}{i}")
+        EnrollmentFactory(program=session.program, user=u)
+        attend(session, u)
+        users.append(u)
+    return users
 
 
 def make_round(program, judges, *, presenters=3, drop_extremes=False) -> ScoringRound:

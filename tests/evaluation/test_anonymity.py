@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from evaluation import selectors, services
 from evaluation.models import EvaluationAnswer, EvaluationReceipt
-from tests.evaluation.factories import attend
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.evaluation.factories import attendees
 
 GOOD = {"content": 4, "delivery": 4, "relevance": 3, "overall": 4}
 MIN = selectors.MIN_ANSWERS
@@ -23,16 +22,6 @@ def _started(world):
     world.session.start -= dt.timedelta(days=1)
     world.session.end -= dt.timedelta(days=1)
     world.session.save()
-
-
-def _attendees(world, n, tag="学员"):
-    users = []
-    for i in range(n):
-        u = UserFactory(full_name=f"{tag}{i}")
-        EnrollmentFactory(program=world.program, user=u)
-        attend(world.session, u)
-        users.append(u)
-    return users
 
 
 def _answer(world, users, comment="{i}号的意见:案例很解渴"):
@@ -49,7 +38,7 @@ def _answer(world, users, comment="{i}号的意见:案例很解渴"):
 @pytest.mark.parametrize("role", ["admin", "organizer", "manager", "assistant", "lecturer_user"])
 def test_below_the_minimum_no_one_sees_ratings_or_comments(world, client_for, role):
     _started(world)
-    _answer(world, _attendees(world, MIN - 1))
+    _answer(world, attendees(world.session, MIN - 1))
     response = client_for(getattr(world, role)).get(
         reverse("evaluation:session_results", args=[world.session.pk])
     )
@@ -63,7 +52,7 @@ def test_below_the_minimum_no_one_sees_ratings_or_comments(world, client_for, ro
 @pytest.mark.django_db
 def test_at_the_minimum_managers_and_lecturers_see_the_breakdown(world, client_for):
     _started(world)
-    _answer(world, _attendees(world, MIN))
+    _answer(world, attendees(world.session, MIN))
     for user in (world.manager, world.lecturer_user):
         body = (
             client_for(user)
@@ -76,7 +65,7 @@ def test_at_the_minimum_managers_and_lecturers_see_the_breakdown(world, client_f
 @pytest.mark.django_db
 def test_the_summary_itself_withholds_everything_but_the_count(world):
     _started(world)
-    _answer(world, _attendees(world, 2))
+    _answer(world, attendees(world.session, 2))
     summary = selectors.session_evaluation_summary(session=world.session)
     assert summary == {"n": 2, "hidden": True, "indicators": [], "comments": []}
     _s, visible = selectors.session_results_get(user=world.admin, pk=world.session.pk)
@@ -86,7 +75,7 @@ def test_the_summary_itself_withholds_everything_but_the_count(world):
 @pytest.mark.django_db
 def test_program_results_leave_out_satisfaction_of_sessions_below_the_minimum(world, client_for):
     _started(world)
-    _answer(world, _attendees(world, 2))
+    _answer(world, attendees(world.session, 2))
     rows = selectors.program_evaluation_rows(program=world.program)
     assert rows[0].answers == 2 and rows[0].satisfaction is None and rows[0].overall_avg is None
     body = (
@@ -101,7 +90,7 @@ def test_program_results_leave_out_satisfaction_of_sessions_below_the_minimum(wo
 @pytest.mark.django_db
 def test_managers_can_still_remind_below_the_minimum(world, client_for):
     _started(world)
-    _answer(world, _attendees(world, 1))
+    _answer(world, attendees(world.session, 1))
     body = (
         client_for(world.manager)
         .get(reverse("evaluation:session_results", args=[world.session.pk]))
@@ -127,7 +116,7 @@ def _physical_order(session) -> list[str]:
 @pytest.mark.django_db
 def test_answers_are_stored_in_the_order_of_their_random_ids_not_of_answering(world):
     _started(world)
-    users = _attendees(world, 6)
+    users = attendees(world.session, 6)
     for i, u in enumerate(users):
         services.evaluation_submit(session=world.session, user=u, ratings=GOOD, comment=f"第{i}")
         ids = [a.hex for a in EvaluationAnswer.objects.values_list("id", flat=True)]
@@ -150,7 +139,7 @@ def _xmins(model, session) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_answers_share_one_xmin_so_no_receipt_matches_one_answer(world):
     _started(world)
-    users = _attendees(world, 5)
+    users = attendees(world.session, 5)
     for u in users:  # each submission commits on its own
         services.evaluation_submit(session=world.session, user=u, ratings=GOOD)
     answer_xmins = [int(x) for x in _xmins(EvaluationAnswer, world.session)]
@@ -170,7 +159,7 @@ def test_on_postgresql_answers_share_one_xmin_so_no_receipt_matches_one_answer(w
 def test_concurrent_submissions_lose_no_answer(world):
     _started(world)
     n = 12
-    users = _attendees(world, n)
+    users = attendees(world.session, n)
     barrier = threading.Barrier(n, timeout=30)
 
     def submit(u):

@@ -17,8 +17,8 @@ from core.models import AuditLog, GeneratedFile, Notification
 from enrollment.models import Enrollment
 from evaluation import files, selectors, services
 from evaluation.models import Certificate, Completion
-from tests.evaluation.factories import attend
-from tests.factories import EnrollmentFactory, SessionFactory, UserFactory
+from tests.evaluation.factories import attend, attendees
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,16 +199,6 @@ def test_completion_page_warns_before_revoking_and_marks_revoked_rows(world, hel
 # --- Query counts ---------------------------------------------------------------------------
 
 
-def _class(world, session, n, tag):
-    users = []
-    for i in range(n):
-        u = UserFactory(full_name=f"学员{tag}-{i}")
-        EnrollmentFactory(program=world.program, user=u)
-        attend(session, u)
-        users.append(u)
-    return users
-
-
 def _confirm_queries(world):
     with CaptureQueriesContext(connection) as ctx:
         services.completion_confirm(program=world.program, by=world.organizer)
@@ -230,7 +220,7 @@ def test_confirmation_queries_do_not_grow_with_the_class(world, held):
         )
         for old in world.program.sessions.exclude(pk=s.pk):
             old.delete()
-        users = _class(world, s, size, size)
+        users = attendees(s, size, prefix=f"学员{size}-")
         first = _confirm_queries(world)
         assert Certificate.objects.count() == size
         failing = users[: size // 4 + 1]

@@ -9,22 +9,11 @@ from core.errors import DomainError
 from core.models import Notification
 from evaluation import selectors, services
 from evaluation.models import EvaluationAnswer, EvaluationReceipt
-from tests.evaluation.factories import attend
-from tests.factories import EnrollmentFactory, UserFactory
+from tests.evaluation.factories import attend, attendees
 
 pytestmark = pytest.mark.django_db
 
 GOOD = {"content": 4, "delivery": 4, "relevance": 3, "overall": 4}
-
-
-def _attendees(world, n):
-    users = []
-    for i in range(n):
-        u = UserFactory(full_name=f"学员{i}")
-        EnrollmentFactory(program=world.program, user=u)
-        attend(world.session, u)
-        users.append(u)
-    return users
 
 
 def _started(world):
@@ -110,7 +99,7 @@ def test_an_incomplete_answer_writes_nothing(world):
 
 def test_nobody_sees_results_until_five_answers_managers_included(world):
     _started(world)
-    users = _attendees(world, 5)
+    users = attendees(world.session, 5)
     for u in users[:4]:
         services.evaluation_submit(session=world.session, user=u, ratings=GOOD)
     for who in (world.lecturer_user, world.manager, world.admin):
@@ -126,7 +115,7 @@ def test_nobody_sees_results_until_five_answers_managers_included(world):
 
 def test_aggregates_count_each_rating(world):
     _started(world)
-    users = _attendees(world, 5)
+    users = attendees(world.session, 5)
     for u, overall in zip(users, [4, 4, 3, 1, 2], strict=True):
         services.evaluation_submit(
             session=world.session, user=u, ratings={**GOOD, "overall": overall}
@@ -141,7 +130,7 @@ def test_aggregates_count_each_rating(world):
 
 def test_lecturer_page_hides_sessions_below_the_minimum(world):
     _started(world)
-    for u in _attendees(world, 2):
+    for u in attendees(world.session, 2):
         services.evaluation_submit(session=world.session, user=u, ratings=GOOD)
     lecturer, rows = selectors.lecturer_evaluation_rows(user=world.lecturer_user)
     assert lecturer == world.lecturer and len(rows) == 1 and not rows[0].visible
@@ -151,7 +140,7 @@ def test_lecturer_page_hides_sessions_below_the_minimum(world):
 
 def test_reminders_reach_only_attendees_without_a_receipt(world):
     _started(world)
-    done, pending = _attendees(world, 2)
+    done, pending = attendees(world.session, 2)
     services.evaluation_submit(session=world.session, user=done, ratings=GOOD)
     assert services.evaluation_remind(session=world.session, by=world.manager) == 1
     assert Notification.objects.filter(kind="evaluation_reminder", user=pending).exists()

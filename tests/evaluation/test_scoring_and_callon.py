@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from core.errors import DomainError
 from evaluation import selectors, services
 from evaluation.models import CallOnPick, ScoreSheet
-from tests.evaluation.factories import attend, make_round, score
-from tests.factories import EnrollmentFactory, SessionFactory, UserFactory
+from tests.evaluation.factories import attend, attendees, make_round, score
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,18 +84,8 @@ def test_export_contains_ranking_and_every_sheet(world):
     assert detail.cell(2, 2).value == world.organizer.full_name
 
 
-def _checked_in(world, session, n, prefix="学员"):
-    users = []
-    for i in range(n):
-        u = UserFactory(full_name=f"{prefix}{i}")
-        EnrollmentFactory(program=world.program, user=u)
-        attend(session, u)
-        users.append(u)
-    return users
-
-
 def test_call_on_picks_only_checked_in_trainees_and_never_twice_in_a_session(world):
-    present = _checked_in(world, world.session, 2)
+    present = attendees(world.session, 2)
     attend(world.session, world.trainee, checkin=False)  # a record without check-in
     picked = {
         services.callon_pick(session=world.session, by=world.manager).user_id for _ in range(2)
@@ -107,7 +97,7 @@ def test_call_on_picks_only_checked_in_trainees_and_never_twice_in_a_session(wor
 
 
 def test_call_on_favours_those_who_have_not_spoken_in_the_program(world):
-    spoken, fresh = _checked_in(world, world.session, 2)
+    spoken, fresh = attendees(world.session, 2)
     earlier = SessionFactory(program=world.program)
     for _ in range(3):
         CallOnPick.objects.create(session=earlier, program=world.program, user=spoken)

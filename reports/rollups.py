@@ -386,11 +386,16 @@ def rollup_refresh(*, program_ids, now=None) -> int:
     if not program_ids:
         return 0
     now = now or timezone.now()
+    # The years the rows counted in until now as well: a program moved to another year must
+    # leave the old year's cubes and trainee years too.
+    old_years = set(
+        ProgramRollup.objects.filter(program_id__in=program_ids).values_list("year", flat=True)
+    )
     AttendanceRollup.objects.filter(program_id__in=program_ids).delete()
     ProgramRollup.objects.filter(program_id__in=program_ids).delete()
     _insert_programs(program_ids, now)
     _insert_attendance(program_ids, now)
-    years = _years_touched(program_ids)
+    years = sorted(old_years | set(_years_touched(program_ids)))
     user_ids = list(
         Enrollment.objects.filter(program_id__in=program_ids)
         .values_list("user_id", flat=True)

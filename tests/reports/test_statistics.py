@@ -215,3 +215,34 @@ def test_trainees_without_a_rank_count_the_same_in_the_cube_and_the_detail(world
     county_in_city = next(r for r in city["units"] if r["unit"] == world.county_a)
     assert county["compliance_rate"] == county_in_city["compliance_rate"]
     assert county["compliance_rate"] < 100
+
+
+def test_a_program_moved_to_another_year_leaves_the_old_years_cubes(world):
+    """A program postponed into next year (dates and sessions moved) is refreshed out of this
+    year's county-level cubes and trainee years, not only out of its detail rows."""
+    from django.db.models import Sum
+
+    from programs.models import Session
+    from reports.models import ComplianceCube, StatsCube
+    from reports.rollups import rollup_refresh
+
+    program, sessions, users, units = build_program(
+        trainees=6, sessions=2, units=2, parent=world.county_a
+    )
+    rollup_rebuild_all()
+    year = program.start_date.year
+    later = dt.timedelta(days=400)
+    Program.objects.filter(pk=program.pk).update(
+        start_date=program.start_date + later, end_date=program.end_date + later
+    )
+    for s in sessions:
+        Session.objects.filter(pk=s.pk).update(start=s.start + later, end=s.end + later)
+    rollup_refresh(program_ids=[program.pk])
+
+    def enrolled(model):
+        return model.objects.filter(year=year).aggregate(n=Sum("enrolled"))["n"] or 0
+
+    assert enrolled(StatsCube) == enrolled(AttendanceRollup)
+    trainees = ComplianceCube.objects.filter(year=year).aggregate(n=Sum("trainees"))["n"] or 0
+    assert trainees == TraineeYearRollup.objects.filter(year=year).count()
+    assert not TraineeYearRollup.objects.filter(year=year, user__in=users).exists()

@@ -185,12 +185,13 @@ def screen(request, pk, venue_pk):
 def board(request, pk):
     """The live board: per venue checked in / expected, late, missing, flagged."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
+    board = selectors.session_board(session=session)
     context = {
         "session": session,
-        "board": selectors.session_board(session=session),
+        "board": board,
         "now": timezone.now(),
         "poll": BOARD_POLL_SECONDS,
-        "venues": selectors.session_venues(session) if not request.htmx else None,
+        "venues": [vb.venue for vb in board.venues],  # the board loaded them already
     }
     template = "attendance/board.html#live" if request.htmx else "attendance/board.html"
     return render(request, template, context)

@@ -169,3 +169,19 @@ def test_my_attendance_page_queries_do_not_grow_with_my_programs(world, client_f
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+def test_the_full_board_page_loads_the_sessions_venues_once(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.manager)
+    url = reverse("attendance:board", args=[world.session.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert reverse("attendance:screen", args=[world.session.pk, world.branch_venue.pk]) in body
+    venue_reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT DISTINCT "programs_venue"')
+    ]
+    assert len(venue_reads) == 1, venue_reads

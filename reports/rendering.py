@@ -15,6 +15,7 @@ layout cost grows with the number of boxes, so (DESIGN.md §1, §6):
 import csv
 import gc
 import io
+import itertools
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -537,9 +538,9 @@ def render_chunk(html: str, n_sessions: int) -> bytes:
     return html_to_pdf(html, extra_css=_summary_css(n_sessions) + NO_PAGE_NUMBERS_CSS)
 
 
-def _summary_parts(*, program, sessions, max_rows: int | None = None):
-    """Yield every chunk's HTML in order, from one read of the program's rows."""
-    plan = summary_plan(program=program, max_rows=max_rows)
+def _summary_parts(*, program, sessions, plan):
+    """Yield every chunk's HTML in order, from one read of the program's rows (done before the
+    first chunk is yielded: nothing after it touches the database)."""
     groups = selectors.summary_rows(program=program, sessions=sessions)
     overview = selectors.summary_overview(program=program, sessions=sessions)
     for i, c in enumerate(plan):
@@ -557,7 +558,8 @@ def _summary_parts(*, program, sessions, max_rows: int | None = None):
 
 def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -> list[str]:
     sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
-    return list(_summary_parts(program=program, sessions=sessions, max_rows=max_rows))
+    plan = summary_plan(program=program, max_rows=max_rows)
+    return list(_summary_parts(program=program, sessions=sessions, plan=plan))
 
 
 def summary_pdf(
@@ -569,9 +571,10 @@ def summary_pdf(
     chunk goes to the pool as soon as its HTML is ready, so layout overlaps the HTML of the next.
     """
     sessions = selectors.program_sessions(program=program)
-    n_chunks = len(summary_plan(program=program, max_rows=max_rows))
+    plan = summary_plan(program=program, max_rows=max_rows)
+    n_chunks = len(plan)
     workers = workers or min(n_chunks, os.cpu_count() or 1)
-    parts = _summary_parts(program=program, sessions=sessions, max_rows=max_rows)
+    parts = _summary_parts(program=program, sessions=sessions, plan=plan)
     if n_chunks == 1 or workers <= 1:
         pdfs = []
         for i, html in enumerate(parts):
@@ -583,34 +586,24 @@ def summary_pdf(
 
     from django.db import connections
 
-    # Everything the children need from the database is read before they are forked, and the
-    # per-process caches (glyph widths, parsed stylesheet, footer font) are warmed here once
-    # instead of in every child.
+    # Everything the children need from the database is read before they are forked (the
+    # first chunk's HTML comes after the one read of all rows), and the per-process caches
+    # (glyph widths, parsed stylesheet, footer font) are warmed here once instead of in every
+    # child.
     from core.pdf import _extra_stylesheet
 
+    first = next(parts)
     _advances(), _tab_scale()
     _extra_stylesheet(_summary_css(len(sessions)) + NO_PAGE_NUMBERS_CSS)
-    groups = selectors.summary_rows(program=program, sessions=sessions)
-    overview = selectors.summary_overview(program=program, sessions=sessions)
-    plan = summary_plan(program=program, max_rows=max_rows)
     connections.close_all()
     gc.freeze()  # the children share the parent's heap copy-on-write; keep gc from touching it
     try:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = []
-            for i, c in enumerate(plan):
-                html = summary_chunk_html(
-                    program=program,
-                    sessions=sessions,
-                    index=i,
-                    count=len(plan),
-                    offset=c["offset"],
-                    take=c["take"],
-                    overview=overview,
-                    groups=groups,
-                )
-                futures.append(pool.submit(render_chunk, html, len(sessions)))
+            futures = [
+                pool.submit(render_chunk, html, len(sessions))
+                for html in itertools.chain([first], parts)
+            ]
             if progress:
                 progress(20)
             pdfs = []

@@ -209,6 +209,33 @@ def _check_member(quota, user):
         )
 
 
+# What a closed (rejected/withdrawn) row's last round left behind: a reopened row is a fresh start.
+_REOPEN_RESET = {
+    "decision_reason": "",
+    "decided_by": None,
+    "substituted_by": None,
+    "group": None,
+    "waitlist_position": None,
+    "quota": None,
+    "nominated_by": None,
+    "note": "",
+}
+
+
+def _reopen(e: Enrollment, *, user, status, source, now, **fields) -> None:
+    """Reset a closed row for a new start (not saved): _open_row saves it, the import in bulk."""
+    values = {
+        **_REOPEN_RESET,
+        "status": status,
+        "source": source,
+        "status_changed_at": now,
+        "unit_id": user.unit_id,
+        **fields,
+    }
+    for k, v in values.items():
+        setattr(e, k, v)
+
+
 def _open_row(*, program, user, status, source, **fields) -> Enrollment:
     """A new row for (program, user), or the person's closed (rejected/withdrawn) row reopened.
     An open row means they already hold or asked for a place: a DomainError says which."""
@@ -222,23 +249,7 @@ def _open_row(*, program, user, status, source, **fields) -> Enrollment:
                 field="user",
                 code="duplicate",
             )
-        for k, v in {
-            "status": status,
-            "source": source,
-            "status_changed_at": now,
-            "unit": user.unit,
-            "decision_reason": "",
-            "decided_by": None,
-            "substituted_by": None,
-            "group": None,
-            "waitlist_position": None,
-            # what the closed row's nomination left behind: a reopened row is a fresh start
-            "quota": None,
-            "nominated_by": None,
-            "note": "",
-            **fields,
-        }.items():
-            setattr(existing, k, v)
+        _reopen(existing, user=user, status=status, source=source, now=now, **fields)
         existing.save()
         return existing
     try:
@@ -1090,14 +1101,6 @@ def _usernames_for(rows) -> list[str]:
     return names
 
 
-def _audit_many(entries) -> None:
-    """(actor, action, target, before, after) tuples in one INSERT."""
-    audit_log_many(
-        AuditEntry(actor=actor, action=action, target=target, before=before, after=after)
-        for actor, action, target, before, after in entries
-    )
-
-
 @transaction.atomic
 def import_commit(*, batch, by, create_missing: bool):
     """Enroll every good row of a previewed import in one transaction, re-matching first (the
@@ -1199,44 +1202,25 @@ def _enroll_rows(program, pairs, by) -> None:
             continue
         before = e.status
         if e.status in selectors.CLOSED_STATUSES:
-            # what the closed row left behind: a reopened row is a fresh start (as _open_row)
-            e.source, e.unit_id, e.decision_reason, e.decided_by = (
-                Enrollment.Source.IMPORT,
-                user.unit_id,
-                "",
-                None,
-            )
-            e.substituted_by = e.group = e.quota = e.nominated_by = None
-            e.note = ""
+            _reopen(e, user=user, status=S.ENROLLED, source=Enrollment.Source.IMPORT, now=now)
             after = {"status": S.ENROLLED, "row": r["row"]}
         else:
+            e.status, e.status_changed_at, e.waitlist_position = S.ENROLLED, now, None
             e.decided_by = by
             after = {"status": S.ENROLLED}
-        e.status, e.status_changed_at, e.waitlist_position, e.updated_at = (
-            S.ENROLLED,
-            now,
-            None,
-            now,
-        )
+        e.updated_at = now
         reopened.append(e)
-        audits.append((by, "enrollment.import", e, {"status": before}, after))
+        audits.append(
+            AuditEntry(
+                actor=by,
+                action="enrollment.import",
+                target=e,
+                before={"status": before},
+                after=after,
+            )
+        )
     Enrollment.objects.bulk_update(
-        reopened,
-        [
-            "status",
-            "status_changed_at",
-            "waitlist_position",
-            "decided_by",
-            "decision_reason",
-            "source",
-            "unit",
-            "substituted_by",
-            "group",
-            "quota",
-            "nominated_by",
-            "note",
-            "updated_at",
-        ],
+        reopened, ["status", "status_changed_at", "source", "unit", "updated_at", *_REOPEN_RESET]
     )
     try:
         with transaction.atomic():
@@ -1244,10 +1228,15 @@ def _enroll_rows(program, pairs, by) -> None:
     except IntegrityError:  # the same person was added by a concurrent request
         raise DomainError(_("名册导入时有人员同时被添加,请重新上传后再确认。")) from None
     audits += [
-        (by, "enrollment.import", e, None, {"status": S.ENROLLED, "row": r["row"]})
+        AuditEntry(
+            actor=by,
+            action="enrollment.import",
+            target=e,
+            after={"status": S.ENROLLED, "row": r["row"]},
+        )
         for e, r in fresh
     ]
-    _audit_many(audits)
+    audit_log_many(audits)
 
 
 @transaction.atomic

@@ -300,6 +300,34 @@ def test_an_applicant_in_the_file_becomes_enrolled_on_the_same_row(world, people
     assert e.status == S.ENROLLED
 
 
+def test_a_sent_back_nominee_in_the_file_is_reopened_as_a_fresh_start(world, people):
+    """As a reopened nomination or application (_open_row): what the closed nomination left
+    behind (quota, liaison, note, decision) does not stay on the imported row."""
+    from enrollment.models import Quota
+
+    quota = Quota.objects.create(program=world.program, unit=world.county_a, seats=3)
+    e = Enrollment.objects.create(
+        program=world.program,
+        user=people["zhang"],
+        unit=world.county_a,
+        status=S.REJECTED,
+        source=Enrollment.Source.NOMINATION,
+        quota=quota,
+        nominated_by=world.liaison,
+        decided_by=world.organizer,
+        decision_reason="职级不符",
+        note="由 某某 替换",
+    )
+    batch = services.import_preview_create(
+        program=world.program, upload=messy_file(people), by=world.organizer
+    )
+    services.import_commit(batch=batch, by=world.organizer, create_missing=False)
+    e.refresh_from_db()
+    assert (e.status, e.source) == (S.ENROLLED, Enrollment.Source.IMPORT)
+    assert e.quota_id is None and e.nominated_by_id is None and e.decided_by_id is None
+    assert e.decision_reason == "" and e.note == "" and e.unit_id == people["zhang"].unit_id
+
+
 def test_cancel_writes_nothing_and_closes_the_batch(world, people):
     batch = services.import_preview_create(
         program=world.program, upload=messy_file(people), by=world.organizer

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -294,15 +295,12 @@ def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") 
         policy, result = _gate(session, scan=scan, at=at)
         inserted = None
         if result.outcome is None:
-            params["status"] = _checkin_status(session, policy, at)
-            with connection.cursor() as cursor:
-                cursor.execute(_INSERT_SQL, params)
-                row = cursor.fetchone()
-            inserted = row and (row[0], row[1], params["status"])
+            inserted = _insert_record(session=session, policy=policy, at=at, params=params)
     if result.outcome is not None:
         return result
     if not inserted:
-        return _checkin_over_existing(
+        over = partial(
+            _checkin_over_existing,
             user=user,
             session=session,
             scan=scan,
@@ -311,12 +309,31 @@ def checkin_scan(*, user, scan: tokens.Scan, at: datetime, device_id: str = "") 
             device_id=device_id,
             result=result,
         )
+        found = over()
+        if found is not None:
+            return found
+        # No record, yet the rules accept the scan: the SQL copy of the gate refused what
+        # Python allows. Python is the authority, so write the record the portable way.
+        log.error("check-in SQL refused a scan the rules accept: %s", params)
+        inserted = _insert_record(session=session, policy=policy, at=at, params=params)
+        if not inserted:  # written meanwhile by a concurrent request
+            return over()
     result.record_id, result.flagged, result.status = inserted[0], bool(inserted[1]), inserted[2]
     result.outcome = Outcome.LATE if result.status == AttendanceStatus.LATE else Outcome.ON_TIME
     result.minutes_late = minutes_late(start=session.start, checkin_at=at)
     if result.flagged:
         _flag_device(device_id=device_id, at=at, window=window)
     return result
+
+
+def _insert_record(*, session, policy, at, params):
+    """INSERT … ON CONFLICT DO NOTHING with the status from the rules: (id, flagged, status)
+    of the new record, or None when the trainee already has one."""
+    params = {**params, "status": _checkin_status(session, policy, at)}
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
+        row = cursor.fetchone()
+    return row and (row[0], row[1], params["status"])
 
 
 def _checkin_one_statement(*, scan, at, params):
@@ -352,7 +369,9 @@ def _marked_absent(record: AttendanceRecord) -> bool:
     )
 
 
-def _checkin_over_existing(*, user, session, scan, at, status, device_id, result) -> ScanResult:
+def _checkin_over_existing(
+    *, user, session, scan, at, status, device_id, result
+) -> ScanResult | None:
     """A record exists: either the trainee already checked in (a double tap, a retry) or it was
     made without a check-in (approved leave, a manual "on leave", the closing job's absent):
     then the scan fills it in, conditionally, so two racing requests still update it once.
@@ -361,6 +380,8 @@ def _checkin_over_existing(*, user, session, scan, at, status, device_id, result
     records_mark), and a scan from the same phone must not check the trainee in again. A
     trainee so marked who is in fact there is marked present by the manager."""
     record = AttendanceRecord.objects.filter(session_id=session.pk, user=user).first()
+    if record is None:
+        return None  # the caller writes one
     if record.checkin_at is None and not _marked_absent(record):
         before = _snapshot(record)
         fillable = AttendanceRecord.objects.filter(pk=record.pk, checkin_at__isnull=True).exclude(

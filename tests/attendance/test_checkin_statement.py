@@ -196,3 +196,25 @@ def test_a_drifted_sql_rule_is_logged_and_put_right(live, client_for, monkeypatc
     assert b'data-outcome="on_time"' in response.content
     assert AttendanceRecord.objects.get().status == AttendanceStatus.PRESENT
     assert "rules say present" in caplog.text
+
+
+def test_a_drifted_sql_window_that_refuses_a_valid_scan_falls_back_to_the_rules(
+    live, client_for, monkeypatch, caplog
+):
+    """The other direction: the SQL copy of the window refuses a scan Python accepts. There is
+    no record to fill in, so the record is written the portable way (it used to be a 500)."""
+    drifted = services._CHECKIN_SQL.replace(
+        "WHERE s.enrolled AND", "WHERE false AND s.enrolled AND"
+    )
+    assert drifted != services._CHECKIN_SQL
+    monkeypatch.setattr(services, "_CHECKIN_SQL", drifted)
+    with caplog.at_level(logging.ERROR, logger="attendance.services"):
+        response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+    assert response.status_code == 200
+    assert b'data-outcome="on_time"' in response.content
+    record = AttendanceRecord.objects.get()
+    assert record.user == live.trainee and record.status == AttendanceStatus.PRESENT
+    assert "refused a scan the rules accept" in caplog.text
+    again = client_for(live.trainee).get(scan_url(live.session, live.venue))
+    assert b'data-outcome="already_in"' in again.content
+    assert AttendanceRecord.objects.count() == 1

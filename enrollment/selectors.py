@@ -58,6 +58,17 @@ def policy_for(program) -> EnrollmentPolicy:
         return EnrollmentPolicy(program=program)
 
 
+def seats_free(*, capacity, enrolled, nominated, applied_enrolled, application_seats) -> int:
+    """Seats an application (or the waitlist) can still take: capacity less the enrolled and
+    less the named nominations still awaiting confirmation (a unit's nominee keeps the seat they
+    were sent for), and within the seats set aside for applications (`application_seats`, None
+    for no limit) less those applicants already enrolled."""
+    free = capacity - enrolled - nominated
+    if application_seats is not None:
+        free = min(free, application_seats - applied_enrolled)
+    return max(0, free)
+
+
 def status_counts(program) -> dict:
     rows = Enrollment.objects.filter(program=program).values("status").annotate(n=Count("id"))
     counts = {s.value: 0 for s in S}
@@ -328,7 +339,7 @@ def open_programs_for(user):
         .select_related("organizing_unit", "enrollment_policy")
         .annotate(
             enrolled_count=Count("enrollments", filter=Q(enrollments__status=S.ENROLLED)),
-            # pending nominations hold their seats (services.application_room)
+            # pending nominations hold their seats (seats_free)
             nominated_count=Count("enrollments", filter=Q(enrollments__status=S.NOMINATED)),
             applied_count=Count(
                 "enrollments",
@@ -348,10 +359,13 @@ def open_programs_for(user):
     }
     for p in visible:
         p.my_enrollment = mine.get(p.pk)
-        free = p.capacity - p.enrolled_count - p.nominated_count
-        if p.enrollment_policy.application_seats is not None:
-            free = min(free, p.enrollment_policy.application_seats - p.applied_count)
-        p.free = max(0, free)
+        p.free = seats_free(
+            capacity=p.capacity,
+            enrolled=p.enrolled_count,
+            nominated=p.nominated_count,
+            applied_enrolled=p.applied_count,
+            application_seats=p.enrollment_policy.application_seats,
+        )
     return visible
 
 

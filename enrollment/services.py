@@ -61,19 +61,21 @@ def _enrolled_count(program) -> int:
 
 
 def application_room(program, policy) -> int:
-    """Seats an application (or the waitlist) can still take: capacity less the enrolled and
-    less the named nominations still awaiting confirmation (a unit's nominee, or the substitute
-    for one, keeps the seat they were sent for), and within the seats set aside for applications
-    when the policy sets them. One query; read under the program lock."""
+    """Seats an application (or the waitlist) can still take (selectors.seats_free; a
+    substitute keeps the seat of the nominee they replace). One query; read under the program
+    lock."""
     c = Enrollment.objects.filter(program=program).aggregate(
         enrolled=Count("id", filter=Q(status=S.ENROLLED)),
         nominated=Count("id", filter=Q(status=S.NOMINATED)),
         applied=Count("id", filter=Q(status=S.ENROLLED, source=Enrollment.Source.APPLICATION)),
     )
-    free = program.capacity - c["enrolled"] - c["nominated"]
-    if policy.application_seats is not None:
-        free = min(free, policy.application_seats - c["applied"])
-    return max(0, free)
+    return selectors.seats_free(
+        capacity=program.capacity,
+        enrolled=c["enrolled"],
+        nominated=c["nominated"],
+        applied_enrolled=c["applied"],
+        application_seats=policy.application_seats,
+    )
 
 
 def _roster_url(program) -> str:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
 from enrollment import selectors
+from programs.selectors import runs_programs
 
 
 def nav_items(request):
@@ -19,7 +20,7 @@ def nav_items(request):
         items.append(NavItem(_("我的报名"), reverse("enrollment:mine"), "mine", order=31))
     if roles.is_liaison:
         items.append(NavItem(_("调训名额"), reverse("enrollment:liaison"), "liaison", order=32))
-    if selectors.runs_programs(user):  # class managers and assistants too: the page is theirs
+    if runs_programs(user=user):  # class managers and assistants too: the page is theirs
         items.append(NavItem(_("报名管理"), reverse("enrollment:reviews"), "reviews", order=33))
     return items
 
@@ -28,7 +29,7 @@ def home_panels(request):
     user = request.user
     roles = roles_of(user)
     panels = []
-    if selectors.runs_programs(user):
+    if runs_programs(user=user):
         pending = list(selectors.review_overview(user)[:6])
         panels.append(Panel("enrollment/panels/reviews.html", {"programs": pending}, order=20))
     if roles.is_liaison:

@@ -234,21 +234,6 @@ def program_reviewers(program):
     return User.objects.filter(Q(pk__in=organizer_ids) | Q(pk__in=staff_ids)).distinct()
 
 
-def runs_programs(user) -> bool:
-    """Whether the user may use the enrollment management pages (报名管理): admins, organizers
-    and the staff (班主任, 跟班管理员) of any program. Cached on the user for the request."""
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_lectern_runs_programs", None)
-    if cached is None:
-        roles = roles_of(user)
-        cached = (
-            roles.is_admin or roles.is_organizer or ProgramStaff.objects.filter(user=user).exists()
-        )
-        user._lectern_runs_programs = cached
-    return cached
-
-
 # ---- one object for a user ------------------------------------------------------------------
 
 

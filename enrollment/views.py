@@ -23,6 +23,7 @@ from enrollment import exports, forms, selectors, services
 from enrollment.models import DiscussionGroup, Enrollment
 from programs.access import Access, jurisdiction_path, program_get
 from programs.models import Program
+from programs.selectors import runs_programs
 
 S = Enrollment.Status
 
@@ -171,7 +172,7 @@ def review(request, program):
 
 @login_required
 def reviews(request):
-    if not selectors.runs_programs(request.user):
+    if not runs_programs(user=request.user):
         raise PermissionDenied
     programs = selectors.managed_programs(request.user).exclude(status=Program.Status.ARCHIVED)
     return render(request, "enrollment/reviews.html", {"programs": programs})

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
 from programs import selectors
-from programs.models import Program, ProgramStaff
+from programs.models import Program
 
 
 def nav_items(request):
@@ -19,7 +19,7 @@ def home_panels(request):
     user = request.user
     roles = roles_of(user)
     panels = []
-    if roles.is_admin or roles.is_organizer or ProgramStaff.objects.filter(user=user).exists():
+    if selectors.runs_programs(user=user):
         programs = list(
             selectors.programs_managed_by(user=user)
             .exclude(status=Program.Status.ARCHIVED)

@@ -1,5 +1,5 @@
 """Reads of the programs app, with their scoping and their joins. Other apps may call
-`program_list_for_user` and `programs_managed_by`."""
+`program_list_for_user`, `programs_managed_by` and `runs_programs`."""
 
 import datetime as dt
 
@@ -33,6 +33,22 @@ def programs_managed_by(*, user):
     if roles.is_organizer:
         q |= organizer_scope_q(user)
     return Program.objects.filter(q)
+
+
+def runs_programs(*, user) -> bool:
+    """Whether `programs_managed_by(user=user)` can hold anything: admins, organizers and the
+    staff (班主任, 跟班管理员) of any program. Cached on the user for the request (the menu and
+    the home panels of several apps ask)."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_lectern_runs_programs", None)
+    if cached is None:
+        roles = roles_of(user)
+        cached = (
+            roles.is_admin or roles.is_organizer or ProgramStaff.objects.filter(user=user).exists()
+        )
+        user._lectern_runs_programs = cached
+    return cached
 
 
 def program_list_for_user(*, user, status: str | None = None, search: str = ""):

@@ -21,3 +21,23 @@ def test_program_page_links_every_app_for_its_managers(world, client_for):
         .content.decode()
     )
     assert reverse("enrollment:roster", args=[world.program.pk]) not in trainee_html
+
+
+def test_programs_and_enrollment_menus_ask_once_whether_a_class_manager_runs_programs(world, rf):
+    """The programs home panel and the enrollment menu and panel share one cached answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enrollment import nav as enrollment_nav
+    from programs import nav as programs_nav
+    from programs.models import ProgramStaff
+
+    request = rf.get("/")
+    request.user = world.manager
+    with CaptureQueriesContext(connection) as ctx:
+        panels = programs_nav.home_panels(request) + enrollment_nav.home_panels(request)
+        items = enrollment_nav.nav_items(request)
+    assert "programs/panels/my_programs.html" in [p.template for p in panels]
+    assert "reviews" in [i.key for i in items]
+    exists = f'SELECT 1 AS "a" FROM "{ProgramStaff._meta.db_table}"'
+    assert sum(q["sql"].startswith(exists) for q in ctx.captured_queries) == 1

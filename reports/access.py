@@ -7,7 +7,7 @@ from django.http import Http404
 from accounts.scoping import can_organize_unit, roles_of
 from core.models import GeneratedFile
 from programs.access import Access, program_get
-from programs.models import Program, ProgramStaff
+from programs.models import Program
 from reports import selectors
 
 
@@ -50,8 +50,9 @@ def programs_managed_by(user):
 
 
 def may_export_anything(user) -> bool:
-    roles = roles_of(user)
-    return roles.is_admin or roles.is_organizer or ProgramStaff.objects.filter(user=user).exists()
+    from programs.selectors import runs_programs
+
+    return runs_programs(user=user)
 
 
 def exports_of(*, user, program=None, trainee=None, limit: int = 10):

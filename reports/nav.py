@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
+from reports.access import may_export_anything
 
 
 def nav_items(request):
@@ -11,13 +12,8 @@ def nav_items(request):
     items = []
     if roles.is_admin:
         items.append(NavItem(_("培训统计"), reverse("reports:statistics"), "statistics", order=700))
-    if roles.is_admin or roles.is_organizer:
+    if may_export_anything(request.user):
         items.append(NavItem(_("报表导出"), reverse("reports:index"), "reports", order=710))
-    else:
-        from programs.models import ProgramStaff
-
-        if ProgramStaff.objects.filter(user=request.user).exists():
-            items.append(NavItem(_("报表导出"), reverse("reports:index"), "reports", order=710))
     return items
 
 

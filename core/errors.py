@@ -12,3 +12,18 @@ class DomainError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+def self_decision_guard(*, subject, by) -> None:
+    """Refuse a decision whose subject is the person deciding it: their own leave request,
+    application or enrolment, grade or manual attendance mark.
+
+    `subject` is the person concerned (a user), or a record that names them by `user_id`."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    if subject is None or by is None or by.pk is None:
+        return
+    subject_id = subject.pk if isinstance(subject, get_user_model()) else subject.user_id
+    if subject_id == by.pk:
+        raise DomainError(_("不能处理与本人有关的事项:请由其他负责人办理。"), code="self_decision")

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "accounts",
+    "plans",
     "programs",
     "enrollment",
     "attendance",
@@ -50,7 +51,16 @@ INSTALLED_APPS = [
     "reports",
 ]
 # Our own apps, in the order data flows; seed_demo and the navigation walk them in this order.
-LECTERN_APPS = ["core", "accounts", "programs", "enrollment", "attendance", "evaluation", "reports"]
+LECTERN_APPS = [
+    "core",
+    "accounts",
+    "plans",
+    "programs",
+    "enrollment",
+    "attendance",
+    "evaluation",
+    "reports",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("plans/", include("plans.urls")),
     path("programs/", include("programs.urls")),
     path("enrollment/", include("enrollment.urls")),
     path("attendance/", include("attendance.urls")),

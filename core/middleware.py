@@ -2,6 +2,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from core.links import remembering_request
+
 
 class LanguageMiddleware:
     """Chinese unless the user chose otherwise with the language switch (a cookie).
@@ -19,7 +21,9 @@ class LanguageMiddleware:
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         # override() restores the previous language afterwards, so one request's choice never
         # leaks into the next request served by the same thread.
-        with translation.override(language):
+        # The request's scheme and host are remembered too, so links built while serving it
+        # (notifications, QR codes, jobs queued from it) point where the user is.
+        with translation.override(language), remembering_request(request):
             request.LANGUAGE_CODE = translation.get_language()
             response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))

@@ -1,0 +1,64 @@
+"""Absolute links that work where the user is.
+
+`SITE_URL` wins when a deployment sets it. Otherwise a link is built on the scheme and host of
+the request the user is using: the middleware remembers that base for the duration of each
+request (a context variable), notifications and file jobs store the base they were created
+with, and a job re-enters it with `using_base` so the links it writes point to the same place.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+
+FALLBACK_BASE = "http://localhost:8000"
+
+_current_base: ContextVar[str] = ContextVar("lectern_current_base", default="")
+
+
+def request_base(request) -> str:
+    """ "scheme://host[:port]" of a request ("" when its Host header is not allowed)."""
+    try:
+        return f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        return ""
+
+
+def current_base() -> str:
+    """The base a link made now should use: SITE_URL, else the current request's (or job's)."""
+    return settings.SITE_URL.rstrip("/") or _current_base.get()
+
+
+@contextmanager
+def using_base(base: str):
+    """Build links on `base` inside this block (a job re-entering the base it was queued with)."""
+    token = _current_base.set((base or "").rstrip("/"))
+    try:
+        yield
+    finally:
+        _current_base.reset(token)
+
+
+@contextmanager
+def remembering_request(request):
+    with using_base(request_base(request)):
+        yield
+
+
+def absolute_url(path: str, request=None, *, base: str = "") -> str:
+    """An absolute URL for `path` ("/certificates/…"): SITE_URL when set, else the given
+    request's scheme and host, else `base` (stored with a job or notification), else the
+    request being served now. A URL that is already absolute is returned as it is."""
+    if path.startswith(("http://", "https://")):
+        return path
+    root = (
+        settings.SITE_URL.rstrip("/")
+        or (request_base(request) if request is not None else "")
+        or (base or "").rstrip("/")
+        or _current_base.get()
+        or FALLBACK_BASE
+    )
+    if not path.startswith("/"):
+        path = "/" + path
+    return root + path

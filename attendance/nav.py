@@ -23,6 +23,9 @@ def home_panels(request):
                 order=20,
             )
         )
+    at_venues = selectors.sessions_at_my_venues(user=user, days=7, limit=8)
+    if at_venues:
+        panels.append(Panel("attendance/panels/venue.html", {"sessions": at_venues}, order=15))
     today = selectors.sessions_today_for_trainee(user=user)
     leave = list(selectors.leave_requests_of(user=user, limit=5))
     if today or leave:

@@ -2,9 +2,9 @@
 of the class (the board is polled every few seconds from several screens)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,9 +12,9 @@ from accounts.scoping import organizer_scope_q, roles_of
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
 from attendance.rules import ATTENDED, Tally, credited_statuses, rate_percent
 from enrollment.models import Enrollment
-from programs.access import can_manage_program, jurisdiction_path
+from programs.access import Access, can_manage_program, jurisdiction_path
 from programs.models import Program, Session, Venue
-from programs.selectors import programs_managed_by
+from programs.selectors import programs_managed_by, runs_programs
 
 LATE_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
 
@@ -31,16 +31,44 @@ class Row:
     def checked_in(self) -> bool:
         return self.record is not None and self.record.checkin_at is not None
 
+    @property
+    def on_leave(self) -> bool:
+        return (
+            self.record is not None
+            and self.record.checkin_at is None
+            and self.record.status == AttendanceStatus.ON_LEAVE
+        )
+
+    @property
+    def counted_venue_id(self) -> int | None:
+        """Where the trainee counts on the board (see session_board): where they checked in, or
+        their assigned venue while they have not."""
+        if self.checked_in and self.record.venue_id:
+            return self.record.venue_id
+        return self.expected_venue_id
+
+    def in_venues(self, venue_ids) -> bool:
+        """Seated at (assigned to) or checked in at one of these venues."""
+        rec_venue = self.record.venue_id if self.checked_in else None
+        return self.expected_venue_id in venue_ids or rec_venue in venue_ids
+
 
 @dataclass
 class VenueBoard:
+    """One venue's figures. They always add up: expected = checked_in + on_leave + missing."""
+
     venue: Venue
     is_main: bool
     expected: int = 0
     checked_in: int = 0
     late: int = 0
+    on_leave: int = 0
     missing: list = field(default_factory=list)
     flagged: list = field(default_factory=list)
+    # checked in here though assigned to another venue (counted here)
+    visitors: list = field(default_factory=list)
+    # assigned here but checked in at another venue (counted there, named here)
+    elsewhere: list = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +81,12 @@ class Board:
     late: int = 0
     on_leave: int = 0
     flagged: int = 0
+    # None: the whole session; else the venue ids the board is limited to (a venue manager's)
+    scope: set | None = None
+
+    @property
+    def missing(self) -> int:
+        return sum(len(v.missing) for v in self.venues)
 
     def venue(self, venue_id) -> VenueBoard | None:
         return next((v for v in self.venues if v.venue.pk == venue_id), None)
@@ -81,10 +115,17 @@ def expected_venue(unit_path: str, venues: list[Venue], main_id) -> int | None:
     return best.pk if best else main_id
 
 
-def session_board(*, session: Session, venues: list[Venue] | None = None) -> Board:
-    """Per venue: expected, checked in, late, who is missing, who is flagged. 3 queries (2 when
-    the caller already loaded the session's venues)."""
-    venues = session_venues(session) if venues is None else venues
+def session_scope(session: Session) -> set | None:
+    """The venues whose trainees the viewer of a session (from programs.access.session_get) may
+    see and mark: None for those who run the program (the whole session), else the venues they
+    manage."""
+    if getattr(session, "program_access", Access.MANAGE) >= Access.MANAGE:
+        return None
+    return set(session.managed_venue_ids)
+
+
+def session_rows(*, session: Session, venues: list[Venue]) -> list[Row]:
+    """Every enrolled trainee with their assigned venue and record (2 queries)."""
     enrollments = (
         Enrollment.objects.filter(program_id=session.program_id, status=Enrollment.Status.ENROLLED)
         .select_related("user", "unit")
@@ -106,42 +147,75 @@ def session_board(*, session: Session, venues: list[Venue] | None = None) -> Boa
         )
     }
     main_id = session.venue_id
-    boards = {v.pk: VenueBoard(venue=v, is_main=v.pk == main_id) for v in venues}
-    board = Board(session=session, venues=list(boards.values()), rows=[])
-    for e in enrollments:
-        unit_path = e.unit.path if e.unit_id else ""
-        row = Row(
+    return [
+        Row(
             user_id=e.user_id,
             name=e.user.full_name,
             unit=e.unit.name if e.unit_id else "",
-            expected_venue_id=expected_venue(unit_path, venues, main_id),
+            expected_venue_id=expected_venue(e.unit.path if e.unit_id else "", venues, main_id),
             record=records.get(e.user_id),
         )
-        board.rows.append(row)
-        board.expected += 1
+        for e in enrollments
+    ]
+
+
+def session_board(
+    *, session: Session, venues: list[Venue] | None = None, scope: set | None = None
+) -> Board:
+    """Per venue: expected, checked in, late, on leave, who is missing, who is flagged. 3
+    queries (2 when the caller already loaded the session's venues).
+
+    How a trainee who scans at a venue other than their assigned one is counted: at the venue
+    where they checked in, because that is where they are. They are expected there (and no
+    longer at their assigned venue, which names them under "checked in elsewhere"), so each
+    venue's figures add up: expected = checked in + on leave + missing, and the venues' figures
+    add up to the session's. Trainees without a check-in count at their assigned venue.
+
+    `scope` (a venue manager's venues, see session_scope) limits the board to those venues and
+    the rows to the trainees seated or checked in there; None is the whole session.
+    """
+    venues = session_venues(session) if venues is None else venues
+    rows = session_rows(session=session, venues=venues)
+    if scope is not None:
+        venues = [v for v in venues if v.pk in scope]
+        rows = [r for r in rows if r.in_venues(scope)]
+    main_id = session.venue_id
+    boards = {v.pk: VenueBoard(venue=v, is_main=v.pk == main_id) for v in venues}
+    board = Board(session=session, venues=list(boards.values()), rows=rows, scope=scope)
+    for row in rows:
         rec = row.record
-        # Counts go to the venue where the trainee actually checked in, expectations to theirs.
-        where = boards.get(rec.venue_id if rec and rec.venue_id else row.expected_venue_id)
+        where = boards.get(row.counted_venue_id)
         home = boards.get(row.expected_venue_id)
-        if home:
-            home.expected += 1
+        if home is not None and where is not home and row.checked_in:
+            home.elsewhere.append(row)
+        if where is None:
+            continue  # counted at a venue outside the scope
+        board.expected += 1
+        where.expected += 1
         if row.checked_in:
             board.checked_in += 1
-            if where:
-                where.checked_in += 1
+            where.checked_in += 1
+            if where is not home:
+                where.visitors.append(row)
             if rec.status in LATE_STATUSES:
                 board.late += 1
-                if where:
-                    where.late += 1
+                where.late += 1
             if rec.flagged:
                 board.flagged += 1
-                if where:
-                    where.flagged.append(row)
-        elif rec and rec.status == AttendanceStatus.ON_LEAVE:
+                where.flagged.append(row)
+        elif row.on_leave:
             board.on_leave += 1
-        elif home:
-            home.missing.append(row)
+            where.on_leave += 1
+        else:
+            where.missing.append(row)
     return board
+
+
+def trainees_in_venues(*, session: Session, venue_ids) -> set[int]:
+    """The enrolled trainees seated at (assigned to) or checked in at these venues (3 queries)."""
+    venue_ids = set(venue_ids)
+    rows = session_rows(session=session, venues=session_venues(session))
+    return {r.user_id for r in rows if r.in_venues(venue_ids)}
 
 
 def record_get_for_user(*, user, pk) -> AttendanceRecord:
@@ -334,19 +408,71 @@ def manageable_sessions_q(user) -> Q:
     return q
 
 
+def _with_screens(user, sessions: list) -> list:
+    """Put on each session `screens`: the venues whose check-in screen `user` may open (all of
+    them for those who run the program, their own for venue managers), main venue first, so no
+    page links a screen its reader would get a 403 for. 3 queries whatever the number of
+    sessions (branch venues, managed venues, managed programs)."""
+    if not sessions:
+        return sessions
+    prefetch_related_objects(sessions, "branch_venues")
+    own_venues = set(Venue.objects.filter(managers=user).values_list("pk", flat=True))
+    program_ids = {s.program_id for s in sessions}
+    runs = set()
+    if runs_programs(user=user):
+        runs = set(
+            programs_managed_by(user=user).filter(pk__in=program_ids).values_list("pk", flat=True)
+        )
+    for s in sessions:
+        venues = ([s.venue] if s.venue_id else []) + sorted(
+            (v for v in s.branch_venues.all() if v.pk != s.venue_id), key=lambda v: v.name
+        )
+        s.runs_program = s.program_id in runs
+        s.screens = [v for v in venues if s.runs_program or v.pk in own_venues]
+        s.own_venues = [v for v in venues if v.pk in own_venues]
+    return sessions
+
+
 def sessions_today_to_manage(*, user, today=None, limit=30):
+    """Today's sessions whose attendance the user runs, with `screens` (see _with_screens)."""
     today = today or timezone.localdate()
     ids = (
         Session.objects.filter(manageable_sessions_q(user), start__date=today)
         .values("pk")
         .distinct()
     )
-    return list(
+    sessions = list(
         Session.objects.filter(pk__in=ids)
         .exclude(status=Session.Status.CANCELLED)
         .select_related("program", "venue")
         .order_by("start")[:limit]
     )
+    return _with_screens(user, sessions)
+
+
+VENUE_DAYS = 28
+
+
+def sessions_at_my_venues(*, user, today=None, days=VENUE_DAYS, limit=50):
+    """A venue manager's schedule: the sessions held (as main or branch venue) at the venues
+    they manage, today and the next `days` days, with `screens` and `own_venues`."""
+    today = today or timezone.localdate()
+    ids = (
+        Session.objects.filter(
+            Q(venue__managers=user) | Q(branch_venues__managers=user),
+            start__date__gte=today,
+            start__date__lte=today + timedelta(days=days),
+        )
+        .values("pk")
+        .distinct()
+    )
+    sessions = list(
+        Session.objects.filter(pk__in=ids)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("program", "venue")
+        .order_by("start")[:limit]
+    )
+    return _with_screens(user, sessions)
 
 
 def pending_leave_for_manager(*, user, limit=20):

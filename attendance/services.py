@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from attendance import tokens
+from attendance import selectors, tokens
 from attendance.models import (
     AttendanceRecord,
     AttendanceStatus,
@@ -31,7 +31,7 @@ from attendance.models import (
 from attendance.rules import ATTENDED, Policy, compute_status, minutes_late
 from attendance.selectors import rates_for
 from core.db import prepared_cursor
-from core.errors import DomainError
+from core.errors import DomainError, self_decision_guard
 from core.services import audit_log, notify, notify_many
 from enrollment.models import Enrollment
 from programs.models import Program, ProgramStaff, Session
@@ -528,18 +528,34 @@ def _snapshot(record: AttendanceRecord) -> dict:
     }
 
 
+def _ensure_open(program) -> None:
+    """Marks and leave change a program's attendance: refused once it is completed or archived
+    (read-only) unless an admin reopened it. The one call site of contract 7: until
+    programs.access.ensure_program_open lands, the same rule on the program's status."""
+    if program.status in (Program.Status.COMPLETED, Program.Status.ARCHIVED):
+        raise DomainError(_("该班次已结束或归档,考勤和请假不能再修改。"))
+
+
 @transaction.atomic
-def records_mark(*, session: Session, user_ids, status: str, reason: str, by) -> int:
+def records_mark(
+    *, session: Session, user_ids, status: str, reason: str, by, venue_ids=None
+) -> int:
     """Set the status of one or many enrolled trainees by hand, with a reason.
 
     Every change is logged (who, when, before, after, why). A trainee marked present or late
-    without a check-in gets the session start as check-in time. Returns how many changed.
+    without a check-in gets the time the mark was entered as check-in time (the roster shows it
+    as 手工), never the session start. `venue_ids` limits the marks to the trainees seated at or
+    checked in at those venues (a branch-venue manager's; selectors.session_scope): a selection
+    reaching beyond them is refused whole. Nobody marks themselves. Returns how many changed.
     """
     reason = (reason or "").strip()
     if status not in MARKABLE:
         raise DomainError(_("请选择有效的考勤状态。"), field="status")
     if not reason:
         raise DomainError(_("手工标记必须填写原因。"), field="reason")
+    _ensure_open(session.program)
+    if session.status == Session.Status.CANCELLED:
+        raise DomainError(_("本次课程已取消,不记考勤。"))
     enrolled = set(
         Enrollment.objects.filter(
             program_id=session.program_id,
@@ -549,6 +565,16 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
     )
     if not enrolled:
         raise DomainError(_("请至少选择一名本班学员。"), field="users")
+    if by.pk in enrolled:
+        self_decision_guard(subject=by, by=by)
+    if venue_ids is not None:
+        outside = enrolled - selectors.trainees_in_venues(session=session, venue_ids=venue_ids)
+        if outside:
+            raise DomainError(
+                _("只能标记在您管理的会场就座或签到的学员(%(n)s 名学员不在其中)。")
+                % {"n": len(outside)},
+                field="users",
+            )
     existing = {
         r.user_id: r
         for r in AttendanceRecord.objects.select_for_update().filter(
@@ -572,6 +598,7 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
             existing[r.user_id] = r
             r._new = True
     changed = 0
+    now = timezone.now()
     for record in existing.values():
         before = None if getattr(record, "_new", False) else _snapshot(record)
         if before and before["status"] == status:
@@ -580,10 +607,10 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
         record.source = AttendanceRecord.Source.MANUAL
         if status in ATTENDED:
             # "was there" always comes with a check-in time, so every count that asks "checked
-            # in?" agrees with the status
+            # in?" agrees with the status: the time the mark was entered (source 手工), not the
+            # session start, and no venue (the board counts it at the trainee's own venue)
             if not record.checkin_at:
-                record.checkin_at = session.start
-                record.venue_id = record.venue_id or session.venue_id
+                record.checkin_at = now
         else:
             # absent or on leave: not there, whatever a scan said (a proxy check-in found out);
             # the scan's times and flag stay in the audit entry's "before"
@@ -613,13 +640,23 @@ def records_mark(*, session: Session, user_ids, status: str, reason: str, by) ->
     return changed
 
 
-def record_clear_flag(*, record: AttendanceRecord, reason: str, by) -> AttendanceRecord:
+def record_clear_flag(
+    *, record: AttendanceRecord, reason: str, by, venue_ids=None
+) -> AttendanceRecord:
     """The class manager has looked into a suspected proxy check-in and found it in order (the
     trainee was there): the flag goes, the record and its times stay, and the log says who
-    cleared it and why. A check-in found to be a proxy is marked absent instead (records_mark)."""
+    cleared it and why. A check-in found to be a proxy is marked absent instead (records_mark).
+    A branch-venue manager (`venue_ids`) decides only for trainees seated or checked in at their
+    venues; nobody clears their own flag."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("取消疑似代签标记必须填写核实情况。"), field="reason")
+    self_decision_guard(subject=record, by=by)
+    _ensure_open(record.session.program)
+    if venue_ids is not None and record.user_id not in selectors.trainees_in_venues(
+        session=record.session, venue_ids=venue_ids
+    ):
+        raise DomainError(_("该学员不在您管理的会场,请由班主任核实。"))
     with transaction.atomic():
         record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
         if not record.flagged:
@@ -732,9 +769,11 @@ def leave_request_create(
 def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -> LeaveRequest:
     """Approve or reject a pending request, once. Approval makes its sessions "on leave" for the
     trainee (a new record, or an existing one without a check-in); the trainee is notified."""
-    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    leave = LeaveRequest.objects.select_for_update().select_related("program").get(pk=leave.pk)
+    self_decision_guard(subject=leave, by=by)
     if leave.status != LeaveRequest.Status.PENDING:
         raise DomainError(_("该请假申请已处理。"))
+    _ensure_open(leave.program)
     note = (note or "").strip()
     if not approve and not note:
         raise DomainError(_("不批准时请填写意见。"), field="note")

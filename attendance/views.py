@@ -22,7 +22,14 @@ from attendance.rules import Policy
 from core.errors import DomainError
 from core.services import audit_trail_for
 from enrollment.models import Enrollment
-from programs.access import Access, program_get, session_can_mark, session_get
+from programs.access import (
+    Access,
+    can_manage_program,
+    program_get,
+    session_can_mark,
+    session_get,
+    session_venues_managed,
+)
 
 DEVICE_COOKIE = "lectern_device"
 DEVICE_SALT = "lectern.attendance.device"
@@ -185,13 +192,13 @@ def screen(request, pk, venue_pk):
 def board(request, pk):
     """The live board: per venue checked in / expected, late, missing, flagged."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
-    board = selectors.session_board(session=session)
+    board = selectors.session_board(session=session, scope=selectors.session_scope(session))
     context = {
         "session": session,
         "board": board,
         "now": timezone.now(),
         "poll": BOARD_POLL_SECONDS,
-        "venues": [vb.venue for vb in board.venues],  # the board loaded them already
+        "venues": [vb.venue for vb in board.venues],  # the board loaded them (in scope) already
     }
     template = "attendance/board.html#live" if request.htmx else "attendance/board.html"
     return render(request, template, context)
@@ -202,7 +209,7 @@ def board(request, pk):
 def session_detail(request, pk):
     """The roster of one session with statuses and the manual marking form."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
-    board = selectors.session_board(session=session)
+    board = selectors.session_board(session=session, scope=selectors.session_scope(session))
     return render(
         request,
         "attendance/session.html",
@@ -227,6 +234,7 @@ def mark(request, pk):
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
             by=request.user,
+            venue_ids=selectors.session_scope(session),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -235,17 +243,26 @@ def mark(request, pk):
     return redirect("attendance:session", pk=session.pk)
 
 
+def _venue_scope(user, session):
+    """None for those who run the program, else the venues of this session `user` manages."""
+    if can_manage_program(user, session.program):
+        return None
+    return session_venues_managed(user, session)
+
+
 @login_required
 def record_detail(request, pk):
     record = selectors.record_get_for_user(user=request.user, pk=pk)
+    can_mark = record.flagged and record.user_id != request.user.pk
+    if can_mark:
+        scope = _venue_scope(request.user, record.session)
+        can_mark = scope is None or record.user_id in selectors.trainees_in_venues(
+            session=record.session, venue_ids=scope
+        )
     return render(
         request,
         "attendance/record.html",
-        {
-            "record": record,
-            "trail": audit_trail_for(record),
-            "can_mark": record.flagged and session_can_mark(request.user, record.session),
-        },
+        {"record": record, "trail": audit_trail_for(record), "can_mark": can_mark},
     )
 
 
@@ -258,7 +275,10 @@ def record_clear_flag(request, pk):
         raise PermissionDenied
     try:
         services.record_clear_flag(
-            record=record, reason=request.POST.get("reason", ""), by=request.user
+            record=record,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            venue_ids=_venue_scope(request.user, record.session),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -425,6 +445,8 @@ def index(request):
             "rates": rates,
             "leave_requests": selectors.leave_requests_of(user=user),
             "manage_today": selectors.sessions_today_to_manage(user=user),
+            "at_venues": selectors.sessions_at_my_venues(user=user),
+            "days": selectors.VENUE_DAYS,
             "pending_leave": selectors.pending_leave_for_manager(user=user),
             "records": AttendanceRecord.objects.filter(user=user)
             .select_related("session__program")

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance import services
 from attendance.models import AttendanceRecord, AttendanceStatus
@@ -184,8 +185,11 @@ def test_a_proxy_check_in_marked_absent_no_longer_counts_as_checked_in(world, cl
 
 
 def test_a_left_early_mark_without_a_scan_counts_as_there(world):
+    """A manual mark keeps the time it was entered as its check-in time (issue 13), not the
+    session start, and no venue: the board counts it at the trainee's own venue."""
     from attendance.selectors import session_board
 
+    before = timezone.now()
     services.records_mark(
         session=world.session,
         user_ids=[world.trainee.pk],
@@ -194,8 +198,10 @@ def test_a_left_early_mark_without_a_scan_counts_as_there(world):
         by=world.manager,
     )
     record = AttendanceRecord.objects.get(session=world.session, user=world.trainee)
-    assert record.checkin_at == world.session.start
-    assert session_board(session=world.session).checked_in == 1
+    assert before <= record.checkin_at <= timezone.now()
+    assert record.checkin_at != world.session.start and record.venue_id is None
+    board = session_board(session=world.session)
+    assert board.checked_in == 1 and board.venue(world.branch_venue.pk).checked_in == 1
 
 
 def test_a_malformed_trainee_id_in_the_mark_form_is_a_message_not_a_500(world, client_for):

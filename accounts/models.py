@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.db import models
 from django.db.models import Q
@@ -108,6 +109,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("可登录后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     email_notifications = models.BooleanField(_("接收邮件通知"), default=True)
+    # The language notices, e-mails and pages are shown in (empty: the system default, Chinese).
+    # The language switch stores it for a signed-in user.
+    language = models.CharField(
+        _("界面语言"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects = LecternUserManager()
 
@@ -128,6 +134,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name
+
+    @property
+    def preferred_language(self) -> str:
+        """The language to write to this person in (their choice, else the system default)."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class Role(models.TextChoices):

@@ -36,7 +36,25 @@ def role_grant(*, user: User, role: Role, unit: OrgUnit, by: User | None = None)
     return grant
 
 
-def user_update_preferences(*, user: User, email: str, email_notifications: bool) -> None:
+def user_update_preferences(
+    *, user: User, email: str, email_notifications: bool, language: str | None = None
+) -> None:
     user.email = email
     user.email_notifications = email_notifications
-    user.save(update_fields=["email", "email_notifications"])
+    fields = ["email", "email_notifications"]
+    if language is not None:
+        user.language = language
+        fields.append("language")
+    user.save(update_fields=fields)
+
+
+def user_set_language(*, user: User, language: str) -> bool:
+    """Remember the language a person chose (the switch, the profile). False if unknown."""
+    from django.conf import settings
+
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

@@ -16,6 +16,7 @@ def profile(request):
             user=request.user,
             email=form.cleaned_data["email"],
             email_notifications=form.cleaned_data["email_notifications"],
+            language=form.cleaned_data["language"],
         )
         messages.success(request, _("设置已保存。"))
         return redirect("accounts:profile")

@@ -98,6 +98,14 @@ class Notification(BaseModel):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
+    # What renders the message in the reader's language at read time: the source strings
+    # (gettext msgids, empty for a plain-text message) and their %(name)s values. `title` and
+    # `body` keep the text rendered in the default language, for the admin and as a fallback.
+    title_msgid = models.TextField(_("标题原文"), blank=True)
+    body_msgid = models.TextField(_("内容原文"), blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    # The scheme and host the notice was created from, for its e-mail link when SITE_URL is unset.
+    site_base = models.CharField(_("站点地址"), max_length=200, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
 
@@ -109,3 +117,32 @@ class Notification(BaseModel):
 
     def __str__(self):
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        return render_message(self.title_msgid, self.params, fallback=self.title)
+
+    @property
+    def display_body(self) -> str:
+        return render_message(self.body_msgid, self.params, fallback=self.body)
+
+
+def render_message(msgid: str, params: dict, *, fallback: str) -> str:
+    """gettext(msgid) % params in the active language; `fallback` for a plain-text message or
+    a translation whose placeholders do not fit the stored values."""
+    from django.utils.translation import gettext
+
+    if not msgid:
+        return fallback
+    values = {
+        k: gettext(v["msgid"]) if isinstance(v, dict) and "msgid" in v else v
+        for k, v in (params or {}).items()
+    }
+    text = gettext(msgid)
+    if not values:
+        return text
+    try:
+        return text % values
+    except (KeyError, TypeError, ValueError):
+        return fallback

@@ -6,10 +6,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.models import AuditLog, GeneratedFile, Notification
+from core.links import absolute_url, current_base
+from core.models import AuditLog, GeneratedFile, Notification, render_message
 from core.queue import enqueue, enqueue_on_commit
 
 
@@ -70,11 +72,60 @@ def audit_trail_for(target):
     ).select_related("actor")
 
 
+def _message(text, params: dict | None) -> tuple[str, str]:
+    """(msgid, text rendered in the default language) of a notice's title or body.
+
+    A lazy translation (gettext_lazy) keeps its msgid so each reader sees it in their own
+    language; a plain str (or an already formatted one) is stored as it is, with no msgid."""
+    if not isinstance(text, Promise):
+        return "", str(text or "")
+    with translation.override(None):
+        msgid = str(text)
+    with translation.override(settings.LANGUAGE_CODE):
+        rendered = render_message(msgid, params or {}, fallback=msgid)
+    return msgid, rendered
+
+
+def _params(params: dict | None) -> dict:
+    """Values as JSON: a lazy translation becomes {"msgid": …}, rendered per reader."""
+    out = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, Promise):
+            with translation.override(None):
+                out[key] = {"msgid": str(value)}
+        elif value is None or isinstance(value, (int, float, bool)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _notice_fields(*, title, body, url, kind, params) -> dict:
+    params = _params(params)
+    title_msgid, title_text = _message(title, params)
+    body_msgid, body_text = _message(body, params)
+    return {
+        "kind": kind,
+        "title": title_text[:200],
+        "body": body_text,
+        "url": url or "",
+        "title_msgid": title_msgid,
+        "body_msgid": body_msgid,
+        "params": params if (title_msgid or body_msgid) else {},
+        "site_base": current_base(),
+    }
+
+
 def notify(
-    *, user, title: str, body: str = "", url: str = "", kind: str = "general"
+    *, user, title, body="", url: str = "", kind: str = "general", params: dict | None = None
 ) -> Notification:
-    """Put a message in the user's inbox; the e-mail copy is sent by a task after commit."""
-    note = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+    """Put a message in the user's inbox; the e-mail copy is sent by a task after commit.
+
+    Pass `title`/`body` as gettext_lazy("……%(name)s……") with the values in `params` (plain
+    str/int, or lazy translations) so every reader sees the message in their own language; a
+    plain str is stored and shown as it is."""
+    fields = _notice_fields(title=title, body=body, url=url, kind=kind, params=params)
+    note = Notification.objects.create(user=user, **fields)
     if user.email and user.email_notifications:
         from core.tasks import notification_email_send
 
@@ -82,11 +133,13 @@ def notify(
     return note
 
 
-def notify_many(*, users, title: str, body: str = "", url: str = "", kind: str = "general") -> int:
+def notify_many(
+    *, users, title, body="", url: str = "", kind: str = "general", params: dict | None = None
+) -> int:
     """Notify many users with one INSERT; e-mails go out through one task per recipient."""
-    notes = Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, title=title, body=body, url=url) for u in users]
-    )
+    users = list(users)
+    fields = _notice_fields(title=title, body=body, url=url, kind=kind, params=params)
+    notes = Notification.objects.bulk_create([Notification(user=u, **fields) for u in users])
     emailed = [n.pk for n, u in zip(notes, users, strict=True) if u.email and u.email_notifications]
     if emailed:
         from core.tasks import notification_email_send
@@ -98,6 +151,16 @@ def notify_many(*, users, title: str, body: str = "", url: str = "", kind: str =
 
         transaction.on_commit(_send)
     return len(notes)
+
+
+def notification_email_text(note: Notification) -> tuple[str, str]:
+    """Subject and text of a notice's e-mail, in the recipient's language, with an absolute
+    link (SITE_URL, else the address the notice was created from)."""
+    with translation.override(note.user.preferred_language):
+        link = absolute_url(note.url, base=note.site_base) if note.url else ""
+        subject = f"[{translation.gettext('讲台')}] {note.display_title}"
+        message = "\n\n".join(p for p in (note.display_body, link) if p)
+    return subject, message
 
 
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:

@@ -24,11 +24,11 @@ def notification_email_send(self, notification_id: int) -> bool:
         )
         if note is None or not note.user.email:
             return False
-        link = f"{settings.SITE_URL}{note.url}" if note.url else ""
+        subject, message = services.notification_email_text(note)
         try:
             send_mail(
-                subject=f"[讲台] {note.title}",
-                message="\n\n".join(p for p in (note.body, link) if p),
+                subject=subject,
+                message=message,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[note.user.email],
             )
@@ -76,3 +76,11 @@ def notification_email_sweep(max_age_hours: int = 24) -> int:
 @shared_task
 def generated_files_requeue() -> int:
     return services.generated_files_requeue()
+
+
+@shared_task
+def file_jobs_fail_stale() -> int:
+    """Fail file jobs that stopped reporting (core.jobs.file_jobs_fail_stale)."""
+    from core.jobs import file_jobs_fail_stale as sweep
+
+    return sweep()

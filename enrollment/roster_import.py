@@ -169,30 +169,150 @@ def check_upload(upload) -> None:
         raise DomainError(_("文件不是 Excel(.xlsx)格式,请上传 .xlsx 文件。"), field="file")
 
 
-def _load(upload):
+# Bounds that fit a real roster (a county's whole cadre list is a few thousand rows) and keep a
+# hostile or broken file from costing the web worker more than a few MB and a few seconds: they are
+# checked before the workbook is parsed (the zip's declared sizes, the sheet's declared dimension)
+# and again while it is streamed (a dimension can lie).
+MAX_ROWS = 5000
+MAX_COLUMNS = 50
+MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024  # all members of the .xlsx together, once unpacked
+MAX_RATIO = 100  # unpacked / packed size of any member larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 500
+MAX_MERGED = 5000
+TIME_BUDGET_SECONDS = 10.0
+
+
+def _too_big(detail) -> DomainError:
+    return DomainError(
+        _(
+            "该文件超出名册的合理范围(%(detail)s):名册最多 %(rows)d 行、%(cols)d 列。"
+            "请只保留名册所在的工作表和行列,另存后再上传。"
+        )
+        % {"detail": detail, "rows": MAX_ROWS, "cols": MAX_COLUMNS},
+        field="file",
+        code="too_big",
+    )
+
+
+def _broken() -> DomainError:
+    return DomainError(
+        _("无法读取该 Excel 文件(文件可能已损坏或不是 .xlsx)。"), field="file", code="broken"
+    )
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse a zip bomb from the central directory alone (declared sizes), before unpacking."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _broken() from exc
+    if len(members) > MAX_MEMBERS:
+        raise _broken()
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise _too_big(_("解压后 %(mb).0f MB") % {"mb": total / 1048576})
+    for m in members:
+        if m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise _too_big(
+                _("压缩比 %(ratio).0f:1") % {"ratio": m.file_size / max(m.compress_size, 1)}
+            )
+
+
+def _load(data: bytes):
     from openpyxl import load_workbook
 
-    data = upload.read()
     try:
-        # Not read-only: merged ranges are only known on a fully loaded sheet.
-        return load_workbook(io.BytesIO(data), data_only=True)
+        # Streaming (read-only): cells are produced row by row, never a whole sheet in memory.
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise DomainError(
-            _("无法读取该 Excel 文件(文件可能已损坏或不是 .xlsx)。"), field="file"
-        ) from exc
+        raise _broken() from exc
 
 
-def _grid(ws) -> list[list]:
-    """Cell values with every merged range filled from its top-left cell."""
-    grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        value = ws.cell(rng.min_row, rng.min_col).value
-        for r in range(rng.min_row, min(rng.max_row, len(grid)) + 1):
-            row = grid[r - 1]
-            for c in range(rng.min_col, rng.max_col + 1):
-                if c - 1 < len(row):
+MERGE_REF = re.compile(r"^([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$")
+
+
+def _merged_ranges(wb, ws) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each merged range, read from the sheet's XML with a
+    streaming parser (a read-only sheet does not expose them). At most MAX_MERGED."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils import column_index_from_string
+
+    found = []
+    with wb._archive.open(ws._worksheet_path) as src:
+        for _event, elem in iterparse(src, events=("end",)):
+            if elem.tag.endswith("}mergeCell") or elem.tag == "mergeCell":
+                m = MERGE_REF.match(elem.get("ref", ""))
+                if m:
+                    found.append(
+                        (
+                            int(m[2]),
+                            column_index_from_string(m[1]),
+                            int(m[4]),
+                            column_index_from_string(m[3]),
+                        )
+                    )
+                    if len(found) > MAX_MERGED:
+                        raise _too_big(_("合并单元格超过 %(n)d 处") % {"n": MAX_MERGED})
+            elem.clear()
+    return found
+
+
+def _grid(data: bytes) -> list[list]:
+    """Cell values of the first sheet, row by row, with every merged range filled from its
+    top-left cell. Bounded: the declared dimension is checked first, then rows and columns are
+    capped while streaming, within a time budget."""
+    import time
+
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    wb = _load(data)
+    try:
+        if not wb.worksheets:
+            raise _broken()
+        ws = wb.worksheets[0]
+        if (ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS:
+            raise _too_big(_("工作表范围 %(dim)s") % {"dim": ws.calculate_dimension()})
+        ws.reset_dimensions()  # the declaration may lie: stream every row and count ourselves
+        grid = []
+        blank = (None,) * MAX_COLUMNS
+        for index, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+            if index > MAX_ROWS and row == blank:
+                continue  # blank rows below the data (formatting only, or a gap) cost nothing
+            if time.monotonic() > deadline:
+                raise DomainError(
+                    _("读取该文件用时过长,已停止。请只保留名册所在的行列,另存后再上传。"),
+                    field="file",
+                    code="too_slow",
+                )
+            if index > MAX_ROWS and any(v is not None and v != "" for v in row):
+                raise _too_big(_("超过 %(n)d 行") % {"n": MAX_ROWS})
+            if index > MAX_ROWS:
+                continue
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            grid.append(values)
+        while grid and not grid[-1]:
+            grid.pop()
+        for min_row, min_col, max_row, max_col in _merged_ranges(wb, ws):
+            if min_row > len(grid) or min_col > MAX_COLUMNS:
+                continue
+            top = grid[min_row - 1]
+            value = top[min_col - 1] if min_col - 1 < len(top) else None
+            for r in range(min_row, min(max_row, len(grid)) + 1):
+                row = grid[r - 1]
+                last = min(max_col, MAX_COLUMNS)
+                if len(row) < last:
+                    row.extend([None] * (last - len(row)))
+                for c in range(min_col, last + 1):
                     row[c - 1] = value
-    return grid
+        return grid
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError) as exc:
+        raise _broken() from exc
+    finally:
+        wb.close()
 
 
 def _find_header(grid) -> tuple[int, dict]:
@@ -225,9 +345,10 @@ def _is_footer(values: list[str]) -> bool:
 def parse_roster(upload) -> ParsedRoster:
     """Parse an uploaded .xlsx roster (first sheet) into cleaned rows with per-row errors."""
     check_upload(upload)
-    wb = _load(upload)
-    ws = wb.worksheets[0]
-    grid = _grid(ws)
+    upload.seek(0)
+    data = upload.read()
+    _check_archive(data)
+    grid = _grid(data)
     header_index, columns = _find_header(grid)
     parsed = ParsedRoster(header_row=header_index + 1, columns=columns)
     for offset, raw in enumerate(grid[header_index + 1 :]):

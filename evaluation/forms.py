@@ -1,7 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.models import INDICATORS, CreditPolicy, Grade, Rating, ReflectionAssignment
+from evaluation.models import (
+    COMMENT_MAX,
+    COMMITMENT_MAX,
+    INDICATORS,
+    CreditPolicy,
+    Grade,
+    Rating,
+    ReflectionAssignment,
+)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -34,7 +42,10 @@ class ReviewForm(forms.Form):
         label=_("得分"), min_value=0, max_value=100, decimal_places=1, required=False
     )
     comment = forms.CharField(
-        label=_("评语 / 修改意见"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("评语 / 修改意见"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=COMMENT_MAX,
     )
 
 
@@ -42,7 +53,7 @@ class EvaluationForm(forms.Form):
     comment = forms.CharField(
         label=_("意见建议"),
         required=False,
-        max_length=2000,
+        max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -66,6 +77,7 @@ class RoundForm(forms.Form):
         label=_("评分项"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("每行一项:名称|权重|最低分|最高分"),
+        max_length=4000,
         # Translators: keep the format "name|weight|min|max", one criterion a line.
         initial=_("思路清晰|30|0|10\n举措务实|40|0|10\n现场表达|30|0|10"),
     )
@@ -73,6 +85,7 @@ class RoundForm(forms.Form):
         label=_("汇报人"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("每行一人:姓名|职务|汇报题目"),
+        max_length=40000,
     )
     judges = forms.ModelMultipleChoiceField(
         label=_("评委"), queryset=None, widget=forms.CheckboxSelectMultiple
@@ -93,7 +106,10 @@ class CommitmentForm(forms.Form):
     program = forms.ModelChoiceField(label=_("培训项目"), queryset=None)
     title = forms.CharField(label=_("承诺事项"), max_length=200)
     description = forms.CharField(
-        label=_("具体措施"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("具体措施"),
+        required=False,
+        max_length=COMMITMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     due_date = forms.DateField(label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -103,5 +119,7 @@ class CommitmentForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    note = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("进展情况"), max_length=COMMITMENT_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
     progress = forms.IntegerField(label=_("进度(%)"), min_value=0, max_value=100)

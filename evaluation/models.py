@@ -8,11 +8,31 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank
 from core.models import BaseModel
 from programs.models import Program, Session
+
+# --- Bounds of free text (characters) and numbers --------------------------------------------
+# Each fits its purpose with room to spare; forms refuse more and the database checks it too.
+PROMPT_MAX = 5000  # a writing task's instructions
+REFLECTION_MAX = 30000  # an essay: min_chars is at most 20000 Chinese characters
+COMMENT_MAX = 2000  # review comments, evaluation comments, revocation reasons
+COMMITMENT_MAX = 2000  # a commitment's measures, one progress note
+MIN_CHARS_MAX = 20000
+CRITERIA_MAX = 20  # criteria in one scoring round
+PRESENTERS_MAX = 200  # presenters in one scoring round
+SCORE_MAX = Decimal("1000")  # the highest a criterion's range may reach
+WEIGHT_MAX = Decimal("100")
+HOURS_MAX = Decimal("1000")  # a yearly credit-hours requirement
+
+
+def _max_length(field: str, limit: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
+
 
 # --- Reflections (学习体会) --------------------------------------------------------------------
 
@@ -24,10 +44,12 @@ class ReflectionAssignment(BaseModel):
         Program, on_delete=models.CASCADE, related_name="reflection_assignments"
     )
     title = models.CharField(_("标题"), max_length=200)
-    prompt = models.TextField(_("写作要求"))
+    prompt = models.TextField(_("写作要求"), max_length=PROMPT_MAX)
     deadline = models.DateTimeField(_("截止时间"))
     min_chars = models.PositiveIntegerField(
-        _("最少字数(汉字)"), default=800, validators=[MaxValueValidator(20000)]
+        _("最少字数(汉字)"),
+        default=800,
+        validators=[MinValueValidator(1), MaxValueValidator(MIN_CHARS_MAX)],
     )
     # Comma-separated lower-case extensions, e.g. "pdf,docx"; empty means no attachment.
     attachment_types = models.CharField(_("允许附件类型"), max_length=100, blank=True)
@@ -40,6 +62,13 @@ class ReflectionAssignment(BaseModel):
         verbose_name = _("心得体会任务")
         verbose_name_plural = _("心得体会任务")
         ordering = ["deadline", "id"]
+        constraints = [
+            _max_length("prompt", PROMPT_MAX, "assignment_prompt_length"),
+            models.CheckConstraint(
+                condition=Q(min_chars__gte=1, min_chars__lte=MIN_CHARS_MAX),
+                name="assignment_min_chars_range",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -78,7 +107,7 @@ class Reflection(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
     )
     title = models.CharField(_("题目"), max_length=200, blank=True)
-    body = models.TextField(_("正文"), blank=True)
+    body = models.TextField(_("正文"), blank=True, max_length=REFLECTION_MAX)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -97,7 +126,7 @@ class Reflection(BaseModel):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    review_comment = models.TextField(_("评语"), blank=True)
+    review_comment = models.TextField(_("评语"), blank=True, max_length=COMMENT_MAX)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -115,6 +144,8 @@ class Reflection(BaseModel):
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
                 name="reflection_score_range",
             ),
+            _max_length("body", REFLECTION_MAX, "reflection_body_length"),
+            _max_length("review_comment", COMMENT_MAX, "reflection_comment_length"),
         ]
 
     def __str__(self):
@@ -196,7 +227,7 @@ class EvaluationAnswer(models.Model):
     delivery = models.PositiveSmallIntegerField(_("授课水平"), choices=Rating.choices)
     relevance = models.PositiveSmallIntegerField(_("联系工作实际"), choices=Rating.choices)
     overall = models.PositiveSmallIntegerField(_("总体评价"), choices=Rating.choices)
-    comment = models.TextField(_("意见建议"), blank=True)
+    comment = models.TextField(_("意见建议"), blank=True, max_length=COMMENT_MAX)
 
     class Meta:
         verbose_name = _("评教答卷")
@@ -210,7 +241,8 @@ class EvaluationAnswer(models.Model):
                 & Q(relevance__gte=1, relevance__lte=4)
                 & Q(overall__gte=1, overall__lte=4),
                 name="evaluationanswer_ratings_in_range",
-            )
+            ),
+            _max_length("comment", COMMENT_MAX, "evaluationanswer_comment_length"),
         ]
 
     def __str__(self):
@@ -270,19 +302,40 @@ class ScoringCriterion(models.Model):
     round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("评分项"), max_length=100)
     weight = models.DecimalField(
-        _("权重"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        _("权重"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(WEIGHT_MAX)],
     )
-    min_score = models.DecimalField(_("最低分"), max_digits=5, decimal_places=1, default=0)
-    max_score = models.DecimalField(_("最高分"), max_digits=5, decimal_places=1, default=10)
+    min_score = models.DecimalField(
+        _("最低分"),
+        max_digits=5,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(SCORE_MAX)],
+    )
+    max_score = models.DecimalField(
+        _("最高分"),
+        max_digits=5,
+        decimal_places=1,
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(SCORE_MAX)],
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("评分项")
+        verbose_name_plural = _("评分项")
         ordering = ["round", "position", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_score__gt=F("min_score")), name="criterion_range"
             ),
             models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__lte=WEIGHT_MAX, min_score__gte=0, max_score__lte=SCORE_MAX),
+                name="criterion_bounds",
+            ),
         ]
 
     def __str__(self):
@@ -300,6 +353,8 @@ class Presenter(models.Model):
     order = models.PositiveSmallIntegerField(_("出场顺序"), default=0)
 
     class Meta:
+        verbose_name = _("汇报人")
+        verbose_name_plural = _("汇报人")
         ordering = ["round", "order", "id"]
 
     def __str__(self):
@@ -313,6 +368,8 @@ class Judge(models.Model):
     )
 
     class Meta:
+        verbose_name = _("评委")
+        verbose_name_plural = _("评委")
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="judge_unique")]
 
     def __str__(self):
@@ -331,8 +388,13 @@ class ScoreSheet(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("评分表")
+        verbose_name_plural = _("评分表")
         constraints = [
-            models.UniqueConstraint(fields=["presenter", "judge"], name="scoresheet_one_per_judge")
+            models.UniqueConstraint(fields=["presenter", "judge"], name="scoresheet_one_per_judge"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0, total__lte=100), name="scoresheet_total_range"
+            ),
         ]
 
     def __str__(self):
@@ -352,6 +414,8 @@ class CallOnPick(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("现场点名")
+        verbose_name_plural = _("现场点名")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["program", "user"])]
 
@@ -371,9 +435,9 @@ class Completion(BaseModel):
     )
     passed = models.BooleanField(_("准予结业"))
     reasons = models.JSONField(_("原因"), default=list)
-    attendance_rate = models.DecimalField(max_digits=5, decimal_places=1, default=0)
+    attendance_rate = models.DecimalField(_("出勤率"), max_digits=5, decimal_places=1, default=0)
     unexcused_absences = models.PositiveSmallIntegerField(default=0)
-    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -384,7 +448,12 @@ class Completion(BaseModel):
         verbose_name_plural = _("结业结果")
         ordering = ["program", "user__full_name"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "user"], name="completion_unique")
+            models.UniqueConstraint(fields=["program", "user"], name="completion_unique"),
+            models.CheckConstraint(
+                condition=Q(attendance_rate__gte=0, attendance_rate__lte=100)
+                & (Q(score__isnull=True) | Q(score__gte=0, score__lte=100)),
+                name="completion_figures_range",
+            ),
         ]
 
 
@@ -402,7 +471,7 @@ class Certificate(BaseModel):
     # Set when a re-confirmation finds the holder no longer passes; cleared (same serial) if a
     # later confirmation finds them passing again. The public verification page says so.
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    revoked_reason = models.TextField(_("撤销原因"), blank=True)
+    revoked_reason = models.TextField(_("撤销原因"), blank=True, max_length=COMMENT_MAX)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -416,7 +485,8 @@ class Certificate(BaseModel):
                 condition=Q(revoked_at__isnull=True, revoked_reason="")
                 | Q(revoked_at__isnull=False),
                 name="certificate_reason_only_when_revoked",
-            )
+            ),
+            _max_length("revoked_reason", COMMENT_MAX, "certificate_reason_length"),
         ]
 
     def __str__(self):
@@ -479,13 +549,22 @@ class CreditRequirement(BaseModel):
 
     rank = models.CharField(_("职级"), max_length=12, choices=Rank.choices, unique=True)
     hours = models.DecimalField(
-        _("年度学时要求"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)]
+        _("年度学时要求"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(HOURS_MAX)],
     )
 
     class Meta:
         verbose_name = _("学时要求")
         verbose_name_plural = _("学时要求")
         ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0, hours__lte=HOURS_MAX),
+                name="creditrequirement_hours_range",
+            )
+        ]
 
 
 # --- Follow-up (成果转化) --------------------------------------------------------------------
@@ -503,7 +582,7 @@ class Commitment(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commitments"
     )
     title = models.CharField(_("承诺事项"), max_length=200)
-    description = models.TextField(_("具体措施"), blank=True)
+    description = models.TextField(_("具体措施"), blank=True, max_length=COMMITMENT_MAX)
     due_date = models.DateField(_("完成时限"))
     progress = models.PositiveSmallIntegerField(
         _("进度(%)"), default=0, validators=[MaxValueValidator(100)]
@@ -521,7 +600,8 @@ class Commitment(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="commitment_progress_le_100"
-            )
+            ),
+            _max_length("description", COMMITMENT_MAX, "commitment_description_length"),
         ]
 
     def __str__(self):
@@ -530,8 +610,16 @@ class Commitment(BaseModel):
 
 class CommitmentUpdate(BaseModel):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="updates")
-    note = models.TextField(_("进展情况"))
+    note = models.TextField(_("进展情况"), max_length=COMMITMENT_MAX)
     progress = models.PositiveSmallIntegerField(_("进度(%)"), validators=[MaxValueValidator(100)])
 
     class Meta:
+        verbose_name = _("承诺进展")
+        verbose_name_plural = _("承诺进展")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="commitmentupdate_progress_le_100"
+            ),
+            _max_length("note", COMMITMENT_MAX, "commitmentupdate_note_length"),
+        ]

@@ -62,9 +62,7 @@ def home_panels(request):
     if is_organizer or is_staff or is_lecturer or judging:
         to_review = 0
         if is_staff:
-            to_review = Reflection.objects.filter(
-                assignment__program__staff__user=user, status=Reflection.Status.SUBMITTED
-            ).count()
+            to_review = selectors.reflections_to_review(user=user).count()
         panels.append(
             Panel(
                 "evaluation/panels/staff.html",

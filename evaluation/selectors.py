@@ -2,6 +2,7 @@
 
 Every function that takes user input returns 404 outside the user's scope (programs.access)."""
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,7 +56,7 @@ from evaluation.models import (
     SimilarityFlag,
 )
 from programs.access import Access, program_access
-from programs.models import Lecturer, Program, Session
+from programs.models import Lecturer, Program, ProgramStaff, Session
 
 # Below this many answers a session's ratings and comments are shown to nobody (lecturers,
 # class managers, organizers, admins alike): with two or three answers, an average or a comment
@@ -210,6 +211,18 @@ def assignment_review_counts(*, assignment) -> dict:
     }
 
 
+def reflections_to_review(*, user):
+    """Submitted reflections awaiting review in the programs `user` works on as class staff:
+    what the home panel counts and the review queue lists."""
+    staff = ProgramStaff.objects.filter(program=OuterRef("assignment__program"), user=user)
+    return (
+        Reflection.objects.filter(Exists(staff), status=Reflection.Status.SUBMITTED)
+        .select_related("assignment__program", "author__unit")
+        .defer("body", "review_comment")
+        .order_by("submitted_at", "id")
+    )
+
+
 def similarity_flags_for(*, reflection):
     return SimilarityFlag.objects.filter(Q(first=reflection) | Q(second=reflection)).select_related(
         "first__author", "second__author"
@@ -254,12 +267,10 @@ def attended(*, user, session) -> bool:
 
 
 def sessions_to_evaluate(*, user, limit: int = 50):
-    """Sessions the user attended (and that have started) without a receipt yet."""
+    """Sessions the user attended (and that have ended) without a receipt yet."""
     now = timezone.now()
     return (
-        Session.objects.filter(
-            attendance__user=user, attendance__status__in=ATTENDED, start__lte=now
-        )
+        Session.objects.filter(attendance__user=user, attendance__status__in=ATTENDED, end__lte=now)
         .exclude(evaluation_receipts__user=user)
         .select_related("program")
         .order_by("-start")[:limit]
@@ -651,11 +662,35 @@ def certificates_to_revoke(*, program, rows: list[CompletionRow]) -> int:
     return failing + gone
 
 
+_SERIAL = re.compile(r"^[A-Z0-9-]{1,40}$")
+
+
+def serial_from_input(text: str) -> str:
+    """The serial in what a verifier typed or pasted: the serial itself, or the verification URL
+    (with or without scheme, query or fragment), whose last path segment is the serial. An empty
+    string when nothing in it can be a serial."""
+    text = (text or "").strip()[:500]
+    text = text.split("#", 1)[0].split("?", 1)[0]
+    parts = [p for p in text.split("/") if p.strip()]
+    serial = parts[-1].strip().upper() if parts else ""
+    return serial if _SERIAL.match(serial) else ""
+
+
 def certificate_by_serial(serial: str) -> Certificate | None:
-    serial = (serial or "").strip().upper()
-    if not serial or len(serial) > 40:
+    serial = serial_from_input(serial)
+    if not serial:
         return None
-    return Certificate.objects.filter(serial=serial).first()
+    return Certificate.objects.filter(serial=serial).select_related("completion__program").first()
+
+
+def masked_name(name: str) -> str:
+    """A holder's name as the public verification page shows it: 江沐阳 → 江*阳, 李娜 → 李*."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def certificate_get(*, user, pk) -> Certificate:

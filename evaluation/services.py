@@ -8,15 +8,25 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError
+from core.errors import DomainError, self_decision_guard
+from core.numbers import TENTH
 from core.services import AuditEntry, audit_log, audit_log_many, notify, notify_many
 from evaluation import selectors, similarity
 from evaluation.models import (
+    COMMENT_MAX,
+    COMMITMENT_MAX,
+    CRITERIA_MAX,
     INDICATORS,
+    PRESENTERS_MAX,
+    PROMPT_MAX,
+    REFLECTION_MAX,
+    SCORE_MAX,
+    WEIGHT_MAX,
     CallOnPick,
     Certificate,
     Commitment,
@@ -39,6 +49,22 @@ from evaluation.models import (
 )
 from programs.models import Program, Session
 
+# --- Bounds -----------------------------------------------------------------------------------
+
+
+def _bounded(text, *, limit: int, field: str, label) -> str:
+    """`text` stripped, or a DomainError when it is longer than `limit` characters (checked
+    before anything else looks at it, so a huge paste costs nothing more than this)."""
+    text = text or ""
+    if len(text) > limit:
+        raise DomainError(
+            _("%(label)s过长:最多 %(max)s 字,现有 %(n)s 字。")
+            % {"label": label, "max": limit, "n": len(text)},
+            field=field,
+        )
+    return text.strip()
+
+
 # --- Reflections ------------------------------------------------------------------------------
 
 
@@ -46,12 +72,13 @@ from programs.models import Program, Session
 def assignment_create(
     *, program, title, prompt, deadline, min_chars, attachment_types="", allow_late=False, by
 ) -> ReflectionAssignment:
-    if not title.strip() or not prompt.strip():
+    prompt = _bounded(prompt, limit=PROMPT_MAX, field="prompt", label=_("写作要求"))
+    if not title.strip() or not prompt:
         raise DomainError(_("请填写标题和写作要求。"))
     assignment = ReflectionAssignment.objects.create(
         program=program,
-        title=title.strip(),
-        prompt=prompt.strip(),
+        title=title.strip()[:200],
+        prompt=prompt,
         deadline=deadline,
         min_chars=min_chars,
         attachment_types=_clean_types(attachment_types),
@@ -70,6 +97,10 @@ def assignment_create(
 @transaction.atomic
 def assignment_update(*, assignment, by, **fields) -> ReflectionAssignment:
     before = {k: str(getattr(assignment, k)) for k in fields}
+    if "prompt" in fields:
+        fields["prompt"] = _bounded(
+            fields["prompt"], limit=PROMPT_MAX, field="prompt", label=_("写作要求")
+        )
     if "attachment_types" in fields:
         fields["attachment_types"] = _clean_types(fields["attachment_types"])
     for k, v in fields.items():
@@ -101,6 +132,12 @@ def reflection_save_draft(
 ) -> Reflection:
     """Store the draft as typed. An autosave older than the one already stored (by the client's
     edit counter `rev`) changes nothing, so a late-arriving request never rolls text back."""
+    if len(body or "") > REFLECTION_MAX:
+        raise DomainError(
+            _("正文过长:最多 %(max)s 字,现有 %(n)s 字。未保存。")
+            % {"max": REFLECTION_MAX, "n": len(body)},
+            field="body",
+        )
     reflection = _lock_own_reflection(assignment=assignment, user=user)
     if not reflection.editable:
         raise DomainError(_("心得已提交,不能再修改。"))
@@ -156,7 +193,7 @@ def reflection_submit(
     """Submit the essay: long enough, before the deadline (or late when allowed), attachment of
     an allowed type and size. On success, similarity with classmates is recomputed."""
     now = now or timezone.now()
-    body = (body or "").strip()
+    body = _bounded(body, limit=REFLECTION_MAX, field="body", label=_("正文"))
     if not body:
         raise DomainError(_("正文不能为空。"), field="body")
     length = similarity.chinese_length(body)
@@ -197,23 +234,30 @@ def reflection_submit(
 def reflection_similarity_refresh(*, reflection) -> list[SimilarityFlag]:
     """Compare one submitted essay with every other submitted essay of the assignment and
     store a flag for each pair at or above the threshold (pairs below lose their flag)."""
+    # Only the first SCAN_CHARS characters of each essay leave the database: a text stored
+    # oversized (before the bound, or by hand) costs no more than a long essay.
     others = (
         Reflection.objects.filter(assignment_id=reflection.assignment_id)
         .exclude(pk=reflection.pk)
         .exclude(status=Reflection.Status.DRAFT)
-        .only("id", "body")
+        .annotate(head=Left("body", similarity.SCAN_CHARS))
+        .only("id")
     )
     SimilarityFlag.objects.filter(first=reflection).delete()
     SimilarityFlag.objects.filter(second=reflection).delete()
-    mine = similarity.shingles(reflection.body)
+    my_head = reflection.body[: similarity.SCAN_CHARS]
+    mine = similarity.shingles(my_head)
     flags = []
-    for other in others:
-        theirs = similarity.shingles(other.body)
+    for other in others.iterator(chunk_size=100):
+        theirs = similarity.shingles(other.head)
         score = similarity.jaccard(mine, theirs)
         if score < similarity.THRESHOLD:
             continue
         first, second = sorted([reflection, other], key=lambda r: r.pk)
-        passages = similarity.shared_passages(first.body, theirs if first is reflection else mine)
+        if first is reflection:
+            passages = similarity.shared_passages(my_head, theirs)
+        else:
+            passages = similarity.shared_passages(other.head, mine)
         flags.append(
             SimilarityFlag(
                 assignment_id=reflection.assignment_id,
@@ -230,6 +274,8 @@ def reflection_similarity_refresh(*, reflection) -> list[SimilarityFlag]:
 def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Reflection:
     """Grade a submitted (or re-grade a reviewed) reflection."""
     reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+    self_decision_guard(subject=reflection.author, by=by)
+    comment = _bounded(comment, limit=COMMENT_MAX, field="comment", label=_("评语"))
     if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
         raise DomainError(_("只能评阅已提交的心得。"))
     if grade not in Grade.values:
@@ -243,7 +289,7 @@ def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Ref
         "score": str(reflection.score) if reflection.score is not None else None,
     }
     reflection.grade, reflection.score = grade, score
-    reflection.review_comment = (comment or "").strip()
+    reflection.review_comment = comment
     reflection.status = Reflection.Status.REVIEWED
     reflection.reviewed_by, reflection.reviewed_at = by, timezone.now()
     reflection.save(
@@ -283,13 +329,15 @@ def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Ref
 def reflection_return(*, reflection, comment: str, by) -> Reflection:
     """Send a submitted reflection back to its author for revision, with a reason."""
     reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+    self_decision_guard(subject=reflection.author, by=by)
+    comment = _bounded(comment, limit=COMMENT_MAX, field="comment", label=_("修改意见"))
     if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
         raise DomainError(_("只能退回已提交的心得。"))
-    if not (comment or "").strip():
+    if not comment:
         raise DomainError(_("退回修改时请写明修改意见。"), field="comment")
     before = reflection.status
     reflection.status = Reflection.Status.RETURNED
-    reflection.review_comment = comment.strip()
+    reflection.review_comment = comment
     reflection.grade, reflection.score = "", None
     reflection.reviewed_by, reflection.reviewed_at = by, timezone.now()
     reflection.save(
@@ -322,12 +370,16 @@ def reflection_return(*, reflection, comment: str, by) -> Reflection:
 
 
 def _decimal_or_none(value, *, field):
+    """A finite decimal (NaN, sNaN and ±Infinity are refused like any other non-number)."""
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip()[:40])
     except (InvalidOperation, ValueError):
         raise DomainError(_("请输入数字。"), field=field) from None
+    if not number.is_finite():
+        raise DomainError(_("请输入有限的数字。"), field=field)
+    return number
 
 
 # --- Course evaluation ------------------------------------------------------------------------
@@ -341,8 +393,8 @@ def evaluation_submit(*, session, user, ratings: dict, comment: str = "") -> Non
     random key; the receipt keeps only the day. So that neither the transaction id (xmin) nor the
     physical order of rows ties the new answer to this receipt, the session's answers are
     rewritten together (see _store_among_the_sessions_answers)."""
-    if session.start > timezone.now():
-        raise DomainError(_("课程尚未开始,暂不能评价。"))
+    if session.end > timezone.now():
+        raise DomainError(_("课程结束后才能评价。"))
     if not selectors.attended(user=user, session=session):
         raise DomainError(_("您没有参加这次课程的签到记录,不能评价。"))
     values = {}
@@ -354,6 +406,7 @@ def evaluation_submit(*, session, user, ratings: dict, comment: str = "") -> Non
         if value not in Rating.values:
             raise DomainError(_("请为“%(label)s”选择评价。") % {"label": label}, field=name)
         values[name] = value
+    comment = _bounded(comment, limit=COMMENT_MAX, field="comment", label=_("意见建议"))
     # One submission per session at a time, so the rewrite below never loses a concurrent answer.
     # NO KEY UPDATE: check-ins and other rows that merely reference the session are not held up.
     list(Session.objects.select_for_update(no_key=True).filter(pk=session.pk).values_list("pk"))
@@ -366,7 +419,7 @@ def evaluation_submit(*, session, user, ratings: dict, comment: str = "") -> Non
         raise DomainError(_("您已评价过这次课程。")) from None
     _store_among_the_sessions_answers(
         session=session,
-        answer=EvaluationAnswer(session=session, comment=(comment or "").strip()[:2000], **values),
+        answer=EvaluationAnswer(session=session, comment=comment, **values),
     )
 
 
@@ -425,8 +478,12 @@ def round_create(
         raise DomainError(_("请填写名称。"), field="title")
     if not criteria:
         raise DomainError(_("至少需要一个评分项。"), field="criteria")
+    if len(criteria) > CRITERIA_MAX:
+        raise DomainError(_("评分项最多 %(n)s 项。") % {"n": CRITERIA_MAX}, field="criteria")
     if not presenters:
         raise DomainError(_("至少需要一名汇报人。"), field="presenters")
+    if len(presenters) > PRESENTERS_MAX:
+        raise DomainError(_("汇报人最多 %(n)s 名。") % {"n": PRESENTERS_MAX}, field="presenters")
     judge_users = list({u.pk: u for u in judge_users}.values())
     if not judge_users:
         raise DomainError(_("至少需要一名评委。"), field="judges")
@@ -438,11 +495,24 @@ def round_create(
         weight = _decimal_or_none(c.get("weight"), field="criteria")
         lo = _decimal_or_none(c.get("min", 0), field="criteria") or Decimal(0)
         hi = _decimal_or_none(c.get("max"), field="criteria")
-        if not c.get("name") or weight is None or weight <= 0 or hi is None or hi <= lo:
+        if (
+            not c.get("name")
+            or weight is None
+            or not Decimal("0.01") <= weight <= WEIGHT_MAX
+            or hi is None
+            or lo < 0
+            or hi > SCORE_MAX
+            or hi <= lo
+        ):
             raise DomainError(
-                _("评分项“%(n)s”的权重或分值范围有误。") % {"n": c.get("name", "")},
+                _(
+                    "评分项“%(n)s”的权重或分值范围有误:权重须在 0.01 到 %(w)s 之间,"
+                    "分值须满足 0 ≤ 最低分 < 最高分 ≤ %(s)s。"
+                )
+                % {"n": c.get("name", "")[:100], "w": WEIGHT_MAX, "s": SCORE_MAX},
                 field="criteria",
             )
+        weight, lo, hi = weight.quantize(Decimal("0.01")), lo.quantize(TENTH), hi.quantize(TENTH)
         objs.append(
             ScoringCriterion(
                 round=rnd,
@@ -495,6 +565,8 @@ def score_submit(*, rnd, presenter, judge_user, values: dict) -> ScoreSheet:
     judge = Judge.objects.filter(round=rnd, user=judge_user).first()
     if judge is None:
         raise DomainError(_("您不是本轮评委。"))
+    if presenter.user_id is not None:
+        self_decision_guard(subject=presenter, by=judge_user)
     criteria = list(rnd.criteria.all())
     clean = {}
     for c in criteria:
@@ -507,7 +579,7 @@ def score_submit(*, rnd, presenter, judge_user, values: dict) -> ScoreSheet:
                 % {"n": c.name, "lo": c.min_score, "hi": c.max_score},
                 field=f"c{c.pk}",
             )
-        clean[c.pk] = value
+        clean[c.pk] = value.quantize(Decimal("0.01"))
     try:
         with transaction.atomic():
             sheet = ScoreSheet.objects.create(
@@ -678,6 +750,8 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
     now = timezone.now()
     list(Program.objects.select_for_update().filter(pk=program.pk).values_list("pk"))
     rows = selectors.completion_assess(program=program)
+    for row in rows:  # nobody confirms their own completion
+        self_decision_guard(subject=row.user, by=by)
     stale = selectors.completions_of_non_trainees(program=program)
     not_enrolled = [_("不在本班录取学员名单中")]
 
@@ -727,9 +801,10 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
             reinstated.append(cert)
         elif not passed and cert is not None and not cert.is_revoked:
             cert.revoked_at, cert.revoked_by = now, by
-            cert.revoked_reason = _("重新确认结业结果时不再符合结业条件:%(r)s") % {
-                "r": ";".join(str(r) for r in reasons)
-            }
+            cert.revoked_reason = (
+                _("重新确认结业结果时不再符合结业条件:%(r)s")
+                % {"r": ";".join(str(r) for r in reasons)}
+            )[:COMMENT_MAX]
             revoked.append(cert)
     issued = _issue_certificates(program=program, completions=to_issue, issued_on=issued_on)
     for cert in revoked + reinstated:
@@ -869,13 +944,17 @@ def commitment_create(*, program, user, title, description, due_date) -> Commitm
         raise DomainError(_("结业后才能填写成果转化承诺。"))
     if not (title or "").strip():
         raise DomainError(_("请填写承诺事项。"), field="title")
+    title = _bounded(title, limit=200, field="title", label=_("承诺事项"))
+    description = _bounded(
+        description, limit=COMMITMENT_MAX, field="description", label=_("具体措施")
+    )
     if due_date is None or due_date < timezone.localdate():
         raise DomainError(_("完成时限不能早于今天。"), field="due_date")
     return Commitment.objects.create(
         program=program,
         user=user,
-        title=title.strip()[:200],
-        description=(description or "").strip(),
+        title=title,
+        description=description,
         due_date=due_date,
     )
 
@@ -885,7 +964,8 @@ def commitment_progress(*, commitment, user, note, progress) -> CommitmentUpdate
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.user_id != user.pk:
         raise DomainError(_("只能更新自己的承诺。"))
-    if not (note or "").strip():
+    note = _bounded(note, limit=COMMITMENT_MAX, field="note", label=_("进展情况"))
+    if not note:
         raise DomainError(_("请填写进展情况。"), field="note")
     try:
         progress = int(progress)
@@ -893,9 +973,7 @@ def commitment_progress(*, commitment, user, note, progress) -> CommitmentUpdate
         raise DomainError(_("进度须为 0 到 100 的整数。"), field="progress") from None
     if not 0 <= progress <= 100:
         raise DomainError(_("进度须为 0 到 100 的整数。"), field="progress")
-    update = CommitmentUpdate.objects.create(
-        commitment=commitment, note=note.strip(), progress=progress
-    )
+    update = CommitmentUpdate.objects.create(commitment=commitment, note=note, progress=progress)
     commitment.progress = progress
     commitment.status = Commitment.Status.DONE if progress == 100 else Commitment.Status.OPEN
     commitment.last_update_at = timezone.now()

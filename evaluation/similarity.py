@@ -3,6 +3,10 @@
 Chinese has no spaces, so words are not a usable unit; overlapping 5-character shingles of the
 text with punctuation and whitespace removed catch copied sentences even when a few characters
 were changed around them. The overlapping passages are the maximal runs of shared shingles.
+
+Bounded whatever is stored: only the first SCAN_CHARS characters of an essay are compared (the
+database hands over no more, see services.reflection_similarity_refresh), so one oversized text
+costs a classmate's submission no more than an essay of that length.
 """
 
 import re
@@ -10,6 +14,8 @@ import re
 SHINGLE = 5
 THRESHOLD = 0.4  # Jaccard at or above this flags a pair: half the text shared
 MIN_PASSAGE = 12  # characters; shorter shared runs are common phrases, not copying
+SCAN_CHARS = 12000  # characters of each essay compared (a long essay is ~3000)
+PASSAGE_MAX = 300  # characters of one overlapping passage kept for the reviewer
 
 _NOISE = re.compile(r"[\s\u3000-\u303f\uff00-\uffef,.;:!?\"'()\[\]<>—…·、-]+")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -21,7 +27,8 @@ def chinese_length(text: str) -> int:
 
 
 def normalize(text: str) -> str:
-    return _NOISE.sub("", text or "")
+    """The text without punctuation and spaces, from its first SCAN_CHARS characters only."""
+    return _NOISE.sub("", (text or "")[:SCAN_CHARS])
 
 
 def shingles(text: str, k: int = SHINGLE) -> set[str]:
@@ -49,7 +56,7 @@ def shared_passages(text: str, other_shingles: set[str], k: int = SHINGLE) -> li
             start = i
         elif not c and start is not None:
             if i - start >= MIN_PASSAGE:
-                passages.append(t[start:i])
+                passages.append(t[start:i][:PASSAGE_MAX])
             start = None
     return passages
 

@@ -1,61 +1,61 @@
-"""Thin jobs: fetch by id, call a service, store the output in the generated-file row."""
+"""Thin jobs: fetch by id, call a service, store the output in the generated-file row.
+
+core.jobs.run_file_job runs each one, so a job ends done or failed with a message whatever
+happens (a missing object, a bug), never "running" for good."""
 
 from celery import shared_task
 
-from core.errors import DomainError
-from core.services import generated_file_fail, generated_file_finish, generated_file_progress
+from core.jobs import run_file_job
 
 
-def _run(file_id, make, filename, content_type):
-    generated_file_progress(file_id=file_id, progress=10)
-    try:
-        content = make()
-    except DomainError as exc:
-        generated_file_fail(file_id=file_id, error=str(exc))
-        return False
-    generated_file_finish(
-        file_id=file_id, content=content, filename=filename, content_type=content_type
-    )
-    return True
+def _run(file_id, make, task=None):
+    """`make()` returns (content, filename, content_type); the lookups happen inside it, so a
+    vanished object fails the job instead of leaving it pending."""
+    return run_file_job(file_id, lambda gf, progress: make(progress), task=task) == "done"
 
 
-@shared_task(acks_late=True)
-def round_export_task(file_id: str, round_id: int) -> bool:
-    from evaluation.models import ScoringRound
-    from evaluation.services import round_export_xlsx
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=10)
+def round_export_task(self, file_id: str, round_id: int) -> bool:
+    def make(progress):
+        from evaluation.models import ScoringRound
+        from evaluation.services import round_export_xlsx
 
-    rnd = ScoringRound.objects.get(pk=round_id)
-    return _run(
-        file_id,
-        lambda: round_export_xlsx(rnd=rnd),
-        f"scoring-{rnd.pk}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+        rnd = ScoringRound.objects.get(pk=round_id)
+        progress(10)
+        return (
+            round_export_xlsx(rnd=rnd),
+            f"scoring-{rnd.pk}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
-
-@shared_task(acks_late=True)
-def reflection_collection_task(file_id: str, assignment_id: int) -> bool:
-    from evaluation.models import ReflectionAssignment
-    from evaluation.services import reflection_collection_pdf
-
-    assignment = ReflectionAssignment.objects.select_related("program").get(pk=assignment_id)
-    return _run(
-        file_id,
-        lambda: reflection_collection_pdf(assignment=assignment),
-        f"reflections-{assignment.pk}.pdf",
-        "application/pdf",
-    )
+    return _run(file_id, make, self)
 
 
-@shared_task(acks_late=True)
-def certificate_pdf_task(file_id: str, certificate_id: int) -> bool:
-    from evaluation.models import Certificate
-    from evaluation.services import certificate_pdf
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=10)
+def reflection_collection_task(self, file_id: str, assignment_id: int) -> bool:
+    def make(progress):
+        from evaluation.models import ReflectionAssignment
+        from evaluation.services import reflection_collection_pdf
 
-    cert = Certificate.objects.get(pk=certificate_id)
-    return _run(
-        file_id,
-        lambda: certificate_pdf(cert=cert),
-        f"certificate-{cert.serial}.pdf",
-        "application/pdf",
-    )
+        assignment = ReflectionAssignment.objects.select_related("program").get(pk=assignment_id)
+        progress(10)
+        return (
+            reflection_collection_pdf(assignment=assignment),
+            f"reflections-{assignment.pk}.pdf",
+            "application/pdf",
+        )
+
+    return _run(file_id, make, self)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=10)
+def certificate_pdf_task(self, file_id: str, certificate_id: int) -> bool:
+    def make(progress):
+        from evaluation.models import Certificate
+        from evaluation.services import certificate_pdf
+
+        cert = Certificate.objects.get(pk=certificate_id)
+        progress(10)
+        return certificate_pdf(cert=cert), f"certificate-{cert.serial}.pdf", "application/pdf"
+
+    return _run(file_id, make, self)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("reflections/<int:pk>/autosave/", views.reflection_autosave, name="reflection_autosave"),
     path("reflections/<int:pk>/submit/", views.reflection_submit, name="reflection_submit"),
     path("reflections/<int:pk>/collection/", views.collection_pdf, name="collection_pdf"),
+    path("reviews/", views.review_queue, name="review_queue"),
     path("reviews/<int:pk>/", views.reflection_review, name="reflection_review"),
     # Course evaluation
     path("sessions/<int:session_pk>/evaluate/", views.evaluate, name="evaluate"),
@@ -46,7 +47,7 @@ urlpatterns = [
     ),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("verify/", views.verify_form, name="verify_form"),
-    path("verify/<str:serial>/", views.verify, name="verify"),
+    path("verify/<path:serial>/", views.verify, name="verify"),
     # Credit hours
     path("credits/", views.credits_mine, name="credits_mine"),
     path("credits/overview/", views.credits_overview, name="credits_overview"),

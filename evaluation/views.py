@@ -1,8 +1,10 @@
 import contextlib
 import datetime as dt
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -27,7 +29,7 @@ from evaluation.forms import (
     ReviewForm,
     RoundForm,
 )
-from evaluation.models import CreditPolicy
+from evaluation.models import REFLECTION_MAX, CreditPolicy
 from programs.access import Access, can_manage_program, program_get, session_get
 from programs.models import ProgramStaff, Session
 
@@ -165,6 +167,7 @@ def reflection_write(request, pk):
             "assignment": assignment,
             "reflection": reflection,
             "past_deadline": timezone.now() > assignment.deadline,
+            "body_max": REFLECTION_MAX,
         },
     )
 
@@ -268,6 +271,20 @@ def reflection_review(request, pk):
 
 
 @login_required
+def review_queue(request):
+    """The submitted reflections waiting for the user's review, across their classes (what the
+    home panel's "N 篇心得待评阅" counts)."""
+    page = Paginator(selectors.reflections_to_review(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "evaluation/review_queue.html",
+        {"page": page, "rows": page.object_list},
+    )
+
+
+@login_required
 @require_POST
 def collection_pdf(request, pk):
     assignment = selectors.assignment_get(user=request.user, pk=pk)
@@ -293,8 +310,9 @@ def evaluate(request, session_pk):
     if not selectors.attended(user=request.user, session=session):
         raise PermissionDenied
     done = session.evaluation_receipts.filter(user=request.user).exists()
+    not_yet = session.end > timezone.now()
     form = EvaluationForm(request.POST or None)
-    if request.method == "POST" and not done and form.is_valid():
+    if request.method == "POST" and not done and not not_yet and form.is_valid():
         data = form.cleaned_data
         try:
             services.evaluation_submit(
@@ -306,7 +324,9 @@ def evaluate(request, session_pk):
             messages.success(request, _("感谢您的评价!评价内容匿名保存。"))
             return redirect("evaluation:index")
     return render(
-        request, "evaluation/evaluate.html", {"session": session, "form": form, "done": done}
+        request,
+        "evaluation/evaluate.html",
+        {"session": session, "form": form, "done": done, "not_yet": not_yet},
     )
 
 
@@ -621,20 +641,68 @@ def certificate_pdf(request, pk):
     )
 
 
+# Public certificate checks per client address: enough for an HR office checking a stack of
+# certificates by hand, far too few to walk the serial space.
+VERIFY_LIMIT = 30
+VERIFY_WINDOW = 600  # seconds
+
+
+def _verify_allowed(request) -> bool:
+    """Count one lookup for the client (REMOTE_ADDR, which the proxy middleware sets to the real
+    client behind a configured reverse proxy); False once over the limit in this window."""
+    window = int(time.time()) // VERIFY_WINDOW
+    key = f"evaluation:verify:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    cache.add(key, 0, VERIFY_WINDOW + 5)
+    try:
+        n = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, VERIFY_WINDOW + 5)
+        n = 1
+    return n <= VERIFY_LIMIT
+
+
+def _too_many(request, typed=""):
+    return render(
+        request,
+        "evaluation/verify.html",
+        {"limited": True, "serial": typed[:60], "minutes": VERIFY_WINDOW // 60},
+        status=429,
+    )
+
+
 def verify_form(request):
-    serial = request.GET.get("serial", "").strip()
+    """The public box: takes a serial or a pasted verification URL."""
+    typed = request.GET.get("serial", "").strip()
+    if not typed:
+        return render(request, "evaluation/verify.html", {"searched": False})
+    serial = selectors.serial_from_input(typed)
     if serial:
-        return redirect("evaluation:verify", serial=serial[:40])
-    return render(request, "evaluation/verify.html", {"searched": False})
+        return redirect("evaluation:verify", serial=serial)
+    if not _verify_allowed(request):
+        return _too_many(request, typed)
+    return render(
+        request,
+        "evaluation/verify.html",
+        {"cert": None, "serial": typed[:60], "searched": True},
+        status=404,
+    )
 
 
 def verify(request, serial):
-    """Public: name, program and date of a certificate, and nothing else."""
+    """Public: what a verifier needs (masked name, program, period, status), nothing else."""
+    if not _verify_allowed(request):
+        return _too_many(request, serial)
     cert = selectors.certificate_by_serial(serial)
     return render(
         request,
         "evaluation/verify.html",
-        {"cert": cert, "serial": serial, "searched": True},
+        {
+            "cert": cert,
+            "serial": serial[:60],
+            "searched": True,
+            "holder": selectors.masked_name(cert.holder_name) if cert else "",
+            "program": cert.completion.program if cert else None,
+        },
         status=200 if cert else 404,
     )
 

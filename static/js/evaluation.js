@@ -20,6 +20,12 @@
     var min = parseInt(form.dataset.minChars || "0", 10);
     var serverRev = parseInt(form.dataset.serverRev || "0", 10);
     var dirty = false;
+    // The edit counter of the newest text the server has confirmed, and requests under way:
+    // "已保存 HH:MM" may stand only while nothing newer than that text is in the editor.
+    var ackedRev = serverRev;
+    var inFlight = 0;
+    var savingText = form.dataset.savingText || "保存中…";
+    var unsavedText = form.dataset.unsavedText || "未保存";
 
     function status() { return document.getElementById("save-status"); }
     function setStatus(text, cls) {
@@ -51,6 +57,10 @@
         }
       } catch (e) { /* ignore */ }
     }
+    function newerThanSaved() { return parseInt(rev.value, 10) > ackedRev; }
+    function showPending() {
+      if (newerThanSaved()) setStatus(inFlight > 0 ? savingText : unsavedText, "pending");
+    }
     function resync() { if (dirty && window.htmx) window.htmx.trigger(body, "lectern:resync"); }
 
     // A newer local copy than the server's (closed tab, lost connection): restore and catch up.
@@ -71,18 +81,44 @@
       dirty = true;
       store();
       count();
+      showPending();
     });
-    body.addEventListener("htmx:afterRequest", function (evt) {
-      if (evt.detail.successful) { markSynced(); }
-      else if (evt.detail.xhr && evt.detail.xhr.status === 409) { dirty = false; }
+    function beforeRequest(evt) {
+      if (evt.detail.xhr) evt.detail.xhr.lecternRev = parseInt(rev.value, 10);
+      inFlight += 1;
+      showPending();
+    }
+    function settle(xhr) {
+      if (!xhr || xhr.lecternSettled) return;
+      xhr.lecternSettled = true;
+      inFlight = Math.max(0, inFlight - 1);
+      if (xhr.status >= 200 && xhr.status < 300 && xhr.lecternRev) {
+        ackedRev = Math.max(ackedRev, xhr.lecternRev);
+      }
+    }
+    // Book-keeping before the server's status is swapped in, so the check after it is right.
+    function beforeSwap(evt) { settle(evt.detail.xhr); }
+    function afterRequest(evt) {
+      var xhr = evt.detail.xhr;
+      settle(xhr);
+      if (evt.detail.successful) {
+        if (newerThanSaved()) { showPending(); } else { markSynced(); }
+      } else if (xhr && xhr.status === 409) { dirty = false; }
       else { setStatus((form.dataset.offlineText || "网络中断,内容已保存在本机") + " " + hhmm(new Date()), "offline"); }
+    }
+    [body, title].forEach(function (el) {
+      if (!el) return;
+      el.addEventListener("htmx:beforeRequest", beforeRequest);
+      el.addEventListener("htmx:beforeSwap", beforeSwap);
+      el.addEventListener("htmx:afterRequest", afterRequest);
     });
-    if (title) title.addEventListener("htmx:afterRequest", function (evt) {
-      if (evt.detail.successful) markSynced();
+    // The server's "已保存 HH:MM" replaces the element; keep it honest if newer text waits.
+    document.addEventListener("htmx:afterSwap", function (evt) {
+      if (evt.detail.target && evt.detail.target.id === "save-status") showPending();
     });
+    form.addEventListener("submit", function () { store(); });
     window.addEventListener("online", resync);
     window.setInterval(resync, 20000);
-    form.addEventListener("submit", function () { store(); });
     count();
   }
 

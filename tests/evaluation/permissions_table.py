@@ -79,6 +79,7 @@ PERMISSIONS = {
     ),
     "evaluation:collection_pdf": Entry(kwargs=_assignment, method="post", expect=manage(302)),
     "evaluation:reflection_review": Entry(kwargs=_reflection, expect=manage()),
+    "evaluation:review_queue": Entry(expect=everyone(200)),
     # Course evaluation: only those who attended may evaluate
     "evaluation:evaluate": Entry(kwargs=_attended_session, expect=trainee_only()),
     "evaluation:session_results": Entry(**SESSION, expect=manage(lecturer=200)),

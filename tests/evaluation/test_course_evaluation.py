@@ -66,12 +66,12 @@ def test_only_trainees_who_attended_may_evaluate(world):
     assert EvaluationAnswer.objects.count() == 0 and EvaluationReceipt.objects.count() == 0
 
 
-def test_a_session_not_started_cannot_be_evaluated(world):
+def test_a_session_not_ended_cannot_be_evaluated(world):
     world.session.start += dt.timedelta(days=3)
     world.session.end += dt.timedelta(days=3)
     world.session.save()
     attend(world.session, world.trainee)
-    with pytest.raises(DomainError, match="尚未开始"):
+    with pytest.raises(DomainError, match="课程结束后才能评价"):
         services.evaluation_submit(session=world.session, user=world.trainee, ratings=GOOD)
 
 

@@ -91,7 +91,8 @@ def _insert_oversized_directly(reflection, text):
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
-        else:
+        else:  # rolled back with the test's transaction
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE evaluation_reflection DROP CONSTRAINT reflection_body_length"
             )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Rank
-from core.errors import DomainError
+from core.errors import DomainError, self_decision_guard
 from core.services import AuditEntry, audit_log, audit_log_many, notify, notify_many
 from enrollment import selectors
 from enrollment.models import (
@@ -275,8 +275,9 @@ def _open_row(*, program, user, status, source, **fields) -> Enrollment:
 def nomination_create(*, quota, user, by) -> Enrollment:
     """Nominate a named cadre of the quota's unit (subtree). Guarantees: never more open
     nominations than seats (the quota row is locked), never someone from another unit, never
-    after the deadline."""
+    after the deadline. A liaison cannot nominate themselves."""
     _check_liaison(by, quota)
+    self_decision_guard(subject=user, by=by)
     quota = (
         Quota.objects.select_for_update()
         .select_related("program__organizing_unit", "unit")
@@ -337,6 +338,7 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
         .get(pk=old.quota_id)
     )
     _check_liaison(by, quota)
+    self_decision_guard(subject=new_user, by=by)
     _check_nomination_window(quota.program)
     _check_member(quota, new_user)
     if new_user.pk == old.user_id:
@@ -387,6 +389,7 @@ def nomination_confirm(*, enrollment, by) -> Enrollment:
     """Accept a nomination: the nominee takes a seat if one is free."""
     program = _lock_program(enrollment.program)
     e = _lock_enrollment(enrollment)
+    self_decision_guard(subject=e, by=by)
     if e.status != S.NOMINATED:
         raise DomainError(_("该提名已处理(%(status)s)。") % {"status": e.get_status_display()})
     if _enrolled_count(program) >= program.capacity:
@@ -426,6 +429,7 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
         raise DomainError(_("请填写退回原因。"), field="reason")
     program = _lock_program(enrollment.program)
     e = _lock_enrollment(enrollment)
+    self_decision_guard(subject=e, by=by)
     if e.status != S.NOMINATED:
         raise DomainError(_("该提名已处理(%(status)s)。") % {"status": e.get_status_display()})
     _set_status(e, S.REJECTED, by=by, reason=reason.strip())
@@ -496,6 +500,7 @@ def application_approve(*, enrollment, by) -> Enrollment:
     """Approve an application: a seat if one is free, otherwise the end of the waitlist."""
     program = _lock_program(enrollment.program)
     e = _lock_enrollment(enrollment)
+    self_decision_guard(subject=e, by=by)
     if e.status != S.APPLIED:
         raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
     policy = selectors.policy_for(program)
@@ -536,6 +541,7 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
     if not reason.strip():
         raise DomainError(_("请填写不通过的原因。"), field="reason")
     e = _lock_enrollment(enrollment)
+    self_decision_guard(subject=e, by=by)
     if e.status not in (S.APPLIED, S.WAITLISTED):
         raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
     e.waitlist_position = None
@@ -679,6 +685,7 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
     if wr.status != WithdrawalRequest.Status.PENDING:
         raise DomainError(_("该退训申请已处理。"))
     e = _lock_enrollment(wr.enrollment)
+    self_decision_guard(subject=e, by=by)
     was = e.status
     _leave_group(e)
     _set_status(e, S.WITHDRAWN, by=by, reason=wr.reason, extra=("group",))
@@ -724,6 +731,7 @@ def withdrawal_reject(*, request, by, note: str) -> WithdrawalRequest:
     )
     if wr.status != WithdrawalRequest.Status.PENDING:
         raise DomainError(_("该退训申请已处理。"))
+    self_decision_guard(subject=wr.enrollment, by=by)
     wr.status, wr.decided_by, wr.decided_at = WithdrawalRequest.Status.REJECTED, by, timezone.now()
     wr.decision_note = note.strip()
     wr.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
@@ -944,9 +952,10 @@ def _units_by_text(program, texts):
     return found
 
 
-def _match_rows(program, rows: list[dict]) -> list[dict]:
+def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
     """Decide for each parsed row: `match` (an existing user), `new`, `already` (enrolled
-    already: skipped) or `error`, with messages. Queries are fixed in number, not per row."""
+    already: skipped) or `error`, with messages. Queries are fixed in number, not per row.
+    The importer's own row is an error: nobody enrols themselves."""
     from accounts.models import User
 
     staff = {r["staff_number"] for r in rows if r["staff_number"]}
@@ -1013,6 +1022,10 @@ def _match_rows(program, rows: list[dict]) -> list[dict]:
                 user_name=user.full_name,
                 user_unit=user.unit.name if user.unit_id else "",
             )
+            try:
+                self_decision_guard(subject=user, by=by)
+            except DomainError as exc:
+                r["errors"].append(exc.message)
             if r["name"] and user.full_name != r["name"]:
                 r["errors"].append(
                     _("匹配到的人员姓名为“%(n)s”,与表中姓名不一致。") % {"n": user.full_name}
@@ -1061,7 +1074,7 @@ def import_preview_create(*, program, upload, by):
     from enrollment.roster_import import parse_roster
 
     parsed = parse_roster(upload)
-    rows = _match_rows(program, parsed.rows)
+    rows = _match_rows(program, parsed.rows, by=by)
     return ImportBatch.objects.create(
         program=program,
         created_by=by,
@@ -1117,7 +1130,7 @@ def import_commit(*, batch, by, create_missing: bool):
     if batch.status != ImportBatch.Status.PREVIEW:
         raise DomainError(_("这批名册已经处理过了。"))
     program = _lock_program(batch.program)
-    rows = _match_rows(program, batch.rows)
+    rows = _match_rows(program, batch.rows, by=by)
     to_enroll = [r for r in rows if r["action"] == "match"]
     to_create = [r for r in rows if r["action"] == "new"] if create_missing else []
     if not to_enroll and not to_create:

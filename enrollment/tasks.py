@@ -1,27 +1,22 @@
 from celery import shared_task
 
-from core import services as core_services
+from core.jobs import run_file_job
 
 
-@shared_task(bind=True, max_retries=2, default_retry_delay=10)
-def roster_pdf_render(self, file_id: str, program_id: int) -> None:
-    """Render the roster PDF into a generated file (the page polls it)."""
-    from enrollment.exports import roster_pdf
-    from programs.models import Program
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=10)
+def roster_pdf_render(self, file_id: str, program_id: int) -> str:
+    """Render the roster PDF into a generated file (the page polls it); core.jobs.run_file_job
+    ends it done or failed with a message, whatever happens."""
 
-    core_services.generated_file_progress(file_id=file_id, progress=10)
-    try:
+    def work(gf, progress):
+        from enrollment.exports import roster_pdf
+        from programs.models import Program
+
         program = Program.objects.get(pk=program_id)
-        content = roster_pdf(program)
-    except Exception as exc:  # report to the page, then let Celery decide on a retry
-        core_services.generated_file_fail(file_id=file_id, error=str(exc))
-        raise
-    core_services.generated_file_finish(
-        file_id=file_id,
-        content=content,
-        filename=f"roster-{program.code}.pdf",
-        content_type="application/pdf",
-    )
+        progress(10)
+        return roster_pdf(program), f"roster-{program.code}.pdf", "application/pdf"
+
+    return run_file_job(file_id, work, task=self)
 
 
 @shared_task

@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OrgUnit, RoleGrant, User
 from accounts.services import orgunit_move
 
+# The admin speaks the reader's language too (Django's default header is "Django 管理").
+admin.site.site_header = _("讲台 管理后台")
+admin.site.site_title = _("讲台 管理后台")
+admin.site.index_title = _("数据管理")
+
 
 class OrgUnitForm(forms.ModelForm):
     class Meta:

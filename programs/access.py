@@ -15,9 +15,12 @@ import enum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit
 from accounts.scoping import can_organize_unit, roles_of
+from core.errors import DomainError
 from programs.models import Program, ProgramStaff, Session, Venue
 
 JURISDICTION_KINDS = (
@@ -154,3 +157,35 @@ def program_get_to_organize(*, user, pk) -> Program:
     if not can_organize_program(user, program):
         raise PermissionDenied
     return program
+
+
+# --- closed programs -------------------------------------------------------------------------
+
+CLOSED_STATUSES = (Program.Status.COMPLETED, Program.Status.ARCHIVED)
+
+
+def program_is_reopened(program: Program, *, now=None) -> bool:
+    """An admin reopened this closed program and the reopening has not run out or been ended."""
+    until = program.reopened_until
+    return until is not None and until > (now or timezone.now())
+
+
+def program_is_open(program: Program) -> bool:
+    """False for a completed or archived program (read-only) unless an admin reopened it."""
+    return program.status not in CLOSED_STATUSES or program_is_reopened(program)
+
+
+def program_closed_message(program: Program) -> str:
+    """Why the program is read-only, for the refusal and for pages that hide edit actions."""
+    if program.status == Program.Status.ARCHIVED:
+        return _("该项目已归档,只能查看,不能修改。如确需修改,请联系系统管理员临时开放。")
+    return _("该项目已结束,只能查看,不能修改。如确需修改,请联系系统管理员临时开放。")
+
+
+def ensure_program_open(program: Program) -> None:
+    """Refuse any change to a completed or archived program (its roster, sessions, attendance,
+    leave, grades, completion) unless an admin reopened it (programs.services.program_reopen).
+
+    Reads only the fields of the given instance: pass a fresh (ideally locked) row."""
+    if not program_is_open(program):
+        raise DomainError(program_closed_message(program), code="program_closed")

@@ -100,6 +100,11 @@ class Program(BaseModel):
         _("结业最低成绩"), max_digits=5, decimal_places=1, null=True, blank=True
     )
 
+    # A completed or archived program is read-only (programs.access.ensure_program_open) until
+    # this moment, set by an admin's explicit reopening (programs.services.program_reopen).
+    reopened_until = models.DateTimeField(_("临时开放至"), null=True, blank=True)
+    reopen_reason = models.CharField(_("临时开放原因"), max_length=200, blank=True)
+
     class Meta:
         verbose_name = _("培训项目")
         verbose_name_plural = _("培训项目")
@@ -282,6 +287,9 @@ class Session(BaseModel):
         on_delete=models.SET_NULL,
         related_name="sessions",
     )
+    cancel_reason = models.CharField(_("停课原因"), max_length=200, blank=True)
+    # RFC 5545 SEQUENCE: bumped whenever calendar apps must take a new version (moved, cancelled).
+    sequence = models.PositiveIntegerField(_("日历版本号"), default=0)
 
     class Meta:
         verbose_name = _("课程")

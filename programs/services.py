@@ -9,8 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import roles_of
 from core.errors import DomainError
 from core.services import audit_log
+from programs.access import CLOSED_STATUSES, ensure_program_open, program_is_reopened
 from programs.conflicts import Conflict, Slot, find_conflicts
 from programs.models import (
     CalendarFeed,
@@ -34,8 +36,8 @@ TRANSITIONS = {
     S.COMPLETED: {S.ARCHIVED},
     S.ARCHIVED: set(),
 }
-# States in which the timetable may change.
-SCHEDULE_EDITABLE = {S.DRAFT, S.PUBLISHED, S.RUNNING}
+# How long an admin's reopening of a closed program lasts unless it is closed again earlier.
+REOPEN_DAYS = 7
 
 PROGRAM_FIELDS = [
     "code",
@@ -82,15 +84,50 @@ class ConflictError(DomainError):
 # --- programs ------------------------------------------------------------------------------
 
 
-def _ensure_writable(program: Program) -> None:
-    if program.status == S.ARCHIVED:
-        raise DomainError(_("该项目已归档,只能查看,不能修改。"), code="archived")
+@transaction.atomic
+def program_reopen(*, program: Program, by, reason: str, days: int = REOPEN_DAYS) -> Program:
+    """An admin reopens a completed or archived program for corrections. The reopening is
+    explicit and time-limited: it lasts `days` days (REOPEN_DAYS) or until an admin closes the
+    program again (program_reopen_end) or the program moves to another state, whichever comes
+    first. Audited with the reason."""
+    if not roles_of(by).is_admin:
+        raise DomainError(_("只有系统管理员可以重新开放已结束或已归档的项目。"), code="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写重新开放的原因。"), field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("原因最多 200 个字。"), field="reason")
+    if not 1 <= days <= 30:
+        raise DomainError(_("开放天数须在 1 到 30 天之间。"), field="days")
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if program.status not in CLOSED_STATUSES:
+        raise DomainError(_("该项目未结束,无需重新开放。"))
+    before = program.reopened_until.isoformat() if program.reopened_until else None
+    program.reopened_until = timezone.now() + dt.timedelta(days=days)
+    program.reopen_reason = reason
+    program.save(update_fields=["reopened_until", "reopen_reason", "updated_at"])
+    audit_log(
+        actor=by,
+        action="program.reopen",
+        target=program,
+        before={"reopened_until": before},
+        after={"reopened_until": program.reopened_until.isoformat(), "reason": reason},
+    )
+    return program
 
 
-def _ensure_schedule_editable(program: Program) -> None:
-    _ensure_writable(program)
-    if program.status not in SCHEDULE_EDITABLE:
-        raise DomainError(_("该项目已结束,课表不能再调整。"), code="completed")
+@transaction.atomic
+def program_reopen_end(*, program: Program, by) -> Program:
+    """Close a reopened program again before its reopening runs out (admins)."""
+    if not roles_of(by).is_admin:
+        raise DomainError(_("只有系统管理员可以结束临时开放。"), code="forbidden")
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if not program_is_reopened(program):
+        raise DomainError(_("该项目当前没有临时开放。"))
+    program.reopened_until = None
+    program.save(update_fields=["reopened_until", "updated_at"])
+    audit_log(actor=by, action="program.reopen_end", target=program, after={"reason": ""})
+    return program
 
 
 def _validate_program(program: Program) -> None:
@@ -141,7 +178,7 @@ def program_update(*, program: Program, by, data: dict) -> Program:
     every scheduled session; capacity never drops below the trainees already enrolled, and
     raising it seats the head of the waitlist."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    _ensure_writable(program)
+    ensure_program_open(program)
     data = dict(data)
     data["family"] = _family_for(
         data=data, organizing_unit=data.get("organizing_unit", program.organizing_unit)
@@ -208,7 +245,9 @@ def program_transition(*, program: Program, to: str, by) -> Program:
         raise DomainError(_("请先排课再发布。"))
     before = program.status
     program.status = to
-    program.save(update_fields=["status", "updated_at"])
+    # Moving on closes any reopening: the program is read-only again in its new state.
+    program.reopened_until = None
+    program.save(update_fields=["status", "reopened_until", "updated_at"])
     audit_log(
         actor=by,
         action="program.transition",
@@ -401,7 +440,7 @@ def session_create(
     lecturers, notes. Blocks on bad times, capacity and venue/lecturer clashes; trainee clashes
     block until acknowledged."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    _ensure_schedule_editable(program)
+    ensure_program_open(program)
     start, end = data["start"], data["end"]
     branches, lecturers = list(data.get("branch_venues") or []), list(data.get("lecturers") or [])
     _check_times(program=program, start=start, end=end)
@@ -441,7 +480,7 @@ def session_update(
     (scope "following"). For the following ones the new time of day applies and the date moves
     by as many days as this one moved. Returns the changed sessions."""
     program = Program.objects.select_for_update().get(pk=session.program_id)
-    _ensure_schedule_editable(program)
+    ensure_program_open(program)
     start, end = data["start"], data["end"]
     branches, lecturers = list(data.get("branch_venues") or []), list(data.get("lecturers") or [])
     if scope == "following" and session.series_id:
@@ -527,7 +566,7 @@ def session_delete(*, session: Session, by) -> None:
     """Remove a session. Once any attendance exists it is cancelled instead, so no record is
     lost (and calendar feeds show it as cancelled)."""
     program = Program.objects.select_for_update().get(pk=session.program_id)
-    _ensure_schedule_editable(program)
+    ensure_program_open(program)
     audit_log(
         actor=by,
         action="session.delete",
@@ -548,7 +587,7 @@ def series_create(
     """A recurring series and all its sessions in one step. `data`: weekdays, start_time,
     end_time, first_date, count, until, skip_dates, and the session fields."""
     program = Program.objects.select_for_update().get(pk=program.pk)
-    _ensure_schedule_editable(program)
+    ensure_program_open(program)
     if data["end_time"] <= data["start_time"]:
         raise DomainError(_("结束时间必须晚于开始时间。"), field="end_time")
     dates = expand_dates(

@@ -19,8 +19,10 @@ from programs import selectors, services
 from programs.access import (
     Access,
     can_organize_program,
+    program_closed_message,
     program_get,
     program_get_to_organize,
+    program_is_open,
     session_get,
 )
 from programs.forms import (
@@ -92,8 +94,8 @@ def program_create(request):
 @login_required
 def program_edit(request, pk):
     program = program_get_to_organize(user=request.user, pk=pk)
-    if program.status == Program.Status.ARCHIVED:
-        messages.error(request, _("该项目已归档,只能查看,不能修改。"))
+    if not program_is_open(program):
+        messages.error(request, program_closed_message(program))
     form = _program_form(request, instance=program)
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,8 +177,8 @@ def _timetable_ctx(request, program, period: Period, **extra) -> dict:
         "program": program,
         "period": period,
         "days": build_days(period=period, program=program, sessions=sessions),
-        "can_edit": program.access == Access.MANAGE
-        and program.status in services.SCHEDULE_EDITABLE,
+        "can_edit": program.access == Access.MANAGE and program_is_open(program),
+        "closed_message": "" if program_is_open(program) else program_closed_message(program),
         **extra,
     }
 

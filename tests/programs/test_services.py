@@ -93,7 +93,7 @@ def test_archived_program_is_read_only(world):
 
 def test_completed_program_keeps_its_timetable(world):
     Program.objects.filter(pk=world.program.pk).update(status=S.COMPLETED)
-    with pytest.raises(DomainError, match="课表不能再调整"):
+    with pytest.raises(DomainError, match="已结束"):
         services.session_move(
             session=world.session,
             by=world.organizer,

@@ -40,7 +40,9 @@ class ItemForm(forms.Form):
     title = forms.CharField(label=_("班次名称"), max_length=120)
     audience = forms.CharField(label=_("培训对象"), max_length=200)
     content = forms.CharField(label=_("主要内容"), max_length=2000, widget=forms.Textarea)
-    class_category = forms.ChoiceField(label=_("培训类别"), choices=ClassCategory.choices)
+    class_category = forms.ChoiceField(
+        label=_("培训类别"), choices=ClassCategory.choices, initial=ClassCategory.THIRD
+    )
     start_date = forms.DateField(label=_("开始日期"), widget=DateInput)
     end_date = forms.DateField(label=_("结束日期"), widget=DateInput)
     place = forms.CharField(label=_("培训地点"), max_length=120)

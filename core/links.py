@@ -8,6 +8,7 @@ with, and a job re-enters it with `using_base` so the links it writes point to t
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -15,6 +16,7 @@ from django.core.exceptions import DisallowedHost
 FALLBACK_BASE = "http://localhost:8000"
 
 _current_base: ContextVar[str] = ContextVar("lectern_current_base", default="")
+_current_page: ContextVar[str] = ContextVar("lectern_current_page", default="")
 
 
 def request_base(request) -> str:
@@ -40,10 +42,44 @@ def using_base(base: str):
         _current_base.reset(token)
 
 
+def page_of(request) -> str:
+    """The local path (with query) of the page the user acted from: htmx's HX-Current-URL, else
+    the Referer, when it is this site; "" otherwise. A way back for pages reached from it."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    url = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return ""
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={host}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(url)
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def local_path(url: str) -> str:
+    """`url` if it is a path on this site ("/…", not "//host"), else ""."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return ""
+    return url
+
+
+def current_page() -> str:
+    """The page the current request was made from ("" outside a request or from elsewhere)."""
+    return _current_page.get()
+
+
 @contextmanager
 def remembering_request(request):
-    with using_base(request_base(request)):
-        yield
+    token = _current_page.set(page_of(request))
+    try:
+        with using_base(request_base(request)):
+            yield
+    finally:
+        _current_page.reset(token)
 
 
 def absolute_url(path: str, request=None, *, base: str = "") -> str:

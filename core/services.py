@@ -1,18 +1,23 @@
 """Cross-app writes: the audit trail, notifications and generated files."""
 
+import contextvars
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.links import absolute_url, current_base
+from core.links import absolute_url, current_base, current_page, local_path
 from core.models import AuditLog, GeneratedFile, Notification, render_message
 from core.queue import enqueue, enqueue_on_commit
+
+log = logging.getLogger(__name__)
 
 
 def audit_log(*, actor, action: str, target, before=None, after=None, reason: str = "") -> AuditLog:
@@ -181,17 +186,27 @@ QUEUE_WAITING = _lazy(
 REQUEUE_AFTER_SECONDS = 30
 
 
-def generated_file_start(*, owner, kind: str, title: str, params: dict, task, args=()):
+def generated_file_start(
+    *, owner, kind: str, title: str, params: dict, task, args=(), return_url: str = ""
+):
     """Record a file to be made by `task(file_id, *args)` and queue the job after commit.
 
     If the broker is down the row stays pending with a message saying so, and
     generated_files_requeue (a beat job, so it runs once the broker is back) sends it again.
-    The task name and arguments are kept on the row for that."""
+    The task name and arguments are kept on the row for that, with the address the user asked
+    from (links the job writes point there) and the page to go back to from the file's page
+    (`return_url`, else the page the request came from)."""
     gf = generated_file_create(
         owner=owner,
         kind=kind,
         title=title,
-        params={**params, "_task": task.name, "_task_args": list(args)},
+        params={
+            **params,
+            "_task": task.name,
+            "_task_args": list(args),
+            "_base": current_base(),
+            "_return": local_path(return_url) or current_page(),
+        },
     )
     transaction.on_commit(lambda: generated_file_enqueue(file_id=gf.pk))
     return gf
@@ -204,12 +219,43 @@ def generated_file_enqueue(*, file_id) -> bool:
     if gf is None or "_task" not in gf.params:
         return False
     task = current_app.tasks[gf.params["_task"]]
-    result = enqueue(task, str(gf.pk), *gf.params.get("_task_args", []))
+    args = (str(gf.pk), *gf.params.get("_task_args", []))
+    if jobs_run_after_response():
+        GeneratedFile.objects.filter(pk=gf.pk, task_id="").update(task_id="in-process", error="")
+        _run_in_background(task, args)
+        return True
+    result = enqueue(task, *args)
     if result is None:
         GeneratedFile.objects.filter(pk=gf.pk).update(error=str(QUEUE_WAITING))
         return False
     GeneratedFile.objects.filter(pk=gf.pk, task_id="").update(task_id=result.id or "-", error="")
     return True
+
+
+def jobs_run_after_response() -> bool:
+    """In development without Redis, Celery runs tasks in-process ("eager"): a file job would
+    hold the request that started it for seconds before its page appears. There the job runs
+    in a thread instead, and the page shows its progress like it does with a real worker.
+    Tests (and any deployment with a worker) keep running jobs the ordinary way."""
+    from celery import current_app
+
+    return settings.LECTERN_ENV == "development" and bool(current_app.conf.task_always_eager)
+
+
+def _run_in_background(task, args) -> threading.Thread:
+    context = contextvars.copy_context()  # the request's language and address go along
+
+    def run():
+        try:
+            context.run(task.apply, args=args, throw=False)
+        except Exception:  # run_file_job records failures; this is a last resort for the log
+            log.exception("in-process job %s failed", task.name)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=f"lectern-job-{args[0]}", daemon=True)
+    thread.start()
+    return thread
 
 
 def generated_files_requeue(*, now=None) -> int:

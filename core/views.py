@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from core import registry, selectors, services
+from core.links import local_path
 from core.models import GeneratedFile
 
 
@@ -68,11 +69,13 @@ def inbox_mark_read(request):
 
 @login_required
 def generated_file_status(request, pk):
-    """The export's page; htmx polls its #status partial until the file is done or failed."""
+    """The export's page; htmx polls its #status partial until the file is done or failed, then
+    polling stops. The page links back to where the export was started."""
     gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
+    context = {"gf": gf, "return_url": local_path((gf.params or {}).get("_return", ""))}
     if not request.htmx:
-        return render(request, "core/generated_file.html", {"gf": gf})
-    response = render(request, "core/generated_file.html#status", {"gf": gf})
+        return render(request, "core/generated_file.html", context)
+    response = render(request, "core/generated_file.html#status", context)
     if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
         return HttpResponseStopPolling(response.content)
     return response

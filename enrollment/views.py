@@ -414,9 +414,9 @@ def import_upload(request, program):
 
 
 def _max_mb():
-    from django.conf import settings
+    from core.uploads import upload_ceiling
 
-    return settings.LECTERN_MAX_UPLOAD_BYTES // 1048576
+    return upload_ceiling() // 1048576
 
 
 @login_required

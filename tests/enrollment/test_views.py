@@ -185,7 +185,7 @@ def test_upload_of_a_non_excel_file_shows_an_error_and_stores_nothing(world, cli
         reverse("enrollment:import_upload", args=[world.program.pk]),
         {"file": upload(b"%PDF-1.4 not a roster", name="名册.xlsx")},
     )
-    assert r.status_code == 200 and "不是 Excel" in r.content.decode()
+    assert r.status_code == 200 and "只接受 Excel" in r.content.decode()
     assert not ImportBatch.objects.exists()
 
 
@@ -194,7 +194,7 @@ def test_upload_of_a_20mb_file_is_refused(world, client_for):
         reverse("enrollment:import_upload", args=[world.program.pk]),
         {"file": upload(b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024))},
     )
-    assert r.status_code == 200 and "文件太大" in r.content.decode()
+    assert r.status_code == 200 and "文件过大" in r.content.decode()
 
 
 def test_upload_preview_confirm_without_reupload(world, client_for):

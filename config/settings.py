@@ -65,6 +65,10 @@ LECTERN_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the real client address behind LECTERN_PROXY_COUNT proxies (REMOTE_ADDR carries it
+    # from here on), then refuse oversized bodies before anything reads them.
+    "core.clientip.ClientAddressMiddleware",
+    "core.middleware_limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -227,7 +231,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# How many reverse proxies stand in front of Django, each appending to X-Forwarded-For. 0 (the
+# default) never trusts X-Forwarded-For; N uses the N-th entry from the right (core.clientip).
+# AXES_PROXY_COUNT is the older name, still read.
+LECTERN_PROXY_COUNT = env_int("LECTERN_PROXY_COUNT", env_int("AXES_PROXY_COUNT", 0))
+if LECTERN_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("LECTERN_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+# Many failed logins across many accounts from one address: after this many failures in the
+# window (seconds), that address may try once per GAP seconds (never a lockout of a whole hall).
+LECTERN_LOGIN_IP_FAILURES = env_int("LECTERN_LOGIN_IP_FAILURES", 30)
+LECTERN_LOGIN_IP_WINDOW = env_int("LECTERN_LOGIN_IP_WINDOW", 600)
+LECTERN_LOGIN_IP_GAP = env_int("LECTERN_LOGIN_IP_GAP", 5)
 
 # --- Internationalisation ---------------------------------------------------------------------
 # Source strings are written in Simplified Chinese (the default UI); English lives in the
@@ -256,9 +271,26 @@ STORAGES = {
         )
     },
 }
+# Request and upload limits (README "Deployment" lists what the reverse proxy should set).
+# The global upload ceiling: core.uploads.check_upload never accepts a larger file. The old
+# name LECTERN_MAX_UPLOAD_BYTES is kept as an alias for code and deployments that use it.
+LECTERN_UPLOAD_MAX_BYTES = env_int(
+    "LECTERN_UPLOAD_MAX_BYTES", env_int("LECTERN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+)
+LECTERN_MAX_UPLOAD_BYTES = LECTERN_UPLOAD_MAX_BYTES
+# A whole request body larger than this is answered 413 before it is read
+# (core.middleware_limits): one upload plus room for the form around it.
+LECTERN_REQUEST_MAX_BYTES = env_int(
+    "LECTERN_REQUEST_MAX_BYTES", LECTERN_UPLOAD_MAX_BYTES + 1024 * 1024
+)
+# Form fields other than files (Django refuses more with a 400); uploads above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-LECTERN_MAX_UPLOAD_BYTES = env_int("LECTERN_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# File jobs that stop reporting are failed by a beat sweep (core.jobs.file_jobs_fail_stale).
+LECTERN_FILE_JOB_STALE_MINUTES = env_int("LECTERN_FILE_JOB_STALE_MINUTES", 30)
+LECTERN_FILE_JOB_PENDING_STALE_MINUTES = env_int("LECTERN_FILE_JOB_PENDING_STALE_MINUTES", 360)
 GENERATED_FILE_RETENTION_DAYS = env_int("GENERATED_FILE_RETENTION_DAYS", 7)
 
 # --- E-mail ------------------------------------------------------------------------------------

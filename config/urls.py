@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import files as core_files
+from core.login_throttle import LoginForm
 
 # Nothing under MEDIA_ROOT has a URL: every stored file (uploads, exports, certificates) is
 # served by a view that checks access first (core.files.serve_file). Do not add
@@ -18,7 +19,9 @@ urlpatterns = [
     path("", include("core.urls")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -28,10 +28,17 @@ class AttendanceRecord(BaseModel):
 
     # No index of its own: the unique (session, user) index starts with it.
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="attendance", db_index=False
+        Session,
+        verbose_name=_("课程"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        db_index=False,
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("学员"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
     )
     venue = models.ForeignKey(
         Venue, verbose_name=_("签到地点"), null=True, blank=True, on_delete=models.SET_NULL
@@ -40,8 +47,16 @@ class AttendanceRecord(BaseModel):
     checkin_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checkout_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices)
-    device_id = models.CharField(max_length=64, blank=True)
+    device_id = models.CharField(_("设备标识"), max_length=64, blank=True)
+    # The client a scan came from (for the proxy signals that survive a cleared cookie, see
+    # attendance.services.checkin_scan): the address as the server resolved it, and the
+    # browser's user agent (cut to its column).
+    client_addr = models.GenericIPAddressField(_("网络地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器标识"), max_length=255, blank=True)
     flagged = models.BooleanField(_("疑似代签"), default=False)
+    # Why the record was flagged: a list of {"signal", "user", "name", "at"} (services.
+    # proxy_evidence), shown on the record page.
+    flag_evidence = models.JSONField(_("代签依据"), default=list, blank=True)
     note = models.TextField(_("备注"), blank=True)
 
     class Meta:
@@ -79,7 +94,10 @@ class LeaveRequest(BaseModel):
         CANCELLED = "cancelled", _("已撤回")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="leave_requests"
+        "programs.Program",
+        verbose_name=_("班次"),
+        on_delete=models.CASCADE,
+        related_name="leave_requests",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,11 +144,15 @@ class SessionClosure(models.Model):
     (absent marking, missed check-outs) happens exactly once even with two beat processes."""
 
     session = models.OneToOneField(
-        Session, on_delete=models.CASCADE, primary_key=True, related_name="attendance_closure"
+        Session,
+        verbose_name=_("课程"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="attendance_closure",
     )
-    absent_marked_at = models.DateTimeField(null=True, blank=True)
-    absent_count = models.PositiveIntegerField(default=0)
-    checkout_closed_at = models.DateTimeField(null=True, blank=True)
+    absent_marked_at = models.DateTimeField(_("旷课结算时间"), null=True, blank=True)
+    absent_count = models.PositiveIntegerField(_("记为旷课人数"), default=0)
+    checkout_closed_at = models.DateTimeField(_("签退结算时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("考勤结算")
@@ -144,16 +166,24 @@ class AttendanceWarning(BaseModel):
     """A trainee was warned that their attendance rate fell below the program's threshold.
     One row per program and trainee while below; removed when the rate recovers."""
 
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "programs.Program", verbose_name=_("班次"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("学员"), on_delete=models.CASCADE, related_name="+"
+    )
     rate = models.DecimalField(_("出勤率"), max_digits=5, decimal_places=1)
     # The check that inserted the row: rows are inserted in bulk, skipping those the unique
     # constraint refuses, and only the rows carrying a check's id are that check's to announce.
-    run = models.UUIDField(null=True, editable=False)
+    run = models.UUIDField(_("预警批次"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("出勤预警")
         verbose_name_plural = _("出勤预警")
         constraints = [
-            models.UniqueConstraint(fields=["program", "user"], name="attendance_warning_once")
+            models.UniqueConstraint(fields=["program", "user"], name="attendance_warning_once"),
+            # a percentage (a NaN or an infinity is outside any range)
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=100), name="attendance_warning_rate_pct"
+            ),
         ]

@@ -107,6 +107,11 @@ def _labels(language: str) -> dict[str, str]:
         "brand": gettext("讲台"),
         "in": gettext("签到"),
         "out": gettext("签退"),
+        "doing_in": gettext("正在签到…"),
+        "doing_out": gettext("正在签退…"),
+        "confirm_in": gettext("确认签到"),
+        "confirm_out": gettext("确认签退"),
+        "hint": gettext("如页面没有自动完成,请点击下面的按钮。"),
     }
     return {key: escape(text) for key, text in words.items()} | {
         "date_format": gettext("n月j日 H:i")
@@ -140,6 +145,52 @@ def _tone(outcome: str) -> str:
     return "err"
 
 
+def _page(*, language, title, urls, body, script="") -> str:
+    index = escape(urls["index"])
+    return f"""<!doctype html>
+<html lang="{escape(language)}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  <link rel="icon" href="{escape(urls["favicon"])}" type="image/svg+xml">
+  <link rel="stylesheet" href="{escape(urls["lectern_css"])}">
+  <link rel="stylesheet" href="{escape(urls["attendance_css"])}">{script}
+</head>
+<body>
+  <header class="topbar"><a class="brand" href="{index}">{_labels(language)["brand"]}</a></header>
+  <main class="container">
+{body}
+  </main>
+</body>
+</html>
+"""
+
+
+def render_confirm(*, purpose: str, urls: dict[str, str], csrf_token: str, seen: str = "") -> str:
+    """What a GET of a scan link shows: a form that POSTs the scan to the same address (the
+    state change needs a same-site POST with the CSRF token, so a cross-site link checks nobody
+    in). static/js/attendance.js submits it at once, so the phone still needs a single tap on
+    the QR; without JavaScript the trainee taps the button."""
+    language = get_language() or "zh-hans"
+    labels = _labels(language)
+    out = purpose == tokens.CHECKOUT
+    seen_input = f'<input type="hidden" name="seen" value="{escape(seen)}">' if seen else ""
+    button = labels["confirm_out"] if out else labels["confirm_in"]
+    body = f"""<section class="card narrow scan-result scan-info" data-outcome="confirm">
+  <div class="scan-icon" aria-hidden="true">…</div>
+  <h1>{labels["doing_out"] if out else labels["doing_in"]}</h1>
+  <form method="post" data-autosubmit>
+    <input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">{seen_input}
+    <div class="actions"><button type="submit" class="primary">{button}</button></div>
+  </form>
+  <p class="muted small">{labels["hint"]}</p>
+</section>"""
+    script = f'\n  <script src="{escape(urls["attendance_js"])}" defer></script>'
+    title = labels["out"] if out else labels["in"]
+    return _page(language=language, title=title, urls=urls, body=body, script=script)
+
+
 def render(result, *, urls: dict[str, str], record_url: str) -> str:
     """The whole HTML page for a ScanResult. `urls` holds the precomputed static and page URLs
     (attendance.views._page_urls); `record_url` links to the trainee's record, or is empty."""
@@ -155,20 +206,8 @@ def render(result, *, urls: dict[str, str], record_url: str) -> str:
         else ""
     )
     index = escape(urls["index"])
-    return f"""<!doctype html>
-<html lang="{escape(language)}">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{title}</title>
-  <link rel="icon" href="{escape(urls["favicon"])}" type="image/svg+xml">
-  <link rel="stylesheet" href="{escape(urls["lectern_css"])}">
-  <link rel="stylesheet" href="{escape(urls["attendance_css"])}">
-</head>
-<body>
-  <header class="topbar"><a class="brand" href="{index}">{labels["brand"]}</a></header>
-  <main class="container">
-<section class="card narrow scan-result scan-{tone}" data-outcome="{escape(result.outcome)}">
+    outcome = escape(result.outcome)
+    body = f"""<section class="card narrow scan-result scan-{tone}" data-outcome="{outcome}">
   <div class="scan-icon" aria-hidden="true">{icon}</div>
   <h1>{escape(_heading(result))}</h1>
   {facts}
@@ -177,8 +216,5 @@ def render(result, *, urls: dict[str, str], record_url: str) -> str:
     {record_link}
     <a class="button" href="{index}">{labels["mine"]}</a>
   </div>
-</section>
-  </main>
-</body>
-</html>
-"""
+</section>"""
+    return _page(language=language, title=title, urls=urls, body=body)

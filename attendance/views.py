@@ -1,5 +1,6 @@
 import secrets
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import segno
 from django.contrib import messages
@@ -8,13 +9,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from attendance import scan_page, selectors, services, tokens
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
@@ -47,6 +49,16 @@ def _device(request) -> tuple[str, bool]:
         return secrets.token_urlsafe(18), True  # 24 characters, from os.urandom
 
 
+def _client(request, device) -> services.Client:
+    """The client a scan came from, for the proxy signals. The address is REMOTE_ADDR (the
+    one call site to switch to the project's proxy-aware client address once it exists)."""
+    return services.Client(
+        addr=request.META.get("REMOTE_ADDR") or None,
+        agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        fresh=device[1],
+    )
+
+
 # The result page is the check-in hot path: its URLs are computed once per process (and script
 # prefix) instead of by reverse()/static() on every scan, and the page is written out by
 # attendance.scan_page rather than the template engine (see there).
@@ -64,6 +76,7 @@ def _page_urls() -> dict[str, str]:
             "favicon": static("favicon.svg"),
             "lectern_css": static("css/lectern.css"),
             "attendance_css": static("css/attendance.css"),
+            "attendance_js": static("js/attendance.js"),
         }
         _page_urls_cache[prefix] = urls
     return urls
@@ -90,13 +103,49 @@ def _scan_response(request, result, device=None):
     return response
 
 
-@never_cache
-@require_GET
-def scan(request, token):
-    """What a phone opens from the QR: check in (or out) at once, or, when logged out, keep the
-    verified scan in this browser's session and come back here after the login."""
+# The GET of a scan link only shows a form that POSTs it back (same address, CSRF token), so a
+# cross-site link or image cannot check anyone in; static/js/attendance.js submits the form at
+# once. The form carries a signed stamp of when the page was opened ("seen"): the scan is judged
+# and timed as of that moment, so a phone without JavaScript whose trainee taps the button a
+# little later is not refused for a code that was fresh when it was scanned.
+SEEN_SALT = "lectern.attendance.seen"
+SEEN_MAX_SECONDS = 120
+
+
+def _seen_stamp(user, now: float) -> str:
+    return signing.Signer(salt=SEEN_SALT).sign(f"{user.pk}.{int(now)}")
+
+
+def _seen_at(request) -> float | None:
+    """When this user opened the scan page (from the form's signed stamp), if recent."""
     try:
-        scan = tokens.read(token)
+        uid, at = signing.Signer(salt=SEEN_SALT).unsign(request.POST.get("seen", "")).split(".")
+        at = float(at)
+    except (signing.BadSignature, ValueError):
+        return None
+    if int(uid) != request.user.pk or not 0 <= time.time() - at <= SEEN_MAX_SECONDS:
+        return None
+    return at
+
+
+def _confirm_response(request, purpose: str, seen: str = ""):
+    return HttpResponse(
+        scan_page.render_confirm(
+            purpose=purpose, urls=_page_urls(), csrf_token=get_token(request), seen=seen
+        )
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def scan(request, token):
+    """What a phone opens from the QR. GET: when logged out, keep the verified scan in this
+    browser's session and come back after the login (scan_resume); when logged in, the page
+    that POSTs the scan. POST (same-site, CSRF-checked): check in (or out)."""
+    posted = request.method == "POST"
+    seen = _seen_at(request) if posted and request.user.is_authenticated else None
+    try:
+        scan = tokens.read(token, now=seen)
     except tokens.TokenExpired as exc:
         result = services.ScanResult(outcome=services.Outcome.EXPIRED, purpose=exc.scan.purpose)
         if request.user.is_authenticated:  # e.g. a reload of the result page later on
@@ -112,21 +161,35 @@ def scan(request, token):
     if not request.user.is_authenticated:
         services.pending_scan_store(session_store=request.session, scan=scan, at=now)
         return redirect_to_login(reverse("attendance:scan_resume"))
+    if not posted:
+        return _confirm_response(request, scan.purpose, _seen_stamp(request.user, time.time()))
+    at = now if seen is None else datetime.fromtimestamp(seen, tz=UTC)
     device = _device(request)
-    result = services.scan_apply(user=request.user, scan=scan, at=now, device_id=device[0])
+    result = services.scan_apply(
+        user=request.user, scan=scan, at=at, device_id=device[0], client=_client(request, device)
+    )
     return _scan_response(request, result, device)
 
 
 @never_cache
 @login_required
+@require_http_methods(["GET", "POST"])
 def scan_resume(request):
-    """After the login: apply the stored scan once, at the time it was scanned."""
+    """After the login: GET shows the page that POSTs back here; the POST applies the stored
+    scan once, at the time it was scanned."""
+    if request.method == "GET":
+        pending = services.pending_scan_peek(session_store=request.session, now=timezone.now())
+        if pending is None:
+            return _scan_response(request, services.ScanResult(outcome=services.Outcome.EXPIRED))
+        return _confirm_response(request, pending[0].purpose)
     taken = services.pending_scan_take(session_store=request.session, now=timezone.now())
     if taken is None:
         return _scan_response(request, services.ScanResult(outcome=services.Outcome.EXPIRED))
     scan, at = taken
     device = _device(request)
-    result = services.scan_apply(user=request.user, scan=scan, at=at, device_id=device[0])
+    result = services.scan_apply(
+        user=request.user, scan=scan, at=at, device_id=device[0], client=_client(request, device)
+    )
     return _scan_response(request, result, device)
 
 

@@ -28,3 +28,15 @@
     });
   });
 })();
+
+// The scan page: the GET only shows a form that POSTs the scan (CSRF-protected); submit it at
+// once so the phone still needs a single tap on the QR code. Without JavaScript the trainee
+// taps the button.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosubmit]");
+  if (form && !form.dataset.submitted) {
+    form.dataset.submitted = "1";
+    form.submit();
+  }
+});

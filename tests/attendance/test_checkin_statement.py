@@ -31,18 +31,7 @@ MINUTES = st.integers(min_value=0, max_value=240)
 
 
 def _params(*, session, user, venue, at):
-    window = dt.timedelta(minutes=services.PROXY_WINDOW_MINUTES)
-    return {
-        "session": session.pk,
-        "user": user.pk,
-        "venue": venue.pk,
-        "now": timezone.now(),
-        "at": at,
-        "device": "",
-        "has_device": False,
-        "proxy_from": at - window,
-        "proxy_to": at + window,
-    }
+    return services.checkin_params(session_id=session.pk, user_id=user.pk, venue_id=venue.pk, at=at)
 
 
 @settings(
@@ -157,14 +146,14 @@ def test_a_scan_is_one_prepared_statement_planned_once(live, client_for):
     client.get("/")  # the login session is loaded once before measuring
     generic, custom = _plans()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(scan_url(live.session, live.venue))
+        response = client.post(scan_url(live.session, live.venue))
     assert b'data-outcome="on_time"' in response.content
     touching = [q["sql"] for q in queries if AttendanceRecord._meta.db_table in q["sql"]]
     assert len(touching) == 1, touching
     second = UserFactory(unit=live.county_a)
     EnrollmentFactory(program=live.program, user=second)
     client.force_login(second)
-    assert b'data-outcome="on_time"' in client.get(scan_url(live.session, live.venue)).content
+    assert b'data-outcome="on_time"' in client.post(scan_url(live.session, live.venue)).content
     # Both scans ran the statement prepared, with the one generic plan: never re-planned for
     # each call's values (plan_cache_mode, set with DB_PREPARED_STATEMENTS).
     assert _plans() == (generic + 2, custom)
@@ -176,7 +165,7 @@ def test_without_prepared_statements_the_scan_still_works(live, client_for):
     before = raw.prepare_threshold
     raw.prepare_threshold = None  # what DB_PREPARED_STATEMENTS=0 gives
     try:
-        response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+        response = client_for(live.trainee).post(scan_url(live.session, live.venue))
     finally:
         raw.prepare_threshold = before
     assert b'data-outcome="on_time"' in response.content
@@ -192,7 +181,7 @@ def test_a_drifted_sql_rule_is_logged_and_put_right(live, client_for, monkeypatc
     assert drifted != services._CHECKIN_SQL
     monkeypatch.setattr(services, "_CHECKIN_SQL", drifted)
     with caplog.at_level(logging.ERROR, logger="attendance.services"):
-        response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+        response = client_for(live.trainee).post(scan_url(live.session, live.venue))
     assert b'data-outcome="on_time"' in response.content
     assert AttendanceRecord.objects.get().status == AttendanceStatus.PRESENT
     assert "rules say present" in caplog.text
@@ -209,12 +198,12 @@ def test_a_drifted_sql_window_that_refuses_a_valid_scan_falls_back_to_the_rules(
     assert drifted != services._CHECKIN_SQL
     monkeypatch.setattr(services, "_CHECKIN_SQL", drifted)
     with caplog.at_level(logging.ERROR, logger="attendance.services"):
-        response = client_for(live.trainee).get(scan_url(live.session, live.venue))
+        response = client_for(live.trainee).post(scan_url(live.session, live.venue))
     assert response.status_code == 200
     assert b'data-outcome="on_time"' in response.content
     record = AttendanceRecord.objects.get()
     assert record.user == live.trainee and record.status == AttendanceStatus.PRESENT
     assert "refused a scan the rules accept" in caplog.text
-    again = client_for(live.trainee).get(scan_url(live.session, live.venue))
+    again = client_for(live.trainee).post(scan_url(live.session, live.venue))
     assert b'data-outcome="already_in"' in again.content
     assert AttendanceRecord.objects.count() == 1

@@ -83,7 +83,7 @@ def test_screen_shows_a_qr_that_checks_in(world, client_for):
     assert response.status_code == 200 and "<svg" in body and 'hx-trigger="every 5s"' in body
     assert "<script>" not in body and 'style="' not in body.split("<svg", 1)[0]
     scan_path = response.context["scan_url"].split("testserver", 1)[1]
-    assert scan_outcome(client_for(world.trainee).get(scan_path)) == "on_time"
+    assert scan_outcome(client_for(world.trainee).post(scan_path)) == "on_time"
     partial = client_for(world.venue_manager).get(
         reverse("attendance:screen", args=[world.session.pk, world.branch_venue.pk]),
         headers={"HX-Request": "true"},

@@ -37,6 +37,8 @@ class Enrollment(BaseModel):
     waitlist_position = models.PositiveIntegerField(_("候补顺序"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
+    # The 备注 cell of an imported roster row (e.g. 班长, 请假两天), kept as the office wrote it.
+    roster_note = models.CharField(_("名册备注"), max_length=200, blank=True)
     # Named nomination (调训): the quota it counts against and the liaison who made it.
     quota = models.ForeignKey(
         "Quota", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments"
@@ -231,6 +233,11 @@ class ImportBatch(BaseModel):
     header_row = models.PositiveIntegerField(_("表头所在行"), default=1)
     columns = models.JSONField(_("识别的列"), default=dict)
     rows = models.JSONField(_("预览行"), default=list)
+    # Columns with data the importer does not read (reported in the preview).
+    unused_columns = models.JSONField(_("未使用的列"), default=list, blank=True)
+    # A digest of what the preview decided (who is matched, created, skipped): a confirmation
+    # made against another state is refused as stale.
+    preview_hash = models.CharField(_("预览校验值"), max_length=64, blank=True)
     summary = models.JSONField(_("导入结果"), default=dict, blank=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
@@ -241,3 +248,35 @@ class ImportBatch(BaseModel):
 
     def __str__(self):
         return f"{self.program} · {self.filename}"
+
+
+class UnitAlias(BaseModel):
+    """How a sending office writes a unit (市发改委) mapped to the unit in the tree, remembered
+    when an organizer picks it once in an import preview. `scope` is the territory (the
+    program's jurisdiction) in which the text means that unit: 市发改委 differs by city."""
+
+    scope = models.ForeignKey(
+        OrgUnit, verbose_name=_("适用范围"), on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(_("名册中的写法"), max_length=120)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("对应单位"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("单位别名")
+        verbose_name_plural = _("单位别名")
+        ordering = ["scope", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "text"], name="unit_alias_unique_text")
+        ]
+
+    def __str__(self):
+        return f"{self.text} → {self.unit}"

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from programs import hooks
 from programs.models import Program, Session
 
 
@@ -129,33 +130,17 @@ def find_conflicts(*, program: Program, slots: list[Slot]) -> list[Conflict]:
 
 
 def _trainee_warnings(*, program: Program, slots: list[Slot], excluded: set) -> list[Conflict]:
-    from enrollment.models import Enrollment
-
     if program.pk is None:
         return []
-    enrolled = Enrollment.objects.filter(program=program, status=Enrollment.Status.ENROLLED).values(
-        "user_id"
-    )
+    candidates = _overlapping(slots).exclude(program=program).exclude(pk__in=excluded)
+    users_by_program = hooks.trainee_clashes(program, candidates)
+    if not users_by_program:
+        return []
     others = list(
-        _overlapping(slots)
-        .exclude(program=program)
-        .exclude(pk__in=excluded)
-        .filter(
-            program__enrollments__user_id__in=enrolled,
-            program__enrollments__status=Enrollment.Status.ENROLLED,
-        )
+        candidates.filter(program_id__in=list(users_by_program))
         .select_related("program")
         .distinct()
     )
-    if not others:
-        return []
-    users_by_program = {}
-    for program_id, user_id in Enrollment.objects.filter(
-        program_id__in={o.program_id for o in others},
-        status=Enrollment.Status.ENROLLED,
-        user_id__in=enrolled,
-    ).values_list("program_id", "user_id"):
-        users_by_program.setdefault(program_id, set()).add(user_id)
     warnings = []
     for other in others:
         if not any(other.start < s.end and other.end > s.start for s in slots):

@@ -4,14 +4,18 @@
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.scoping import roles_of
 from core.errors import DomainError
-from core.services import audit_log
+from core.services import audit_log, notify_many
+from programs import hooks
 from programs.access import CLOSED_STATUSES, ensure_program_open, program_is_reopened
 from programs.conflicts import Conflict, Slot, find_conflicts
 from programs.models import (
@@ -215,16 +219,12 @@ def program_update(*, program: Program, by, data: dict) -> Program:
         audit_log(actor=by, action="program.update", target=program, before=before, after=after)
     if "capacity" in changed:
         # Seats added: the head of the waitlist takes them, under the program lock held here.
-        from enrollment.services import waitlist_promote
-
-        waitlist_promote(program=program)
+        hooks.capacity_raised(program)
     return program
 
 
 def _check_capacity_holds_enrolled(program: Program) -> None:
-    from enrollment.models import Enrollment
-
-    enrolled = program.enrollments.filter(status=Enrollment.Status.ENROLLED).count()
+    enrolled = hooks.enrolled_count(program)
     if program.capacity < enrolled:
         raise DomainError(
             _("已录取 %(n)d 人,计划人数不能少于已录取人数。") % {"n": enrolled},
@@ -372,7 +372,21 @@ def program_clone(*, program: Program, by, code: str, title: str, start_date: dt
 
 # --- sessions ------------------------------------------------------------------------------
 
-SESSION_FIELDS = ["kind", "topic", "credit_hours", "venue", "notes", "status"]
+SESSION_FIELDS = ["kind", "topic", "credit_hours", "venue", "notes"]
+# What a series edit compares with the edited occurrence's values before it; only what changed
+# there is carried to the following occurrences (their own lecturer, time, venue survive).
+EDIT_FIELDS = [
+    "date",
+    "start_time",
+    "end_time",
+    "kind",
+    "topic",
+    "venue",
+    "branch_venues",
+    "lecturers",
+    "credit_hours",
+    "notes",
+]
 
 
 def _slot_for(*, start, end, venue, branch_venues, lecturers, exclude=()) -> Slot:
@@ -407,21 +421,32 @@ def _check_times(*, program: Program, start, end, field="start_time") -> None:
         )
 
 
-def _check_capacity(*, program: Program, venue, branch_venues) -> None:
+def _capacity_problem(*, program: Program, venue, branch_venues) -> str | None:
     venues = {v.pk: v for v in [venue, *branch_venues] if v is not None}
     if not venues:
-        return
+        return None
     seats = sum(v.capacity for v in venues.values())
     if seats < program.capacity:
-        raise DomainError(
-            _("所选场地共 %(seats)s 个座位,少于本项目计划人数 %(n)s 人。")
-            % {"seats": seats, "n": program.capacity},
-            field="venue",
-        )
+        return _("所选场地共 %(seats)s 个座位,少于本项目计划人数 %(n)s 人。") % {
+            "seats": seats,
+            "n": program.capacity,
+        }
+    return None
 
 
-def _check_conflicts(*, program, slots, acknowledge_warnings: bool) -> list[Conflict]:
-    conflicts = find_conflicts(program=program, slots=slots)
+def _check_capacity(*, program: Program, venue, branch_venues) -> None:
+    problem = _capacity_problem(program=program, venue=venue, branch_venues=branch_venues)
+    if problem:
+        raise DomainError(problem, field="venue")
+
+
+def _check_conflicts(
+    *, program, slots, acknowledge_warnings: bool, problems: list[str] = ()
+) -> list[Conflict]:
+    """Every blocking problem at once: `problems` found before (capacity, …) join the clashes,
+    so fixing one never reveals another only on the next try."""
+    conflicts = [Conflict(p, blocking=True) for p in problems]
+    conflicts += find_conflicts(program=program, slots=slots)
     if any(c.blocking for c in conflicts) or (conflicts and not acknowledge_warnings):
         raise ConflictError(conflicts)
     return conflicts
@@ -432,19 +457,62 @@ def _set_relations(session: Session, *, branch_venues, lecturers) -> None:
     session.lecturers.set(list(lecturers))
 
 
+def _people_concerned(program: Program, sessions: list[Session]) -> list:
+    """The trainees of the program, the lecturers (with an account) and the venue managers of
+    these sessions: who must hear that they moved or were cancelled."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    ids = {u.pk for u in hooks.trainees(program)}
+    pks = [s.pk for s in sessions]
+    ids |= set(
+        Lecturer.objects.filter(sessions__in=pks, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    ids |= set(
+        Venue.managers.through.objects.filter(
+            Q(venue__main_sessions__in=pks) | Q(venue__branch_sessions__in=pks)
+        ).values_list("user_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _when(session: Session) -> str:
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def _notify_sessions(*, program, sessions, title, body, params) -> int:
+    """One notice per person concerned; nobody is told about a draft program's timetable."""
+    if program.status == S.DRAFT or not sessions:
+        return 0
+    from django.urls import reverse
+
+    users = _people_concerned(program, sessions)
+    return notify_many(
+        users=users,
+        title=title,
+        body=body,
+        url=reverse("programs:detail", args=[program.pk]),
+        kind="schedule",
+        params={"program": program.title, **params},
+    )
+
+
 @transaction.atomic
 def session_create(
     *, program: Program, by, data: dict, acknowledge_warnings: bool = False
 ) -> Session:
     """One session. `data`: kind, topic, start, end (aware), credit_hours, venue, branch_venues,
-    lecturers, notes. Blocks on bad times, capacity and venue/lecturer clashes; trainee clashes
-    block until acknowledged."""
+    lecturers, notes. Blocks on bad times, capacity and venue/lecturer clashes (all reported at
+    once); trainee clashes block until acknowledged."""
     program = Program.objects.select_for_update().get(pk=program.pk)
     ensure_program_open(program)
     start, end = data["start"], data["end"]
     branches, lecturers = list(data.get("branch_venues") or []), list(data.get("lecturers") or [])
     _check_times(program=program, start=start, end=end)
-    _check_capacity(program=program, venue=data.get("venue"), branch_venues=branches)
+    capacity = _capacity_problem(program=program, venue=data.get("venue"), branch_venues=branches)
     _check_conflicts(
         program=program,
         slots=[
@@ -457,6 +525,7 @@ def session_create(
             )
         ],
         acknowledge_warnings=acknowledge_warnings,
+        problems=[capacity] if capacity else [],
     )
     session = Session(
         program=program, start=start, end=end, **{k: data[k] for k in SESSION_FIELDS if k in data}
@@ -472,112 +541,505 @@ def session_create(
     return session
 
 
-@transaction.atomic
-def session_update(
-    *, session: Session, by, data: dict, scope: str = "this", acknowledge_warnings: bool = False
-) -> list[Session]:
-    """Change one occurrence (scope "this") or it and every later occurrence of its series
-    (scope "following"). For the following ones the new time of day applies and the date moves
-    by as many days as this one moved. Returns the changed sessions."""
-    program = Program.objects.select_for_update().get(pk=session.program_id)
-    ensure_program_open(program)
-    start, end = data["start"], data["end"]
-    branches, lecturers = list(data.get("branch_venues") or []), list(data.get("lecturers") or [])
+@dataclass
+class SessionChange:
+    """What an edit does to one session: its new values and the labels of what differs."""
+
+    session: Session
+    start: dt.datetime
+    end: dt.datetime
+    values: dict
+    venue: object
+    branch_venues: list
+    lecturers: list
+    changes: list = field(default_factory=list)
+
+    @property
+    def moved(self) -> bool:
+        return self.start != self.session.start or self.end != self.session.end
+
+
+@dataclass
+class EditPlan:
+    scope: str
+    changed: list  # EDIT_FIELDS the organizer changed on the edited occurrence
+    summary: list  # human labels of those changes ("主课堂改为“…”")
+    items: list  # SessionChange for every session that actually changes
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+def _names(objs) -> str:
+    return _("、").join(o.name for o in objs) or _("(无)")
+
+
+def _changed_fields(session: Session, data: dict) -> list[str]:
+    """Which EDIT_FIELDS differ between `data` and the session's current values."""
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    new_start, new_end = timezone.localtime(data["start"]), timezone.localtime(data["end"])
+    venue = data.get("venue")
+    venue_id = venue.pk if venue else None
+    branches = {v.pk for v in data.get("branch_venues") or [] if v.pk != venue_id}
+    changed = []
+    if new_start.date() != start.date():
+        changed.append("date")
+    if new_start.time() != start.time():
+        changed.append("start_time")
+    if new_end.time() != end.time():
+        changed.append("end_time")
+    for key in ("kind", "topic", "credit_hours", "notes"):
+        if key in data and data[key] != getattr(session, key):
+            changed.append(key)
+    if "venue" in data and venue_id != session.venue_id:
+        changed.append("venue")
+    if "branch_venues" in data and branches != {v.pk for v in session.branch_venues.all()}:
+        changed.append("branch_venues")
+    if "lecturers" in data and {lec.pk for lec in data["lecturers"]} != {
+        lec.pk for lec in session.lecturers.all()
+    }:
+        changed.append("lecturers")
+    return changed
+
+
+def _change_labels(session: Session, data: dict, changed: list[str]) -> list[str]:
+    new_start, new_end = timezone.localtime(data["start"]), timezone.localtime(data["end"])
+    shift = (new_start.date() - timezone.localdate(session.start)).days
+    labels = {
+        "date": _("日期提前 %(n)s 天") % {"n": -shift}
+        if shift < 0
+        else _("日期推后 %(n)s 天") % {"n": shift},
+        "start_time": _("开始时间改为 %(t)s") % {"t": f"{new_start:%H:%M}"},
+        "end_time": _("结束时间改为 %(t)s") % {"t": f"{new_end:%H:%M}"},
+        "kind": _("类型改为“%(v)s”") % {"v": Session.Kind(data.get("kind", session.kind)).label},
+        "topic": _("主题改为“%(v)s”") % {"v": data.get("topic", "")},
+        "venue": _("主课堂改为“%(v)s”")
+        % {"v": data["venue"].name if data.get("venue") else _("(无)")},
+        "branch_venues": _("分课堂改为“%(v)s”")
+        % {
+            "v": _names(
+                [
+                    v
+                    for v in data.get("branch_venues") or []
+                    if not data.get("venue") or v.pk != data["venue"].pk
+                ]
+            )
+        },
+        "lecturers": _("授课人改为“%(v)s”") % {"v": _names(data.get("lecturers") or [])},
+        "credit_hours": _("学时改为 %(v)s") % {"v": data.get("credit_hours")},
+        "notes": _("备注已修改"),
+    }
+    return [labels[k] for k in changed]
+
+
+def session_edit_plan(*, session: Session, data: dict, scope: str = "this") -> EditPlan:
+    """What saving `data` on `session` would change, without writing: the edited occurrence
+    takes every value; with scope "following" every later occurrence of its series takes only
+    the fields the organizer changed (a date change moves them by as many days), and only where
+    it still had the edited occurrence's old value: everything else it keeps, so a
+    per-occurrence lecturer, a moved time or a changed venue survives any series edit."""
+    changed = _changed_fields(session, data)
+    summary = _change_labels(session, data, changed)
     if scope == "following" and session.series_id:
         targets = list(
-            Session.objects.filter(series_id=session.series_id, start__gte=session.start).order_by(
-                "start"
-            )
+            Session.objects.filter(series_id=session.series_id, start__gte=session.start)
+            .exclude(status=Session.Status.CANCELLED)
+            .select_related("venue")
+            .prefetch_related("branch_venues", "lecturers")
+            .order_by("start")
         )
+        if session.pk not in {t.pk for t in targets}:
+            targets.insert(0, session)
     else:
         targets = [session]
-    shift = timezone.localdate(start) - timezone.localdate(session.start)
-    length = end - start
-    plan = []
+    new_start, new_end = timezone.localtime(data["start"]), timezone.localtime(data["end"])
+    shift = new_start.date() - timezone.localdate(session.start)
+    items = []
     for target in targets:
         if target.pk == session.pk:
-            new_start, new_end = start, end
+            fields_here = changed
+            start, end = data["start"], data["end"]
         else:
-            new_start = at_local(
-                timezone.localdate(target.start) + shift, timezone.localtime(start).time()
+            fields_here = [k for k in changed if _follows(target, session, k)]
+            day = timezone.localdate(target.start) + shift
+            st = (
+                new_start.time()
+                if "start_time" in fields_here
+                else timezone.localtime(target.start).time()
             )
-            new_end = new_start + length
-        _check_times(program=program, start=new_start, end=new_end)
-        plan.append((target, new_start, new_end))
-    _check_capacity(program=program, venue=data.get("venue"), branch_venues=branches)
+            et = (
+                new_end.time()
+                if "end_time" in fields_here
+                else timezone.localtime(target.end).time()
+            )
+            start, end = at_local(day, st), at_local(day, et)
+        values = {
+            k: data[k] for k in ("kind", "topic", "credit_hours", "notes") if k in fields_here
+        }
+        venue = data.get("venue") if "venue" in fields_here else target.venue
+        branches = (
+            list(data.get("branch_venues") or [])
+            if "branch_venues" in fields_here
+            else list(target.branch_venues.all())
+        )
+        lecturers = (
+            list(data.get("lecturers") or [])
+            if "lecturers" in fields_here
+            else list(target.lecturers.all())
+        )
+        item = SessionChange(
+            session=target,
+            start=start,
+            end=end,
+            values=values,
+            venue=venue,
+            branch_venues=branches,
+            lecturers=lecturers,
+        )
+        if item.moved or values or {"venue", "branch_venues", "lecturers"} & set(fields_here):
+            item.changes = [
+                label for key, label in zip(changed, summary, strict=True) if key in fields_here
+            ]
+            items.append(item)
+    return EditPlan(scope=scope, changed=changed, summary=summary, items=items)
+
+
+def _follows(target: Session, session: Session, key: str) -> bool:
+    """Whether a later occurrence still has the edited occurrence's old value of `key` (it
+    follows the series there). One with a value of its own (its own lecturer, time, venue…)
+    keeps it: a series edit never overwrites an occurrence's individual change."""
+    if key == "date":
+        return True
+    if key == "start_time":
+        return timezone.localtime(target.start).time() == timezone.localtime(session.start).time()
+    if key == "end_time":
+        return timezone.localtime(target.end).time() == timezone.localtime(session.end).time()
+    if key in ("kind", "topic", "credit_hours", "notes"):
+        return getattr(target, key) == getattr(session, key)
+    if key == "venue":
+        return target.venue_id == session.venue_id
+    if key == "branch_venues":
+        return {v.pk for v in target.branch_venues.all()} == {
+            v.pk for v in session.branch_venues.all()
+        }
+    if key == "lecturers":
+        return {lec.pk for lec in target.lecturers.all()} == {
+            lec.pk for lec in session.lecturers.all()
+        }
+    return False
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: Session,
+    by,
+    data: dict,
+    scope: str = "this",
+    acknowledge_warnings: bool = False,
+    reason: str = "",
+) -> list[Session]:
+    """Change one occurrence (scope "this") or it and every later occurrence of its series
+    (scope "following": only the fields changed on this occurrence propagate, see
+    session_edit_plan). Every blocking problem is reported at once. A moved session gets a new
+    calendar SEQUENCE and, in a program people rely on (not a draft), its trainees, lecturers
+    and venue managers get a notice. Returns the sessions that changed."""
+    program = Program.objects.select_for_update().get(pk=session.program_id)
+    ensure_program_open(program)
+    plan = session_edit_plan(session=session, data=data, scope=scope)
+    problems = []
+    for item in plan.items:
+        _check_times(program=program, start=item.start, end=item.end)
+        capacity = _capacity_problem(
+            program=program, venue=item.venue, branch_venues=item.branch_venues
+        )
+        if capacity and capacity not in problems:
+            problems.append(capacity)
+    if not plan.items:
+        return []
     _check_conflicts(
         program=program,
         slots=[
             _slot_for(
-                start=a,
-                end=b,
-                venue=data.get("venue"),
-                branch_venues=branches,
-                lecturers=lecturers,
-                exclude=[t.pk for t in targets],
+                start=item.start,
+                end=item.end,
+                venue=item.venue,
+                branch_venues=item.branch_venues,
+                lecturers=item.lecturers,
+                exclude=[i.session.pk for i in plan.items],
             )
-            for _t, a, b in plan
+            for item in plan.items
         ],
         acknowledge_warnings=acknowledge_warnings,
+        problems=problems,
     )
     before = {"start": session.start.isoformat(), "topic": session.topic}
-    for target, new_start, new_end in plan:
-        target.start, target.end = new_start, new_end
-        for key in SESSION_FIELDS:
-            if key in data:
-                setattr(target, key, data[key])
+    moved = []
+    for item in plan.items:
+        target = item.session
+        if item.moved:
+            moved.append(target)
+        target.start, target.end = item.start, item.end
+        for key, value in item.values.items():
+            setattr(target, key, value)
+        target.venue = item.venue
+        target.sequence += 1
         target.save()
-        _set_relations(target, branch_venues=branches, lecturers=lecturers)
+        _set_relations(target, branch_venues=item.branch_venues, lecturers=item.lecturers)
     audit_log(
         actor=by,
         action="session.update",
         target=session,
         before=before,
         after={
-            "start": start.isoformat(),
+            "start": data["start"].isoformat(),
             "topic": data.get("topic", session.topic),
             "scope": scope,
-            "count": len(plan),
+            "count": plan.count,
+            "changed": plan.changed,
         },
     )
-    return [t for t, _a, _b in plan]
+    if moved:
+        _notify_moved(program=program, sessions=moved, reason=reason)
+    return [item.session for item in plan.items]
+
+
+def _notify_moved(*, program, sessions, reason: str = "") -> None:
+    first = sessions[0]
+    if len(sessions) == 1:
+        body = gettext_lazy("《%(program)s》“%(topic)s”调整为 %(when)s。%(reason)s")
+    else:
+        body = gettext_lazy(
+            "《%(program)s》“%(topic)s”等 %(n)s 节课时间调整,首节为 %(when)s。%(reason)s"
+        )
+    _notify_sessions(
+        program=program,
+        sessions=sessions,
+        title=gettext_lazy("调课通知:%(topic)s"),
+        body=body,
+        params={
+            "topic": first.topic,
+            "when": _when(first),
+            "n": len(sessions),
+            "reason": reason,
+        },
+    )
 
 
 @transaction.atomic
-def session_move(*, session: Session, by, day: dt.date, acknowledge_warnings: bool = False):
-    """Move a session to another day at the same times (drag and drop on the timetable)."""
+def session_move(
+    *, session: Session, by, day: dt.date, acknowledge_warnings: bool = False
+) -> Session:
+    """Move a session to another day at the same times (drag and drop on the timetable); its
+    lecturers and venues stay."""
     start = at_local(day, timezone.localtime(session.start).time())
-    return session_update(
+    changed = session_update(
         session=session,
         by=by,
         acknowledge_warnings=acknowledge_warnings,
-        data={
-            "start": start,
-            "end": start + (session.end - session.start),
-            "venue": session.venue,
-            "branch_venues": list(session.branch_venues.all()),
-            "lecturers": list(session.lecturers.all()),
+        data={"start": start, "end": start + (session.end - session.start)},
+    )
+    return changed[0] if changed else session
+
+
+@transaction.atomic
+def session_reschedule(
+    *,
+    session: Session,
+    by,
+    start: dt.datetime,
+    end: dt.datetime,
+    reason: str = "",
+    acknowledge_warnings: bool = False,
+) -> Session:
+    """Move one session to a new time (调课), with a reason told to everyone concerned. A
+    cancelled session rescheduled is held again."""
+    reason = (reason or "").strip()[:200]
+    if session.status == Session.Status.CANCELLED:
+        Session.objects.filter(pk=session.pk).update(
+            status=Session.Status.SCHEDULED, cancel_reason=""
+        )
+        session.status, session.cancel_reason = Session.Status.SCHEDULED, ""
+    changed = session_update(
+        session=session,
+        by=by,
+        data={"start": start, "end": end},
+        acknowledge_warnings=acknowledge_warnings,
+        reason=reason,
+    )
+    return changed[0] if changed else session
+
+
+def _cancel_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写停课原因,参训人员会在通知中看到。"), field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("停课原因最多 200 个字。"), field="reason")
+    return reason
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, by, reason: str) -> Session:
+    """停课: the session stays in the timetable as cancelled (calendar feeds send STATUS:CANCELLED
+    with a new SEQUENCE; attendance, rates and credit hours leave it out) and everyone concerned
+    gets a notice with the reason."""
+    reason = _cancel_reason(reason)
+    program = Program.objects.select_for_update().get(pk=session.program_id)
+    ensure_program_open(program)
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.status == Session.Status.CANCELLED:
+        raise DomainError(_("这节课已经停课。"))
+    session.status = Session.Status.CANCELLED
+    session.cancel_reason = reason
+    session.sequence += 1
+    session.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+    audit_log(
+        actor=by,
+        action="session.cancel",
+        target=session,
+        after={"topic": session.topic, "start": session.start.isoformat(), "reason": reason},
+    )
+    _notify_sessions(
+        program=program,
+        sessions=[session],
+        title=gettext_lazy("停课通知:%(topic)s"),
+        body=gettext_lazy("《%(program)s》%(when)s “%(topic)s”停课。原因:%(reason)s"),
+        params={"topic": session.topic, "when": _when(session), "reason": reason},
+    )
+    return session
+
+
+@transaction.atomic
+def program_cancel_sessions(*, program: Program, by, reason: str) -> int:
+    """Cancel every session of the program that has not started yet (the whole program's 停课),
+    with one notice per person concerned. Returns how many were cancelled."""
+    reason = _cancel_reason(reason)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    ensure_program_open(program)
+    sessions = list(
+        program.sessions.select_for_update()
+        .filter(start__gt=timezone.now())
+        .exclude(status=Session.Status.CANCELLED)
+        .order_by("start")
+    )
+    if not sessions:
+        raise DomainError(_("没有尚未开始的课程可以停课。"))
+    for s in sessions:
+        s.status, s.cancel_reason, s.sequence = Session.Status.CANCELLED, reason, s.sequence + 1
+    Session.objects.bulk_update(sessions, ["status", "cancel_reason", "sequence"])
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(updated_at=timezone.now())
+    audit_log(
+        actor=by,
+        action="program.cancel_sessions",
+        target=program,
+        after={"sessions": len(sessions), "reason": reason},
+    )
+    _notify_sessions(
+        program=program,
+        sessions=sessions,
+        title=gettext_lazy("停课通知:%(program)s"),
+        body=gettext_lazy("《%(program)s》自 %(when)s 起的 %(n)s 节课停课。原因:%(reason)s"),
+        params={"when": _when(sessions[0]), "n": len(sessions), "reason": reason},
+    )
+    return len(sessions)
+
+
+@transaction.atomic
+def program_reschedule(
+    *, program: Program, by, start_date: dt.date, reason: str, acknowledge_warnings: bool = False
+) -> Program:
+    """Move a whole program that has not begun to a new start date: its dates and every session
+    shift by the same number of days (times of day kept, new calendar SEQUENCE), clashes at the
+    new dates block, and everyone concerned gets one notice with the reason."""
+    reason = _cancel_reason(reason)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    ensure_program_open(program)
+    shift = start_date - program.start_date
+    if not shift:
+        raise DomainError(_("新的开始日期与原日期相同。"), field="start_date")
+    sessions = list(
+        program.sessions.exclude(status=Session.Status.CANCELLED)
+        .select_related("venue")
+        .prefetch_related("branch_venues", "lecturers")
+        .order_by("start")
+    )
+    if any(s.start <= timezone.now() for s in sessions):
+        raise DomainError(_("项目已经开课,不能整体改期;请逐节调课或停课。"), field="start_date")
+    plan = []
+    for s in sessions:
+        start = at_local(timezone.localdate(s.start) + shift, timezone.localtime(s.start).time())
+        end = at_local(timezone.localdate(s.end) + shift, timezone.localtime(s.end).time())
+        plan.append((s, start, end))
+    _check_conflicts(
+        program=program,
+        slots=[
+            _slot_for(
+                start=a,
+                end=b,
+                venue=s.venue,
+                branch_venues=list(s.branch_venues.all()),
+                lecturers=list(s.lecturers.all()),
+                exclude=[x.pk for x in sessions],
+            )
+            for s, a, b in plan
+        ],
+        acknowledge_warnings=acknowledge_warnings,
+    )
+    before = {
+        "start_date": program.start_date.isoformat(),
+        "end_date": program.end_date.isoformat(),
+    }
+    program.start_date += shift
+    program.end_date += shift
+    program.save(update_fields=["start_date", "end_date", "updated_at"])
+    for s, a, b in plan:
+        s.start, s.end, s.sequence = a, b, s.sequence + 1
+    Session.objects.bulk_update([s for s, _a, _b in plan], ["start", "end", "sequence"])
+    audit_log(
+        actor=by,
+        action="program.reschedule",
+        target=program,
+        before=before,
+        after={
+            "start_date": program.start_date.isoformat(),
+            "end_date": program.end_date.isoformat(),
+            "reason": reason,
         },
-    )[0]
+    )
+    if sessions:
+        _notify_sessions(
+            program=program,
+            sessions=sessions,
+            title=gettext_lazy("改期通知:%(program)s"),
+            body=gettext_lazy("《%(program)s》改为 %(a)s 至 %(b)s 举办。原因:%(reason)s"),
+            params={
+                "a": program.start_date.isoformat(),
+                "b": program.end_date.isoformat(),
+                "reason": reason,
+            },
+        )
+    return program
 
 
 @transaction.atomic
 def session_delete(*, session: Session, by) -> None:
-    """Remove a session. Once any attendance exists it is cancelled instead, so no record is
-    lost (and calendar feeds show it as cancelled)."""
+    """Remove a session of a draft program (nobody has been told about it yet). Once a program
+    is published its sessions are cancelled (停课), never deleted, so calendars and people hear."""
     program = Program.objects.select_for_update().get(pk=session.program_id)
     ensure_program_open(program)
+    if program.status != S.DRAFT or session.attendance.exists():
+        raise DomainError(
+            _("项目已发布,课程不能删除;请使用“停课”,参训人员会收到通知。"), code="published"
+        )
     audit_log(
         actor=by,
         action="session.delete",
         target=session,
         before={"topic": session.topic, "start": session.start.isoformat()},
     )
-    if session.attendance.exists():
-        session.status = Session.Status.CANCELLED
-        session.save(update_fields=["status", "updated_at"])
-    else:
-        session.delete()
+    session.delete()
 
 
 @transaction.atomic

@@ -224,6 +224,7 @@ def test_refused_move_shows_the_reason_and_keeps_the_session(world, client_for):
 
 
 def test_htmx_delete_returns_the_day_without_the_session(world, client_for):
+    Program.objects.filter(pk=world.program.pk).update(status=Program.Status.DRAFT)
     day = world.program.start_date
     r = client_for(world.organizer).post(
         reverse("programs:session_delete", args=[world.session.pk]),

@@ -125,6 +125,21 @@ def reflection_get_for_review(*, user, pk) -> Reflection:
     return reflection
 
 
+def reflection_with_attachment_get(*, user, pk) -> Reflection:
+    """A reflection whose attachment `user` may open: their own, or one in a program they
+    MANAGE. Anything else is a 404 (nobody learns that the reflection exists)."""
+    reflection = _get(
+        Reflection.objects.select_related("assignment__program__organizing_unit", "author"), pk
+    )
+    if not reflection.attachment:
+        raise Http404
+    if reflection.author_id != user.pk and (
+        program_access(user, reflection.assignment.program) < Access.MANAGE
+    ):
+        raise Http404
+    return reflection
+
+
 @dataclass
 class ReviewRow:
     user: User
@@ -745,6 +760,19 @@ def _credit_expr(prefix: str = ""):
         default=Value(Decimal(0)),
         output_field=DecimalField(max_digits=8, decimal_places=2),
     )
+
+
+def program_credit_hours(*, program) -> Decimal:
+    """The hours a certificate states: the program's declared total (总学时), or when none was
+    declared the sum of its sessions that were held (cancelled ones never count)."""
+    if program.credit_hours:
+        return round_hours(program.credit_hours)
+    total = (
+        Session.objects.filter(program=program)
+        .exclude(status=Session.Status.CANCELLED)
+        .aggregate(t=Sum("credit_hours"))["t"]
+    )
+    return round_hours(total)
 
 
 def required_hours_by_rank() -> dict:

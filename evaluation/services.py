@@ -6,12 +6,12 @@ import random
 import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError, self_decision_guard
 from core.numbers import TENTH
@@ -118,7 +118,15 @@ def assignment_update(*, assignment, by, **fields) -> ReflectionAssignment:
 
 def _clean_types(raw: str) -> str:
     parts = [p.strip().lower().lstrip(".") for p in (raw or "").replace(",", ",").split(",")]
-    return ",".join(p for p in parts if p)
+    parts = list(dict.fromkeys(p for p in parts if p))
+    unknown = [p for p in parts if p not in ATTACHMENT_KINDS]
+    if unknown:
+        raise DomainError(
+            _("不支持的附件类型:%(bad)s。可选:%(ok)s。")
+            % {"bad": "、".join(unknown), "ok": ",".join(ATTACHMENT_KINDS)},
+            field="attachment_types",
+        )
+    return ",".join(parts)
 
 
 def _lock_own_reflection(*, assignment, user) -> Reflection:
@@ -151,19 +159,24 @@ def reflection_save_draft(
     return reflection
 
 
-MAGIC = {
-    "pdf": (b"%PDF",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "pptx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG",),
+# Attachment extensions a writing task may accept, and the kind core.uploads checks them as.
+ATTACHMENT_KINDS = {
+    "pdf": "pdf",
+    "doc": "word",
+    "docx": "word",
+    "xlsx": "xlsx",
+    "jpg": "image",
+    "jpeg": "image",
+    "png": "image",
 }
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _check_attachment(*, assignment, upload) -> None:
+def _check_attachment(*, assignment, upload):
+    """The upload's detected type (core.uploads: content sniffed, size bounded), or DomainError
+    when the task takes no attachment or not of this type."""
+    from core.uploads import check_upload_detail
+
     allowed = assignment.allowed_extensions
     if not allowed:
         raise DomainError(_("本任务不接受附件。"), field="attachment")
@@ -172,18 +185,10 @@ def _check_attachment(*, assignment, upload) -> None:
         raise DomainError(
             _("附件类型不符:只接受 %(types)s。") % {"types": "、".join(allowed)}, field="attachment"
         )
-    if upload.size > settings.LECTERN_MAX_UPLOAD_BYTES:
-        raise DomainError(
-            _("附件过大:不能超过 %(mb)s MB。")
-            % {"mb": settings.LECTERN_MAX_UPLOAD_BYTES // 1048576},
-            field="attachment",
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if ext in MAGIC and not head.startswith(MAGIC[ext]):
-        raise DomainError(
-            _("附件内容与扩展名不符,请上传真实的 %(ext)s 文件。") % {"ext": ext}, field="attachment"
-        )
+    kinds = {ATTACHMENT_KINDS[e] for e in allowed if e in ATTACHMENT_KINDS}
+    return check_upload_detail(
+        upload, kinds=kinds, max_bytes=ATTACHMENT_MAX_BYTES, field="attachment"
+    )
 
 
 @transaction.atomic
@@ -205,8 +210,9 @@ def reflection_submit(
     late = now > assignment.deadline
     if late and not assignment.allow_late:
         raise DomainError(_("已过截止时间,本任务不接受逾期提交。"))
+    detected = None
     if attachment is not None:
-        _check_attachment(assignment=assignment, upload=attachment)
+        detected = _check_attachment(assignment=assignment, upload=attachment)
     reflection = _lock_own_reflection(assignment=assignment, user=user)
     if not reflection.editable:
         raise DomainError(_("心得已提交,请勿重复提交。"))
@@ -217,7 +223,8 @@ def reflection_submit(
     reflection.is_late = late
     fields = ["body", "title", "status", "submitted_at", "is_late", "updated_at"]
     if attachment is not None:
-        reflection.attachment.save(attachment.name, attachment, save=False)
+        # Stored under a name of our making, with the extension of what the file really is.
+        reflection.attachment.save(f"attachment.{detected.extension}", attachment, save=False)
         fields.append("attachment")
     reflection.save(update_fields=fields)
     audit_log(
@@ -317,8 +324,8 @@ def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Ref
     notify(
         user=reflection.author,
         kind="reflection_reviewed",
-        title=_("您的心得“%(t)s”已评阅:%(g)s")
-        % {"t": reflection.assignment.title, "g": reflection.get_grade_display()},
+        title=gettext_lazy("您的心得“%(t)s”已评阅:%(g)s"),
+        params={"t": reflection.assignment.title, "g": Grade(grade).label},
         body=reflection.review_comment,
         url=reverse("evaluation:reflection_write", args=[reflection.assignment_id]),
     )
@@ -362,7 +369,8 @@ def reflection_return(*, reflection, comment: str, by) -> Reflection:
     notify(
         user=reflection.author,
         kind="reflection_returned",
-        title=_("您的心得“%(t)s”被退回修改") % {"t": reflection.assignment.title},
+        title=gettext_lazy("您的心得“%(t)s”被退回修改"),
+        params={"t": reflection.assignment.title},
         body=reflection.review_comment,
         url=reverse("evaluation:reflection_write", args=[reflection.assignment_id]),
     )
@@ -440,7 +448,8 @@ def evaluation_remind(*, session, by) -> int:
         notify_many(
             users=users,
             kind="evaluation_reminder",
-            title=_("请对课程“%(topic)s”进行满意度评价") % {"topic": session.topic},
+            title=gettext_lazy("请对课程“%(topic)s”进行满意度评价"),
+            params={"topic": session.topic},
             url=reverse("evaluation:evaluate", args=[session.pk]),
         )
     return len(users)
@@ -612,17 +621,26 @@ def round_lock(*, rnd, by) -> ScoringRound:
 
 
 def round_export_xlsx(*, rnd) -> bytes:
-    """The ranking and every judge's sheet as an Excel workbook."""
-    from io import BytesIO
+    """The ranking and every judge's sheet as an Excel workbook (core.tabular: formula-safe,
+    column widths, frozen header, A4 print set-up)."""
+    from core.tabular import Column, Sheet, xlsx_bytes
 
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("排名")
-    ws.append([_("名次"), _("汇报人"), _("职务"), _("汇报题目"), _("最后得分"), _("评委数")])
-    for row in selectors.round_ranking(rnd=rnd):
-        ws.append(
+    program = rnd.program
+    title_lines = [
+        _("%(p)s · %(t)s") % {"p": program.title, "t": rnd.title},
+        _("导出时间:%(t)s") % {"t": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    ]
+    ranking = Sheet(
+        name=_("排名"),
+        columns=[
+            Column(_("名次"), width=6),
+            Column(_("汇报人"), width=12),
+            Column(_("职务"), width=22, wrap=True),
+            Column(_("汇报题目"), width=36, wrap=True),
+            Column(_("最后得分"), width=10, number_format="0.00"),
+            Column(_("评委数"), width=8),
+        ],
+        rows=(
             [
                 row.rank,
                 row.presenter.name,
@@ -631,24 +649,41 @@ def round_export_xlsx(*, rnd) -> bytes:
                 float(row.average) if row.average is not None else None,
                 len(row.scores),
             ]
-        )
-    criteria = list(rnd.criteria.all())
-    detail = wb.create_sheet(_("评分明细"))
-    detail.append(
-        [_("汇报人"), _("评委"), *[f"{c.name}({c.weight})" for c in criteria], _("加权得分")]
+            for row in selectors.round_ranking(rnd=rnd)
+        ),
+        title_lines=title_lines,
     )
-    for sheet in selectors.round_sheets_for_export(rnd=rnd):
-        detail.append(
+    criteria = list(rnd.criteria.all())
+    detail = Sheet(
+        name=_("评分明细"),
+        columns=[
+            Column(_("汇报人"), width=12),
+            Column(_("评委"), width=12),
+            *[
+                Column(
+                    f"{c.name}({c.weight})",
+                    width=max(10, len(c.name) * 2 + 6),
+                    number_format="0.0#",
+                )
+                for c in criteria
+            ],
+            Column(_("加权得分"), width=10, number_format="0.00"),
+        ],
+        rows=(
             [
                 sheet.presenter.name,
                 sheet.judge.user.full_name,
                 *[float(sheet.values.get(str(c.pk), 0)) for c in criteria],
                 float(sheet.total),
             ]
-        )
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+            for sheet in selectors.round_sheets_for_export(rnd=rnd)
+        ),
+        title_lines=title_lines,
+        landscape=len(criteria) > 4,
+    )
+    return xlsx_bytes(
+        [ranking, detail], title=_("评分结果 · %(t)s") % {"t": rnd.title}, subject=program.title
+    )
 
 
 # --- Call-on ----------------------------------------------------------------------------------
@@ -835,15 +870,17 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
         notify_many(
             users=[c.completion.user for c in issued],
             kind="completion",
-            title=_("您已完成“%(p)s”的学习,结业证书已生成") % {"p": program.title},
+            title=gettext_lazy("您已完成“%(p)s”的学习,结业证书已生成"),
+            params={"p": program.title},
             url=url,
         )
     if revoked:
         notify_many(
             users=[c.completion.user for c in revoked],
             kind="certificate_revoked",
-            title=_("您在“%(p)s”的结业证书已撤销") % {"p": program.title},
-            body=_(
+            title=gettext_lazy("您在“%(p)s”的结业证书已撤销"),
+            params={"p": program.title},
+            body=gettext_lazy(
                 "结业结果经重新确认,您目前不符合结业条件,证书已撤销,"
                 "查验证书编号时将显示“已撤销”。如有疑问,请联系培训班班主任。"
             ),
@@ -853,8 +890,9 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
         notify_many(
             users=[c.completion.user for c in reinstated],
             kind="certificate_reinstated",
-            title=_("您在“%(p)s”的结业证书已恢复有效") % {"p": program.title},
-            body=_("结业结果经重新确认,您符合结业条件,原证书编号继续有效。"),
+            title=gettext_lazy("您在“%(p)s”的结业证书已恢复有效"),
+            params={"p": program.title},
+            body=gettext_lazy("结业结果经重新确认,您符合结业条件,原证书编号继续有效。"),
             url=url,
         )
     return {
@@ -866,10 +904,18 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
     }
 
 
-def certificate_qr_svg(*, cert) -> str:
+def certificate_verify_url(*, cert, request=None) -> str:
+    """The public verification link printed on the certificate: SITE_URL when set, else the
+    address the user (or the job started from their request) is using (core.links)."""
+    from core.links import absolute_url
+
+    return absolute_url(reverse("evaluation:verify", args=[cert.serial]), request)
+
+
+def certificate_qr_svg(*, cert, url: str = "") -> str:
     import segno
 
-    url = settings.SITE_URL + reverse("evaluation:verify", args=[cert.serial])
+    url = url or certificate_verify_url(cert=cert)
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
@@ -889,14 +935,38 @@ def certificate_pdf(*, cert) -> bytes:
     refusal = certificate_refusal(cert)
     if refusal:
         raise DomainError(refusal)
+    url = certificate_verify_url(cert=cert)
+    program = cert.completion.program
     return render_pdf(
         "evaluation/pdf/certificate.html",
         {
             "cert": cert,
-            "qr": certificate_qr_svg(cert=cert),
-            "verify_url": settings.SITE_URL + reverse("evaluation:verify", args=[cert.serial]),
+            "program": program,
+            "hours": selectors.program_credit_hours(program=program),
+            "qr": certificate_qr_svg(cert=cert, url=url),
+            "verify_url": url,
         },
     )
+
+
+def certificate_filename(cert) -> str:
+    """结业证书-江沐阳-JY2026-00001-ABC123.pdf"""
+    return f"{_('结业证书')}-{cert.holder_name}-{cert.serial}.pdf"
+
+
+def reflection_attachment_filename(reflection) -> str:
+    """张三-学习体会.pdf (the extension is that of the stored file, i.e. of its content)."""
+    ext = os.path.splitext(reflection.attachment.name)[1]
+    return f"{reflection.author.full_name}-{reflection.assignment.title}{ext}"
+
+
+def reflection_collection_filename(assignment) -> str:
+    """优秀心得汇编-<program>-<assignment>.pdf"""
+    return f"{_('优秀心得汇编')}-{assignment.program.title}-{assignment.title}.pdf"
+
+
+def round_export_filename(rnd) -> str:
+    return f"{_('评分结果')}-{rnd.title}.xlsx"
 
 
 def reflection_collection_pdf(*, assignment) -> bytes:
@@ -990,7 +1060,8 @@ def followup_remind(*, program, by, today=None) -> int:
         notify_many(
             users=users,
             kind="followup_reminder",
-            title=_("请更新“%(p)s”成果转化承诺的进展") % {"p": program.title},
+            title=gettext_lazy("请更新“%(p)s”成果转化承诺的进展"),
+            params={"p": program.title},
             url=reverse("evaluation:followup_mine"),
         )
         Commitment.objects.filter(pk__in=[c.pk for c in behind]).update(

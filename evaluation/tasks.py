@@ -18,13 +18,13 @@ def _run(file_id, make, task=None):
 def round_export_task(self, file_id: str, round_id: int) -> bool:
     def make(progress):
         from evaluation.models import ScoringRound
-        from evaluation.services import round_export_xlsx
+        from evaluation.services import round_export_filename, round_export_xlsx
 
-        rnd = ScoringRound.objects.get(pk=round_id)
+        rnd = ScoringRound.objects.select_related("program").get(pk=round_id)
         progress(10)
         return (
             round_export_xlsx(rnd=rnd),
-            f"scoring-{rnd.pk}.xlsx",
+            round_export_filename(rnd),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
@@ -35,13 +35,13 @@ def round_export_task(self, file_id: str, round_id: int) -> bool:
 def reflection_collection_task(self, file_id: str, assignment_id: int) -> bool:
     def make(progress):
         from evaluation.models import ReflectionAssignment
-        from evaluation.services import reflection_collection_pdf
+        from evaluation.services import reflection_collection_filename, reflection_collection_pdf
 
         assignment = ReflectionAssignment.objects.select_related("program").get(pk=assignment_id)
         progress(10)
         return (
             reflection_collection_pdf(assignment=assignment),
-            f"reflections-{assignment.pk}.pdf",
+            reflection_collection_filename(assignment),
             "application/pdf",
         )
 
@@ -52,10 +52,12 @@ def reflection_collection_task(self, file_id: str, assignment_id: int) -> bool:
 def certificate_pdf_task(self, file_id: str, certificate_id: int) -> bool:
     def make(progress):
         from evaluation.models import Certificate
-        from evaluation.services import certificate_pdf
+        from evaluation.services import certificate_filename, certificate_pdf
 
-        cert = Certificate.objects.get(pk=certificate_id)
+        cert = Certificate.objects.select_related("completion__program__organizing_unit").get(
+            pk=certificate_id
+        )
         progress(10)
-        return certificate_pdf(cert=cert), f"certificate-{cert.serial}.pdf", "application/pdf"
+        return certificate_pdf(cert=cert), certificate_filename(cert), "application/pdf"
 
     return _run(file_id, make, self)

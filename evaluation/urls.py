@@ -20,6 +20,11 @@ urlpatterns = [
     path("reflections/<int:pk>/submit/", views.reflection_submit, name="reflection_submit"),
     path("reflections/<int:pk>/collection/", views.collection_pdf, name="collection_pdf"),
     path("reviews/", views.review_queue, name="review_queue"),
+    path(
+        "reflections/attachment/<int:pk>/",
+        views.reflection_attachment,
+        name="reflection_attachment",
+    ),
     path("reviews/<int:pk>/", views.reflection_review, name="reflection_review"),
     # Course evaluation
     path("sessions/<int:session_pk>/evaluate/", views.evaluate, name="evaluate"),

@@ -12,12 +12,13 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from accounts.models import Rank, Role, RoleGrant, User
 from accounts.scoping import roles_of
 from core.errors import DomainError
+from core.files import serve_file
 from core.services import generated_file_start
 from evaluation import selectors, services, tasks
 from evaluation.forms import (
@@ -124,10 +125,14 @@ def assignment_edit(request, pk):
     form = AssignmentForm(request.POST or None, instance=assignment)
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in form.changed_data}
-        if fields:
-            services.assignment_update(assignment=assignment, by=request.user, **fields)
-        messages.success(request, _("已保存。"))
-        return redirect("evaluation:assignment_detail", pk=assignment.pk)
+        try:
+            if fields:
+                services.assignment_update(assignment=assignment, by=request.user, **fields)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("evaluation:assignment_detail", pk=assignment.pk)
     return render(
         request,
         "evaluation/assignment_form.html",
@@ -267,6 +272,19 @@ def reflection_review(request, pk):
             "flags": flags,
             "length": chinese_length(reflection.body),
         },
+    )
+
+
+@login_required
+@require_safe
+def reflection_attachment(request, pk):
+    """A reflection's attachment: for its author and the program's managers only (everyone
+    else, and a reflection without one, 404), as a download with a readable Chinese name."""
+    reflection = selectors.reflection_with_attachment_get(user=request.user, pk=pk)
+    return serve_file(
+        request,
+        reflection.attachment,
+        filename=services.reflection_attachment_filename(reflection),
     )
 
 

@@ -27,6 +27,14 @@ def _reflection(w):
     return {"pk": f.make_reflection(f.make_assignment(w.program), w.trainee).pk}
 
 
+def _attachment(w):
+    from django.core.files.base import ContentFile
+
+    r = f.make_reflection(f.make_assignment(w.program), w.trainee)
+    r.attachment.save("attachment.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    return {"pk": r.pk}
+
+
 def _attended_session(w):
     f.attend(w.session, w.trainee)
     return {"session_pk": w.session.pk}
@@ -80,6 +88,11 @@ PERMISSIONS = {
     "evaluation:collection_pdf": Entry(kwargs=_assignment, method="post", expect=manage(302)),
     "evaluation:reflection_review": Entry(kwargs=_reflection, expect=manage()),
     "evaluation:review_queue": Entry(expect=everyone(200)),
+    # The author and the program's managers; everyone else cannot tell it exists.
+    "evaluation:reflection_attachment": Entry(
+        kwargs=_attachment,
+        expect={**everyone(404), **dict.fromkeys(MANAGERS, 200), "trainee": 200},
+    ),
     # Course evaluation: only those who attended may evaluate
     "evaluation:evaluate": Entry(kwargs=_attended_session, expect=trainee_only()),
     "evaluation:session_results": Entry(**SESSION, expect=manage(lecturer=200)),

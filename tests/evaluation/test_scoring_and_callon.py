@@ -80,8 +80,24 @@ def test_export_contains_ranking_and_every_sheet(world):
         score(rnd, p, world.organizer, "8", "8")
     wb = load_workbook(BytesIO(services.round_export_xlsx(rnd=rnd)))
     ranking, detail = wb.worksheets
-    assert ranking.max_row == 3 and detail.max_row == 3
-    assert detail.cell(2, 2).value == world.organizer.full_name
+    # Title, export time, a blank row, the header, then one row per presenter / sheet.
+    assert ranking.cell(1, 1).value.endswith(rnd.title)
+    assert ranking.cell(4, 2).value == "汇报人" and ranking.max_row == 6 and detail.max_row == 6
+    assert detail.cell(5, 2).value == world.organizer.full_name
+
+
+def test_export_has_column_widths_a_frozen_header_and_safe_cells(world):
+    rnd = make_round(world.program, [world.organizer], presenters=1)
+    presenter = rnd.presenters.first()
+    presenter.topic = '=HYPERLINK("http://evil","x")'
+    presenter.save()
+    wb = load_workbook(BytesIO(services.round_export_xlsx(rnd=rnd)))
+    ranking = wb.worksheets[0]
+    assert ranking.freeze_panes == "A5"
+    assert ranking.column_dimensions["D"].width >= 30  # 汇报题目
+    assert ranking.print_title_rows == "$4:$4"
+    assert ranking.cell(5, 4).value.startswith("'=")
+    assert wb.properties.title == f"评分结果 · {rnd.title}"
 
 
 def test_call_on_picks_only_checked_in_trainees_and_never_twice_in_a_session(world):

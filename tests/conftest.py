@@ -1,12 +1,17 @@
 """Shared fixtures: a small unit tree, one user per role (an outsider among them), and the
 switch that turns a missing PostgreSQL or Redis into a failure when LECTERN_REQUIRE_SERVICES=1."""
 
+import contextlib
+import hashlib
 import os
+import sqlite3
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from accounts.models import OrgUnit, Role
 from programs.models import ProgramStaff
@@ -40,6 +45,124 @@ def redis_available() -> bool:
         return True
     except redis.exceptions.RedisError:
         return False
+
+
+# --- A cached schema ----------------------------------------------------------------------------
+# Running every migration took most of a test run's fixed cost. The migrated schema is kept keyed
+# by a hash of every installed app's migration files (and the Django version): SQLite copies a
+# cached file into its in-memory test database, PostgreSQL creates the test database (one per
+# xdist worker) from a template database. A changed or new migration gives a new key, so the
+# schema is rebuilt by running the migrations once. LECTERN_TEST_SCHEMA_CACHE=0 turns it off.
+
+
+def _schema_key(vendor: str) -> str:
+    import django
+    from django.apps import apps
+
+    digest = hashlib.sha256(f"{vendor} {django.__version__}".encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        folder = Path(config.path) / "migrations"
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else ():
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _create_test_db_from_cached_schema(original):
+    def create_test_db(self, verbosity=1, autoclobber=False, serialize=None, keepdb=False):
+        vendor = self.connection.vendor
+        if os.environ.get("LECTERN_TEST_SCHEMA_CACHE", "1") == "0" or keepdb:
+            return original(self, verbosity, autoclobber, serialize, keepdb)
+        if vendor == "sqlite" and self.is_in_memory_db(self._get_test_db_name()):
+            return _sqlite_from_cache(self, original, verbosity, autoclobber, serialize)
+        if vendor == "postgresql":
+            return _postgres_from_template(self, original, verbosity, autoclobber, serialize)
+        return original(self, verbosity, autoclobber, serialize, keepdb)
+
+    return create_test_db
+
+
+def _sqlite_from_cache(creation, original, verbosity, autoclobber, serialize):
+    from django.core.management import call_command
+
+    cached = Path(tempfile.gettempdir()) / f"lectern-test-schema-{_schema_key('sqlite')}.sqlite3"
+    if not cached.exists():
+        name = original(creation, verbosity, autoclobber, serialize, False)
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        target = sqlite3.connect(partial)
+        creation.connection.ensure_connection()
+        creation.connection.connection.backup(target)
+        target.close()
+        os.replace(partial, cached)
+        return name
+    name = creation._get_test_db_name()
+    creation.connection.close()
+    settings.DATABASES[creation.connection.alias]["NAME"] = name
+    creation.connection.settings_dict["NAME"] = name
+    creation.connection.ensure_connection()
+    source = sqlite3.connect(cached)
+    source.backup(creation.connection.connection)
+    source.close()
+    call_command("createcachetable", database=creation.connection.alias)
+    return name
+
+
+def _postgres_from_template(creation, original, verbosity, autoclobber, serialize):
+    test = creation.connection.settings_dict["TEST"]
+    base = (test.get("NAME") or f"test_{creation.connection.settings_dict['NAME']}").split("_gw")
+    template = f"{base[0]}_schema_{_schema_key('postgresql')}"[:63]
+    with creation._nodb_cursor() as cursor:
+        exists = creation._database_exists(cursor, template)
+    if exists:
+        test["TEMPLATE"] = template
+        try:  # the migrations find nothing left to do
+            return original(creation, verbosity, autoclobber, serialize, False)
+        finally:
+            test.pop("TEMPLATE", None)
+    name = original(creation, verbosity, autoclobber, serialize, False)
+    creation.connection.close()
+    creation.connection.close_pool()
+    quote = creation.connection.ops.quote_name
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE %s",
+            [f"{base[0]}_schema_%"],
+        )
+        for (old,) in cursor.fetchall():  # schemas of older migration states
+            # (one another run is creating a database from right now stays until next time)
+            with contextlib.suppress(DatabaseError):
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
+        # (when another worker made it first, that one is used next time)
+        with contextlib.suppress(DatabaseError):
+            cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+    return name
+
+
+def _install_schema_cache():
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    if not getattr(BaseDatabaseCreation.create_test_db, "_lectern_cached", False):
+        patched = _create_test_db_from_cached_schema(BaseDatabaseCreation.create_test_db)
+        patched._lectern_cached = True
+        BaseDatabaseCreation.create_test_db = patched
+
+
+_install_schema_cache()
+
+# --- Parallel workers (pytest-xdist, `bin/test`) ---------------------------------------------
+# Each worker has its own test database (pytest-django adds the worker's name); in Redis, which
+# they share, each keeps its cache keys and its Celery queues under its own prefix, so a worker
+# thread started by one test never takes another worker's task. Tests that start processes of
+# their own (tests/faults) are marked `serial` and run in bin/test's second, one-process pass.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    settings.CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER
+    from config.celery import app as _celery_app
+
+    _celery_app.conf.broker_transport_options = {
+        **(_celery_app.conf.broker_transport_options or {}),
+        "global_keyprefix": f"{XDIST_WORKER}:",
+    }
 
 
 def pytest_collection_modifyitems(config, items):
@@ -79,6 +202,20 @@ def _eager_celery_by_default(settings):
 def _fast_hashing_and_no_axes(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(django_db_setup, django_db_blocker):
+    """The demo (`seed_demo`) seeded once for a whole test module instead of once per test:
+    it stays in a transaction rolled back when the module ends, and each test's own changes roll
+    back to it. Only for tests that use `db` (not `transactional_db`/`live_server`)."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 @dataclass

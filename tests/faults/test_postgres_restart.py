@@ -11,7 +11,12 @@ from django.db import connections
 
 from tests.faults.helpers import current_database_url, get, gunicorn
 
-pytestmark = [pytest.mark.postgres, pytest.mark.disruptive, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.disruptive,
+    pytest.mark.serial,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _cluster_version() -> str:

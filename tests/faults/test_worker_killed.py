@@ -16,7 +16,12 @@ from tests.factories import UserFactory
 from tests.faults.helpers import ROOT, current_database_url
 from tests.reports.factories import build_program
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.serial,
+    pytest.mark.django_db(transaction=True),
+]
 
 QUEUE = "lectern-fault-test"
 

@@ -1,11 +1,19 @@
 """iCalendar feeds (RFC 5545) with the icalendar library: times in Asia/Shanghai with a
-VTIMEZONE, venue and lecturers in each event, cancelled sessions as STATUS:CANCELLED."""
+VTIMEZONE, venue and lecturers in each event, cancelled sessions as STATUS:CANCELLED, and each
+event's SEQUENCE (Session.sequence, bumped when a session is moved or cancelled) so calendar
+apps replace their copy.
+
+RFC 5545 §3.6 requires at least one component in a calendar: the VTIMEZONE of Asia/Shanghai
+is always written, so a feed with no session yet is still a valid calendar (no placeholder
+event)."""
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
+from core.links import absolute_url
 from programs.models import CalendarFeed, Session
 from programs.recurrence import local_zone
 
@@ -18,15 +26,23 @@ def _location(session: Session) -> str:
     return _(";").join(names)
 
 
-def feed_calendar(*, feed: CalendarFeed, sessions: list[Session]) -> bytes:
-    owner = feed.lecturer.name if feed.lecturer_id else feed.user.full_name
+def feed_name(feed: CalendarFeed) -> str:
+    """The calendar's name in the subscriber's app: a lecturer who is also a trainee sees two
+    feeds, so the name says which one it is."""
+    if feed.kind == CalendarFeed.Kind.LECTURER:
+        return _("讲台 · %(owner)s · 授课日程") % {"owner": feed.lecturer.name}
+    return _("讲台 · %(owner)s · 学员日程") % {"owner": feed.user.full_name}
+
+
+def feed_calendar(*, feed: CalendarFeed, sessions: list[Session], request=None) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Lectern//讲台//ZH")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _("讲台 · %(owner)s") % {"owner": owner})
+    cal.add("x-wr-calname", feed_name(feed))
     cal.add("x-wr-timezone", settings.TIME_ZONE)
+    cal.add_component(Timezone.from_tzid(settings.TIME_ZONE))
     zone = local_zone()
     for s in sessions:
         event = Event()
@@ -47,10 +63,16 @@ def feed_calendar(*, feed: CalendarFeed, sessions: list[Session]) -> bytes:
             lines.append(_("授课人:%(names)s") % {"names": lecturers})
         if s.notes:
             lines.append(s.notes)
-        event.add("description", "\n".join(lines))
         event.add("categories", [s.get_kind_display()])
-        event.add("status", "CANCELLED" if s.status == Session.Status.CANCELLED else "CONFIRMED")
-        event.add("url", f"{settings.SITE_URL}/programs/{s.program_id}/")
+        event.add("sequence", s.sequence)
+        if s.status == Session.Status.CANCELLED:
+            event.add("status", "CANCELLED")
+            if s.cancel_reason:
+                lines.append(_("停课原因:%(reason)s") % {"reason": s.cancel_reason})
+        else:
+            event.add("status", "CONFIRMED")
+        event.add("description", "\n".join(lines))
+        event.add("url", absolute_url(reverse("programs:detail", args=[s.program_id]), request))
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

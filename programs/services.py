@@ -997,6 +997,7 @@ def program_reschedule(
     for s, a, b in plan:
         s.start, s.end, s.sequence = a, b, s.sequence + 1
     Session.objects.bulk_update([s for s, _a, _b in plan], ["start", "end", "sequence"])
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(updated_at=timezone.now())
     audit_log(
         actor=by,
         action="program.reschedule",

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap
 
 from accounts.scoping import require_organizer, roles_of
@@ -579,11 +579,19 @@ def feed_regenerate(request):
     return redirect("programs:my_schedule")
 
 
-@require_GET
+@require_safe
 def feed(request, token):
-    """The secret-URL calendar; no login (calendar clients cannot log in)."""
+    """The secret-URL calendar; no login (calendar clients cannot log in). HEAD (which some
+    calendar apps send to check a subscription) gets the same status and headers, no body."""
     calendar_feed = selectors.feed_by_token(token=token)
-    body = feed_calendar(feed=calendar_feed, sessions=selectors.feed_sessions(feed=calendar_feed))
+    if request.method == "HEAD":
+        body = b""
+    else:
+        body = feed_calendar(
+            feed=calendar_feed,
+            sessions=selectors.feed_sessions(feed=calendar_feed),
+            request=request,
+        )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="lectern.ics"'
     response["Cache-Control"] = "private, max-age=300"

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from programs.models import Program, Session
 from programs.recurrence import at_local
 from programs.services import calendar_feed_get_or_create, calendar_feed_regenerate
-from tests.factories import ProgramFactory, SessionFactory
+from tests.factories import EnrollmentFactory, ProgramFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -85,3 +85,42 @@ def test_regenerate_from_my_schedule(world, client_for):
     assert calendar_feed_get_or_create(lecturer=world.lecturer).token != old
     r = client_for(world.trainee).post(reverse("programs:feed_regenerate"), {"kind": "lecturer"})
     assert r.status_code == 403
+
+
+def test_head_is_answered_without_a_body(world, client):
+    feed = calendar_feed_get_or_create(user=world.trainee)
+    r = client.head(reverse("programs:feed", args=[feed.token]))
+    assert r.status_code == 200 and r.content == b""
+    assert r["Content-Type"].startswith("text/calendar")
+    assert client.head(reverse("programs:feed", args=["forged"])).status_code == 404
+
+
+def test_an_empty_feed_is_a_valid_calendar_with_a_timezone_component(world, client):
+    feed = calendar_feed_get_or_create(user=world.outsider)
+    cal, events = _events(client.get(reverse("programs:feed", args=[feed.token])))
+    assert events == {}
+    # RFC 5545 §3.6: at least one component; a real VTIMEZONE, no placeholder event.
+    assert [c.name for c in cal.subcomponents] == ["VTIMEZONE"]
+    assert str(cal.subcomponents[0]["tzid"]) == "Asia/Shanghai"
+
+
+def test_a_lecturers_two_feeds_have_different_names(world, client):
+    EnrollmentFactory(program=world.program, user=world.lecturer_user)
+    mine = calendar_feed_get_or_create(user=world.lecturer_user)
+    teaching = calendar_feed_get_or_create(lecturer=world.lecturer)
+    names = set()
+    for feed in (mine, teaching):
+        cal, _events_ = _events(client.get(reverse("programs:feed", args=[feed.token])))
+        names.add(str(cal["x-wr-calname"]))
+    assert len(names) == 2
+    assert any("授课" in n for n in names) and any("学员" in n for n in names)
+
+
+def test_event_links_use_the_address_the_feed_was_fetched_from(world, client, settings):
+    settings.SITE_URL = ""
+    feed = calendar_feed_get_or_create(user=world.trainee)
+    body = client.get(
+        reverse("programs:feed", args=[feed.token]), HTTP_HOST="lectern.example.org"
+    ).content
+    event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
+    assert str(event["url"]).startswith("http://lectern.example.org/programs/")

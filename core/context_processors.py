@@ -1,6 +1,5 @@
 from django.utils.functional import SimpleLazyObject
 
-from accounts.scoping import roles_of
 from core import registry
 from core.models import Notification
 
@@ -11,7 +10,7 @@ def lectern(request):
         return {"nav_items": [], "unread_count": 0}
     nav = SimpleLazyObject(lambda: registry.nav_items(request))
     return {
-        "roles": SimpleLazyObject(lambda: roles_of(user)),
+        **registry.shell_context(request),  # e.g. accounts adds `roles`
         "nav_items": nav,
         "nav_active_url": SimpleLazyObject(lambda: active_nav_url(request.path, nav)),
         "unread_count": SimpleLazyObject(

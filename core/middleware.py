@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from core import registry
 from core.links import remembering_request
 
 
@@ -48,8 +49,8 @@ class LanguageMiddleware:
         return getattr(user, "language", "") or ""
 
     def _remember_switch(self, request, response) -> None:
-        """The language switch (Django's set_language) also stores the choice on the user, so
-        notices, e-mails and other devices follow it."""
+        """The language switch (Django's set_language) tells the apps (accounts stores the choice
+        on the user, so notices, e-mails and other devices follow it)."""
         if request.method != "POST" or response.status_code not in (200, 302):
             return
         if request.path != reverse("set_language"):
@@ -57,6 +58,4 @@ class LanguageMiddleware:
         user = getattr(request, "user", None)
         language = request.POST.get("language", "")
         if user is not None and user.is_authenticated and language in self.supported:
-            from accounts.services import user_set_language
-
-            user_set_language(user=user, language=language)
+            registry.language_chosen(request, language)

@@ -1,18 +1,28 @@
-"""How apps contribute to the shared shell without editing it.
+"""How apps contribute to the shared shell (and to the demo, beat, benchmarks…) without editing it.
 
-An app may define `<app>/nav.py` with either or both of:
+`app_modules(name)` finds every Lectern app's `<app>/<name>.py` (nav, demo, schedule, bench,
+reminders…) with Django's autodiscover_modules, in the order of settings.LECTERN_APPS: the one
+discovery loop for every kind of hook.
 
-    def nav_items(request) -> list[NavItem]
-    def home_panels(request) -> list[Panel]
+The UI shell's hooks live in `<app>/nav.py`, each optional:
 
-The navigation and the home page call them in the order of settings.LECTERN_APPS.
+    def nav_items(request) -> list[NavItem]          # entries of the main navigation
+    def home_panels(request) -> list[Panel]          # cards on the home page
+    def shell_context(request) -> dict               # extra template context on every page
+    def language_chosen(request, language) -> None   # the user switched the language
+
+The shell (core) calls them and never imports the apps: accounts, for instance, adds the admin
+entry, the `roles` context and remembers a signed-in user's language through these hooks.
 """
 
-import importlib
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 
 from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 
 
 @dataclass(frozen=True)
@@ -31,30 +41,41 @@ class Panel:
 
 
 @cache
-def _nav_modules():
-    modules = []
-    for label in settings.LECTERN_APPS:
-        try:
-            modules.append(importlib.import_module(f"{label}.nav"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.nav":
-                raise
-    return modules
+def app_modules(name: str) -> tuple[ModuleType, ...]:
+    """Every Lectern app's `<app>.<name>` module, in settings.LECTERN_APPS order. A missing module
+    is skipped; an error inside one that exists is raised (autodiscover_modules)."""
+    autodiscover_modules(name)
+    found = (f"{label}.{name}" for label in settings.LECTERN_APPS)
+    return tuple(sys.modules[module] for module in found if module in sys.modules)
+
+
+def app_hooks(module_name: str, hook_name: str) -> list[Callable]:
+    """The callables named `hook_name` in the apps' `<module_name>` modules, in app order."""
+    hooks = (getattr(m, hook_name, None) for m in app_modules(module_name))
+    return [hook for hook in hooks if hook is not None]
 
 
 def nav_items(request) -> list[NavItem]:
     items: list[NavItem] = []
-    for module in _nav_modules():
-        hook = getattr(module, "nav_items", None)
-        if hook:
-            items.extend(hook(request))
+    for hook in app_hooks("nav", "nav_items"):
+        items.extend(hook(request))
     return sorted(items, key=lambda i: i.order)
 
 
 def home_panels(request) -> list[Panel]:
     panels: list[Panel] = []
-    for module in _nav_modules():
-        hook = getattr(module, "home_panels", None)
-        if hook:
-            panels.extend(hook(request))
+    for hook in app_hooks("nav", "home_panels"):
+        panels.extend(hook(request))
     return sorted(panels, key=lambda p: p.order)
+
+
+def shell_context(request) -> dict:
+    context: dict = {}
+    for hook in app_hooks("nav", "shell_context"):
+        context.update(hook(request))
+    return context
+
+
+def language_chosen(request, language: str) -> None:
+    for hook in app_hooks("nav", "language_chosen"):
+        hook(request, language)

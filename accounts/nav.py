@@ -1,0 +1,28 @@
+"""accounts' part of the shell (core.registry hooks): the admin entry, roles on every page, and
+the language a signed-in user chose."""
+
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from accounts.scoping import roles_of
+from core.registry import NavItem
+
+
+def nav_items(request):
+    if roles_of(request.user).is_admin:
+        return [NavItem(_("系统后台"), reverse("admin:index"), "admin", order=900)]
+    return []
+
+
+def shell_context(request):
+    return {"roles": SimpleLazyObject(lambda: roles_of(request.user))}
+
+
+def language_chosen(request, language):
+    """The language switch also stores the choice on the user: notices, e-mails and their other
+    devices follow it."""
+    from accounts.services import user_set_language
+
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)

@@ -362,9 +362,27 @@ def _callon(ctx, program):
 def _completion(ctx, program):
     if Completion.objects.filter(program=program).exists():
         return
-    services.completion_confirm(
-        program=program, by=ctx.users.get("organizer"), issued_on=program.end_date
-    )
+    from programs.access import program_is_open
+    from programs.services import program_reopen, program_reopen_end
+
+    admin = ctx.users.get("admin")
+    program.refresh_from_db()
+    reopened = False
+    if not program_is_open(program) and admin is not None:
+        # A closed cohort's results are entered the way a real correction would be: an admin
+        # reopens it (audited), the organizer confirms, the admin closes it again.
+        program_reopen(program=program, by=admin, reason="补录往期结业结果")
+        reopened = True
+    try:
+        services.completion_confirm(
+            program=program, by=ctx.users.get("organizer"), issued_on=program.end_date
+        )
+    except DomainError as exc:
+        ctx.say(f"evaluation: completion of {program.code} skipped ({exc})")
+        return
+    finally:
+        if reopened:
+            program_reopen_end(program=program, by=admin)
     today = ctx.today
     rng = ctx.rng
     for c in Completion.objects.filter(program=program, passed=True).select_related("user"):

@@ -49,6 +49,21 @@ from evaluation.models import (
 )
 from programs.models import Program, Session
 
+# --- Closed programs --------------------------------------------------------------------------
+
+
+def _ensure_open(program_id: int, *, lock: bool = False) -> Program:
+    """The program's fresh row, or DomainError when it is completed or archived and no admin
+    reopened it (programs.access.ensure_program_open): grades, scores, completion and the
+    rules behind them are read-only then."""
+    from programs.access import ensure_program_open
+
+    qs = Program.objects.select_for_update() if lock else Program.objects
+    program = qs.get(pk=program_id)
+    ensure_program_open(program)
+    return program
+
+
 # --- Bounds -----------------------------------------------------------------------------------
 
 
@@ -72,6 +87,7 @@ def _bounded(text, *, limit: int, field: str, label) -> str:
 def assignment_create(
     *, program, title, prompt, deadline, min_chars, attachment_types="", allow_late=False, by
 ) -> ReflectionAssignment:
+    _ensure_open(program.pk)
     prompt = _bounded(prompt, limit=PROMPT_MAX, field="prompt", label=_("写作要求"))
     if not title.strip() or not prompt:
         raise DomainError(_("请填写标题和写作要求。"))
@@ -96,6 +112,7 @@ def assignment_create(
 
 @transaction.atomic
 def assignment_update(*, assignment, by, **fields) -> ReflectionAssignment:
+    _ensure_open(assignment.program_id)
     before = {k: str(getattr(assignment, k)) for k in fields}
     if "prompt" in fields:
         fields["prompt"] = _bounded(
@@ -282,6 +299,7 @@ def reflection_review(*, reflection, grade: str, score, comment: str, by) -> Ref
     """Grade a submitted (or re-grade a reviewed) reflection."""
     reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
     self_decision_guard(subject=reflection.author, by=by)
+    _ensure_open(reflection.assignment.program_id)
     comment = _bounded(comment, limit=COMMENT_MAX, field="comment", label=_("评语"))
     if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
         raise DomainError(_("只能评阅已提交的心得。"))
@@ -337,6 +355,7 @@ def reflection_return(*, reflection, comment: str, by) -> Reflection:
     """Send a submitted reflection back to its author for revision, with a reason."""
     reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
     self_decision_guard(subject=reflection.author, by=by)
+    _ensure_open(reflection.assignment.program_id)
     comment = _bounded(comment, limit=COMMENT_MAX, field="comment", label=_("修改意见"))
     if reflection.status not in (Reflection.Status.SUBMITTED, Reflection.Status.REVIEWED):
         raise DomainError(_("只能退回已提交的心得。"))
@@ -483,6 +502,7 @@ def round_create(
     by,
 ) -> ScoringRound:
     """A round with its criteria (name, weight, min, max), presenters and judges."""
+    _ensure_open(program.pk)
     if not title.strip():
         raise DomainError(_("请填写名称。"), field="title")
     if not criteria:
@@ -569,6 +589,7 @@ def score_submit(*, rnd, presenter, judge_user, values: dict) -> ScoreSheet:
     rnd = ScoringRound.objects.select_for_update().get(pk=rnd.pk)
     if rnd.is_locked:
         raise DomainError(_("评分已锁定,不能再提交。"))
+    _ensure_open(rnd.program_id)
     if presenter.round_id != rnd.pk:
         raise DomainError(_("汇报人不属于本轮评分。"))
     judge = Judge.objects.filter(round=rnd, user=judge_user).first()
@@ -608,6 +629,7 @@ def round_lock(*, rnd, by) -> ScoringRound:
     rnd = ScoringRound.objects.select_for_update().get(pk=rnd.pk)
     if rnd.is_locked:
         return rnd
+    _ensure_open(rnd.program_id)
     rnd.locked_at, rnd.locked_by = timezone.now(), by
     rnd.save(update_fields=["locked_at", "locked_by", "updated_at"])
     ranking = selectors.round_ranking(rnd=rnd)
@@ -783,7 +805,7 @@ def completion_confirm(*, program, by, issued_on=None) -> dict:
     Confirmations of one program run one at a time (the program row is locked)."""
     issued_on = issued_on or timezone.localdate()
     now = timezone.now()
-    list(Program.objects.select_for_update().filter(pk=program.pk).values_list("pk"))
+    _ensure_open(program.pk, lock=True)  # confirmations of one program run one at a time
     rows = selectors.completion_assess(program=program)
     for row in rows:  # nobody confirms their own completion
         self_decision_guard(subject=row.user, by=by)
@@ -986,6 +1008,7 @@ def credit_policy_set(*, program, by, **percents) -> CreditPolicy:
     for k, v in percents.items():
         if not isinstance(v, int) or not 0 <= v <= 100:
             raise DomainError(_("比例须在 0 到 100 之间。"), field=k)
+    _ensure_open(program.pk)
     policy, _created = CreditPolicy.objects.get_or_create(program=program)
     before = {k: getattr(policy, k) for k in percents}
     for k, v in percents.items():

@@ -490,8 +490,12 @@ def round_board(request, pk):
 @require_POST
 def round_lock(request, pk):
     rnd = selectors.round_get(user=request.user, pk=pk)
-    services.round_lock(rnd=rnd, by=request.user)
-    messages.success(request, _("评分已锁定,结果已保存。"))
+    try:
+        services.round_lock(rnd=rnd, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("评分已锁定,结果已保存。"))
     return redirect("evaluation:round_detail", pk=rnd.pk)
 
 
@@ -620,7 +624,11 @@ def completion(request, program_pk):
 @require_POST
 def completion_confirm(request, program_pk):
     prog = program_get(user=request.user, pk=program_pk, need=Access.MANAGE)
-    result = services.completion_confirm(program=prog, by=request.user)
+    try:
+        result = services.completion_confirm(program=prog, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("evaluation:completion", program_pk=prog.pk)
     messages.success(
         request,
         _("结业结果已确认:%(p)s / %(t)s 人准予结业,新发证书 %(i)s 份。")
@@ -778,13 +786,17 @@ def credit_policy(request, program_pk):
     instance = CreditPolicy.objects.filter(program=prog).first() or CreditPolicy(program=prog)
     form = CreditPolicyForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        services.credit_policy_set(
-            program=prog,
-            by=request.user,
-            **{k: form.cleaned_data[k] for k in CreditPolicyForm.Meta.fields},
-        )
-        messages.success(request, _("学时认定规则已保存。"))
-        return redirect("evaluation:program", pk=prog.pk)
+        try:
+            services.credit_policy_set(
+                program=prog,
+                by=request.user,
+                **{k: form.cleaned_data[k] for k in CreditPolicyForm.Meta.fields},
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("学时认定规则已保存。"))
+            return redirect("evaluation:program", pk=prog.pk)
     return render(request, "evaluation/credit_policy.html", {"form": form, "program": prog})
 
 

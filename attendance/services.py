@@ -16,7 +16,7 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -840,6 +840,14 @@ def attachment_content_type(name: str) -> str | None:
     return next((mime for e, mime in ATTACHMENT_SIGNATURES.values() if e == ext), None)
 
 
+def session_names(sessions) -> str:
+    """Sessions as people name them in a notice or an error: "11月21日 14:30 乡村振兴专题、…"."""
+    fmt = _("n月j日 H:i")
+    return "、".join(
+        f"{dateformat.format(timezone.localtime(s.start), fmt)} {s.topic}" for s in sessions
+    )
+
+
 def _class_managers(program_id):
     return [
         s.user
@@ -856,6 +864,7 @@ def leave_request_create(
     """A trainee asks leave from sessions of a program they are enrolled in. Sessions already
     attended or already covered by a pending or approved request are refused."""
     reason = (reason or "").strip()
+    _ensure_open(program)
     if not Enrollment.objects.filter(
         program=program, user=user, status=Enrollment.Status.ENROLLED
     ).exists():
@@ -869,18 +878,15 @@ def leave_request_create(
     )
     if not sessions:
         raise DomainError(_("请至少选择一节课程。"), field="sessions")
-    attended = AttendanceRecord.objects.filter(
-        user=user, session__in=sessions, checkin_at__isnull=False
-    ).values_list("session__topic", flat=True)
-    if attended:
-        raise DomainError(_("已签到的课程不能请假:%s") % "、".join(attended), field="sessions")
-    covered = LeaveRequest.objects.filter(
-        user=user,
-        sessions__in=sessions,
-        status__in=(LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED),
-    ).exists()
-    if covered:
-        raise DomainError(_("所选课程已有待审批或已批准的请假。"), field="sessions")
+    blocked = selectors.leave_blockers(user=user, sessions=sessions)
+    for kind, message in (
+        (selectors.LEAVE_PAST, _("已结束的课程不能请假:%(sessions)s")),
+        (selectors.LEAVE_ATTENDED, _("已签到的课程不能请假:%(sessions)s")),
+        (selectors.LEAVE_REQUESTED, _("已有待审批或已批准请假的课程:%(sessions)s")),
+    ):
+        named = [s for s in sessions if blocked.get(s.pk) == kind]
+        if named:
+            raise DomainError(message % {"sessions": session_names(named)}, field="sessions")
     if attachment:
         ext, _mime = attachment_validate(attachment)
         attachment.name = f"{uuid.uuid4().hex}.{ext}"
@@ -898,7 +904,8 @@ def leave_request_create(
     url = reverse("attendance:leave_detail", args=[leave.pk])
     notify_many(
         users=_class_managers(program.pk),
-        title=_("%(name)s 提交了请假申请") % {"name": user.full_name},
+        title=_("%(name)s 申请请假:%(sessions)s")
+        % {"name": user.full_name, "sessions": session_names(sessions)},
         body=reason,
         url=url,
         kind="attendance.leave",
@@ -935,7 +942,8 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
     verdict = _("已批准") if approve else _("未批准")
     notify(
         user=leave.user,
-        title=_("您的请假申请%(verdict)s") % {"verdict": verdict},
+        title=_("您的请假申请%(verdict)s:%(sessions)s")
+        % {"verdict": verdict, "sessions": session_names(leave.sessions.order_by("start"))},
         body=note,
         url=reverse("attendance:leave_detail", args=[leave.pk]),
         kind="attendance.leave",

@@ -1,6 +1,6 @@
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import segno
 from django.contrib import messages
@@ -219,9 +219,6 @@ def screen(request, pk, venue_pk):
     """The projector page of one venue: rotating QR, clock, live counts (htmx polls #live)."""
     session, venue, venues = _session_venue(request.user, pk, venue_pk)
     purpose = tokens.CHECKOUT if request.GET.get("purpose") == "out" else tokens.CHECKIN
-    token = tokens.issue(session_id=session.pk, venue_id=venue.pk, purpose=purpose)
-    url = request.build_absolute_uri(reverse("attendance:scan", args=[token]))
-    qr = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, light="#fff")
     board = selectors.session_board(session=session, venues=venues)
     policy = Policy.of(session.program)
     window = (
@@ -230,6 +227,14 @@ def screen(request, pk, venue_pk):
         else policy.checkin_window(session.start)
     )
     now = timezone.now()
+    is_open = window[0] <= now <= window[1]
+    # A scannable code only while its window is open: before, the screen says when it opens
+    # (the poll brings the code in time); after, that it has closed.
+    qr = url = ""
+    if is_open:
+        token = tokens.issue(session_id=session.pk, venue_id=venue.pk, purpose=purpose)
+        url = request.build_absolute_uri(reverse("attendance:scan", args=[token]))
+        qr = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, light="#fff")
     context = {
         "session": session,
         "venue": venue,
@@ -240,7 +245,8 @@ def screen(request, pk, venue_pk):
         "venue_board": board.venue(venue.pk),
         "window": window,
         "now": now,
-        "is_open": window[0] <= now <= window[1],
+        "is_open": is_open,
+        "not_yet": now < window[0],
         "poll": SCREEN_POLL_SECONDS,
         "rotate": tokens.ROTATE_SECONDS,
         "max_age": tokens.MAX_AGE_SECONDS,
@@ -411,11 +417,7 @@ def leave_new(request, pk):
         else:
             messages.success(request, _("请假申请已提交,等待班主任审批。"))
             return redirect("attendance:leave_detail", pk=leave.pk)
-    sessions = (
-        program.sessions.exclude(status="cancelled")
-        .filter(end__gte=timezone.now() - timedelta(days=7))
-        .order_by("start")
-    )
+    sessions = selectors.leave_choices(program=program, user=request.user)
     return render(
         request,
         "attendance/leave_new.html",

@@ -10,11 +10,18 @@ from attendance import services
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
 from core.errors import DomainError
 from core.models import Notification
+from tests.attendance.conftest import retime
 from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%test\n"
+
+
+@pytest.fixture(autouse=True)
+def _upcoming(world):
+    """Leave is asked for sessions that have not ended: the world's session is tomorrow."""
+    retime(world.session, start_offset_min=24 * 60)
 
 
 def _second_session(world):

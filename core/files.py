@@ -67,6 +67,18 @@ def serve_file(
     return response
 
 
+def vouches(check, **kwargs) -> bool:
+    """True when the access check `check(**kwargs)` (a selector such as program_get) passes,
+    False when it refuses with a 404 or 403: the body of an app's files.can_access hook."""
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        check(**kwargs)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
+
 @login_required
 @require_safe
 def generated_file_download(request, pk):

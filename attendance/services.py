@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from attendance import selectors, tokens
 from attendance.models import (
@@ -33,7 +33,9 @@ from attendance.selectors import rates_for
 from core.db import prepared_cursor
 from core.errors import DomainError, self_decision_guard
 from core.services import audit_log, notify, notify_many
+from core.uploads import check_upload_detail
 from enrollment.models import Enrollment
+from programs.access import ensure_program_open
 from programs.models import Program, ProgramStaff, Session
 
 log = logging.getLogger(__name__)
@@ -48,12 +50,10 @@ PENDING_SCAN_SECONDS = 300
 # The scheduled job looks back this far for sessions whose windows closed (covers outages).
 CLOSE_LOOKBACK = timedelta(days=7)
 
-MAX_ATTACHMENT_BYTES = min(settings.LECTERN_MAX_UPLOAD_BYTES, 5 * 1024 * 1024)
-ATTACHMENT_SIGNATURES = {  # checked by content, not by the name the browser sent
-    b"%PDF-": ("pdf", "application/pdf"),
-    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
-    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
-}
+# A leave attachment (a doctor's note, a meeting notice): a PDF or a photo, checked by its content
+# (core.uploads), stored under a random name with the extension its bytes say.
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_KINDS = {"pdf", "image"}
 
 
 class Outcome:
@@ -669,14 +669,6 @@ def _snapshot(record: AttendanceRecord) -> dict:
     }
 
 
-def _ensure_open(program) -> None:
-    """Marks and leave change a program's attendance: refused once it is completed or archived
-    (read-only) unless an admin reopened it. The one call site of contract 7: until
-    programs.access.ensure_program_open lands, the same rule on the program's status."""
-    if program.status in (Program.Status.COMPLETED, Program.Status.ARCHIVED):
-        raise DomainError(_("该班次已结束或归档,考勤和请假不能再修改。"))
-
-
 @transaction.atomic
 def records_mark(
     *, session: Session, user_ids, status: str, reason: str, by, venue_ids=None
@@ -694,7 +686,7 @@ def records_mark(
         raise DomainError(_("请选择有效的考勤状态。"), field="status")
     if not reason:
         raise DomainError(_("手工标记必须填写原因。"), field="reason")
-    _ensure_open(session.program)
+    ensure_program_open(session.program)
     if session.status == Session.Status.CANCELLED:
         raise DomainError(_("本次课程已取消,不记考勤。"))
     enrolled = set(
@@ -793,7 +785,7 @@ def record_clear_flag(
     if not reason:
         raise DomainError(_("取消疑似代签标记必须填写核实情况。"), field="reason")
     self_decision_guard(subject=record, by=by)
-    _ensure_open(record.session.program)
+    ensure_program_open(record.session.program)
     if venue_ids is not None and record.user_id not in selectors.trainees_in_venues(
         session=record.session, venue_ids=venue_ids
     ):
@@ -817,33 +809,12 @@ def record_clear_flag(
 
 
 # --- Leave -------------------------------------------------------------------------------
-def attachment_validate(upload) -> tuple[str, str]:
-    """Accept PDF, JPEG or PNG up to MAX_ATTACHMENT_BYTES, judged by the bytes themselves.
-    Returns the (extension, content type) the bytes say, which is what the file is stored and
-    served as: never the name the browser sent (a "proof.html" starting with %PDF- is a PDF)."""
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise DomainError(
-            _("附件不能超过 %(mb)s MB。") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-            field="attachment",
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, kind in ATTACHMENT_SIGNATURES.items():
-        if head.startswith(signature):
-            return kind
-    raise DomainError(_("附件须为 PDF、JPG 或 PNG 文件。"), field="attachment")
-
-
-def attachment_content_type(name: str) -> str | None:
-    """The content type of a stored attachment, from the extension attachment_validate gave it."""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return next((mime for e, mime in ATTACHMENT_SIGNATURES.values() if e == ext), None)
-
-
-def session_names(sessions) -> str:
-    """Sessions as people name them in a notice or an error: "11月21日 14:30 乡村振兴专题、…"."""
-    fmt = _("n月j日 H:i")
-    return "、".join(
+def session_names(sessions, *, neutral: bool = False) -> str:
+    """Sessions as people name them in an error: "11月21日 14:30 乡村振兴专题、…"; `neutral`
+    for a notice's parameter, read later in any language: "11/21 14:30 乡村振兴专题, …"."""
+    fmt = "n/j H:i" if neutral else _("n月j日 H:i")
+    sep = ", " if neutral else "、"
+    return sep.join(
         f"{dateformat.format(timezone.localtime(s.start), fmt)} {s.topic}" for s in sessions
     )
 
@@ -864,7 +835,7 @@ def leave_request_create(
     """A trainee asks leave from sessions of a program they are enrolled in. Sessions already
     attended or already covered by a pending or approved request are refused."""
     reason = (reason or "").strip()
-    _ensure_open(program)
+    ensure_program_open(program)
     if not Enrollment.objects.filter(
         program=program, user=user, status=Enrollment.Status.ENROLLED
     ).exists():
@@ -888,8 +859,10 @@ def leave_request_create(
         if named:
             raise DomainError(message % {"sessions": session_names(named)}, field="sessions")
     if attachment:
-        ext, _mime = attachment_validate(attachment)
-        attachment.name = f"{uuid.uuid4().hex}.{ext}"
+        detected = check_upload_detail(
+            attachment, kinds=ATTACHMENT_KINDS, max_bytes=MAX_ATTACHMENT_BYTES, field="attachment"
+        )
+        attachment.name = f"{uuid.uuid4().hex}.{detected.extension}"
     leave = LeaveRequest.objects.create(
         program=program, user=user, reason=reason, attachment=attachment or ""
     )
@@ -904,8 +877,8 @@ def leave_request_create(
     url = reverse("attendance:leave_detail", args=[leave.pk])
     notify_many(
         users=_class_managers(program.pk),
-        title=_("%(name)s 申请请假:%(sessions)s")
-        % {"name": user.full_name, "sessions": session_names(sessions)},
+        title=_lazy("%(name)s 申请请假:%(sessions)s"),
+        params={"name": user.full_name, "sessions": session_names(sessions, neutral=True)},
         body=reason,
         url=url,
         kind="attendance.leave",
@@ -921,7 +894,7 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
     self_decision_guard(subject=leave, by=by)
     if leave.status != LeaveRequest.Status.PENDING:
         raise DomainError(_("该请假申请已处理。"))
-    _ensure_open(leave.program)
+    ensure_program_open(leave.program)
     note = (note or "").strip()
     if not approve and not note:
         raise DomainError(_("不批准时请填写意见。"), field="note")
@@ -939,11 +912,12 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
     )
     if approve:
         _apply_leave(leave=leave, by=by)
-    verdict = _("已批准") if approve else _("未批准")
+    verdict = _lazy("已批准") if approve else _lazy("未批准")
+    sessions = session_names(leave.sessions.order_by("start"), neutral=True)
     notify(
         user=leave.user,
-        title=_("您的请假申请%(verdict)s:%(sessions)s")
-        % {"verdict": verdict, "sessions": session_names(leave.sessions.order_by("start"))},
+        title=_lazy("您的请假申请%(verdict)s:%(sessions)s"),
+        params={"verdict": verdict, "sessions": sessions},
         body=note,
         url=reverse("attendance:leave_detail", args=[leave.pk]),
         kind="attendance.leave",
@@ -1137,26 +1111,24 @@ def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
     )
     if not fresh:
         return 0
-    args = {"program": program.title, "line": line}
+    args = {"program": program.title, "line": str(line)}
     notify_many(
         users=[w.user for w in fresh],
-        title=_("出勤预警:%(program)s") % args,
-        body=_(
+        title=_lazy("出勤预警:%(program)s"),
+        body=_lazy(
             "您在本班的出勤率已低于要求的 %(line)s%%,请注意按时参加学习;如有特殊情况请及时请假。"
-        )
-        % args,
+        ),
+        params=args,
         url=reverse("attendance:index"),
         kind="attendance.warning",
     )
     managers = _class_managers(program.pk)
     if managers:
-        names = "、".join(
-            _("%(name)s(%(rate)s%%)") % {"name": w.user.full_name, "rate": w.rate} for w in fresh
-        )
+        names = ", ".join(f"{w.user.full_name} {w.rate}%" for w in fresh)
         notify_many(
             users=managers,
-            title=_("学员出勤预警:%(program)s,%(n)s 名学员低于 %(line)s%%")
-            % {**args, "n": len(fresh)},
+            title=_lazy("学员出勤预警:%(program)s,%(n)s 名学员低于 %(line)s%%"),
+            params={**args, "n": len(fresh)},
             body=names,
             url=reverse("attendance:program", args=[program.pk]),
             kind="attendance.warning",

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -22,6 +22,7 @@ from attendance import scan_page, selectors, services, tokens
 from attendance.models import AttendanceRecord, AttendanceStatus, LeaveRequest
 from attendance.rules import Policy
 from core.errors import DomainError
+from core.files import serve_file
 from core.services import audit_trail_for
 from enrollment.models import Enrollment
 from programs.access import (
@@ -484,15 +485,17 @@ def leave_attachment(request, pk):
     leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
     if not leave.attachment:
         raise Http404
-    name = leave.attachment.name.rsplit("/", 1)[-1]
-    content_type = services.attachment_content_type(name)
-    # Shown inline only as the PDF or image its bytes were checked to be; anything else (a file
-    # stored under the browser's name before that rule) is a download of unknown type.
-    return FileResponse(
-        leave.attachment.open("rb"),
-        as_attachment=content_type is None,
+    ext = leave.attachment.name.rsplit(".", 1)[-1].lower() if "." in leave.attachment.name else ""
+    # Named for people ("请假证明-张三.pdf"); shown inline only as the PDF or image its bytes were
+    # checked to be (serve_file decides from the type), downloaded otherwise.
+    name = _("请假证明-%(name)s") % {"name": leave.user.full_name} + (f".{ext}" if ext else "")
+    checked = ext in ("pdf", "jpg", "jpeg", "png")  # what core.uploads stores attachments as
+    return serve_file(
+        request,
+        leave.attachment,
         filename=name,
-        content_type=content_type or "application/octet-stream",
+        inline=checked,
+        content_type=None if checked else "application/octet-stream",
     )
 
 

@@ -207,3 +207,28 @@ def test_an_attachment_stored_under_another_name_is_only_a_download(world, clien
     )
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_the_attachment_is_served_only_through_the_access_checked_view(world, client_for):
+    """Issue 12 item 10: the class manager and the trainee open it; an outsider, another trainee
+    and a venue manager get a 404; /media/ serves nothing."""
+    leave = services.leave_request_create(
+        user=world.trainee,
+        program=world.program,
+        session_ids=[world.session.pk],
+        reason="病假",
+        attachment=SimpleUploadedFile("诊断证明.pdf", PDF, "application/pdf"),
+    )
+    url = reverse("attendance:leave_attachment", args=[leave.pk])
+    for user in (world.manager, world.trainee):
+        response = client_for(user).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response["Cache-Control"]
+        assert "filename*=utf-8''%e8%af%b7%e5%81%87" in response["Content-Disposition"].lower()
+    for user in (world.outsider, world.other_trainee, world.venue_manager):
+        assert client_for(user).get(url).status_code == 404
+    assert client_for(world.manager).get("/media/" + leave.attachment.name).status_code == 404
+    page = client_for(world.manager).get(reverse("attendance:leave_detail", args=[leave.pk]))
+    assert url in page.content.decode() and "/media/" not in page.content.decode()

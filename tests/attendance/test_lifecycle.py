@@ -129,7 +129,7 @@ def test_closed_program_refuses_marks_and_leave(world, status):
     Program.objects.filter(pk=world.program.pk).update(status=status)
     world.session.refresh_from_db()
     world.program.refresh_from_db()
-    with pytest.raises(DomainError, match="已结束或归档"):
+    with pytest.raises(DomainError, match="只能查看,不能修改"):
         services.records_mark(
             session=world.session,
             user_ids=[world.trainee.pk],
@@ -137,11 +137,11 @@ def test_closed_program_refuses_marks_and_leave(world, status):
             reason="补记",
             by=world.manager,
         )
-    with pytest.raises(DomainError, match="已结束或归档"):
+    with pytest.raises(DomainError, match="只能查看,不能修改"):
         services.leave_request_create(
             user=world.trainee, program=world.program, session_ids=[world.session.pk], reason="x"
         )
-    with pytest.raises(DomainError, match="已结束或归档"):
+    with pytest.raises(DomainError, match="只能查看,不能修改"):
         services.leave_request_decide(leave=leave, approve=True, note="", by=world.manager)
     assert not AttendanceRecord.objects.exists()
 

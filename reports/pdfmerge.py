@@ -9,8 +9,10 @@ extractable by pdftotext. Stamping is pure object manipulation: milliseconds per
 
 import io
 import re
+import string
 from functools import lru_cache
 
+from django.utils.translation import gettext
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -19,7 +21,9 @@ from pypdf.generic import (
     NameObject,
 )
 
-FOOTER_CHARS = "第页共/0123456789 "
+# The footer's glyphs in every language it is written in (Chinese, and the Latin letters of a
+# translation such as "Page 3 of 12").
+FOOTER_CHARS = "第页共/0123456789 " + string.ascii_letters + ".,:-()"
 FONT_SIZE = 8.0
 FOOTER_Y_MM = 8.0  # baseline height above the page bottom, inside the 18 mm bottom margin
 MM = 72 / 25.4
@@ -106,14 +110,22 @@ class _FooterFont:
 
 
 def footer_text(n: int, total: int) -> str:
-    return f"第 {n} 页 / 共 {total} 页"
+    """The footer in the active language (the same msgid core.pdf's footer uses)."""
+    return gettext("第 %(page)s 页 / 共 %(pages)s 页") % {"page": n, "pages": total}
 
 
-def merge_with_page_numbers(parts: list[bytes]) -> bytes:
-    """Concatenate PDF parts and draw "第 N 页 / 共 M 页" at the bottom centre of every page."""
+def merge_with_page_numbers(parts: list[bytes], *, title: str | None = None) -> bytes:
+    """Concatenate PDF parts and draw "第 N 页 / 共 M 页" (in the active language) at the
+    bottom centre of every page; `title` (else the first part's) is the Title metadata."""
     writer = PdfWriter()
+    first_title = None
     for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
+        reader = PdfReader(io.BytesIO(part))
+        if first_title is None and reader.metadata is not None:
+            first_title = reader.metadata.title
+        writer.append(reader)
+    if title or first_title:
+        writer.add_metadata({"/Title": str(title or first_title)})
     footer = _FooterFont()
     font_ref = writer._add_object(footer.font.clone(writer))
     total = len(writer.pages)

@@ -12,30 +12,27 @@ layout cost grows with the number of boxes, so (DESIGN.md §1, §6):
   and numbered "第 N 页 / 共 M 页" across all chunks (reports.pdfmerge).
 """
 
-import csv
 import gc
-import io
 import itertools
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop
 
 from core.pdf import html_to_pdf
+from core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Column, Sheet, csv_chunks, xlsx_bytes
 from reports import selectors
 from reports.pdfmerge import merge_with_page_numbers
 
 CHUNK_ROWS = 1000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = XLSX_CONTENT_TYPE
 PDF_TYPE = "application/pdf"
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_TYPE = CSV_CONTENT_TYPE
 
 PX_PER_MM = 96 / 25.4
 PX_PER_PT = 96 / 72
@@ -207,6 +204,7 @@ table.{table} tr.cols table.cells, table.{table} tr.unit table.cells {{ margin-l
 
 RECORD_CSS = """
 h3 { font-size: 11pt; margin: 4mm 0 1mm; }
+h3, h3 + p.muted { break-after: avoid; }
 table { font-size: 9pt; margin-bottom: 2mm; }
 table.meta th { width: 18mm; background: #f3f3f3; }
 """
@@ -219,7 +217,15 @@ NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"
 SIGNIN_FONT_PT = 9.5
 SIGNIN_TAB_PX = 23  # 6.1 mm
 SIGNIN_STOPS = [0, 2, 6, 12, 15, 18, 22]  # 序号 姓名 职务 签到 签退 状态 本人签名
-SIGNIN_COLUMNS = ["序号", "姓名", "职务", "签到时间", "签退时间", "状态", "本人签名"]
+SIGNIN_COLUMNS = [
+    gettext_noop("序号"),
+    gettext_noop("姓名"),
+    gettext_noop("职务"),
+    gettext_noop("签到时间"),
+    gettext_noop("签退时间"),
+    gettext_noop("状态"),
+    gettext_noop("本人签名"),
+]
 SIGNIN_WIDTH_MM = 182  # A4 portrait inside 14 mm margins
 
 
@@ -254,6 +260,9 @@ table.sheet td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: 2.1mm;
 table.sheet tr.unit > td {{ background: #f3f3f3; font-size: 8.5pt; padding: 1mm 1.5mm;
   border-left: .5pt solid {LINE_COLOR}; border-right: .5pt solid {LINE_COLOR}; }}
 table.sheet table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
+table.sheet tr.unit, table.sheet tr.unit + tr {{ break-after: avoid; }}
+table.sheet tr.cols table.cells td {{ white-space: normal; line-height: 1.15;
+  overflow: visible; }}
 p.foot {{ margin-top: 3mm; font-size: 8pt; }}
 """
     return grid, css
@@ -283,6 +292,11 @@ def signin_html(*, session) -> tuple[str, str]:
             **data,
             "generated": timezone.localtime(),
             "header_cells": [gettext(c) for c in SIGNIN_COLUMNS],
+            "venue_names": _joined(v.name for v in data["venues"]),
+            "lecturer_names": _joined(
+                f"{lecturer.name}({lecturer.title})" if lecturer.title else lecturer.name
+                for lecturer in data["lecturers"]
+            ),
         },
     )
     return html, css
@@ -290,7 +304,7 @@ def signin_html(*, session) -> tuple[str, str]:
 
 def signin_pdf(*, session) -> bytes:
     html, css = signin_html(session=session)
-    return html_to_pdf(html, extra_css=css)
+    return html_to_pdf(html, extra_css=css, title=signin_title(session))
 
 
 def _hm(value) -> str:
@@ -298,6 +312,8 @@ def _hm(value) -> str:
 
 
 def signin_xlsx(*, session) -> bytes:
+    """The sign-in sheet as a workbook a class manager prints: a title block (program, session,
+    time, venue, lecturers), A4 portrait one page wide, the header repeated on every page."""
     data = selectors.signin_sheet_data(session=session)
     rows = []
     for group in data["groups"]:
@@ -308,22 +324,59 @@ def signin_xlsx(*, session) -> bytes:
                     group["name"],
                     r["name"],
                     r["position"],
-                    _naive(r["checkin"]),
-                    _naive(r["checkout"]),
+                    r["checkin"],
+                    r["checkout"],
                     r["status"],
                     "",
                 ]
             )
-    return xlsx_book(
-        [
-            Sheet(
-                title="签到表",
-                header=["序号", "单位", "姓名", "职务", "签到时间", "签退时间", "状态", "本人签名"],
-                rows=rows,
-                widths=[6, 24, 12, 20, 18, 18, 10, 16],
-            )
-        ]
+    columns = [
+        Column(gettext("序号"), width=6),
+        Column(gettext("单位"), width=22, wrap=True),
+        Column(gettext("姓名"), width=12),
+        Column(gettext("职务"), width=18, wrap=True),
+        Column(gettext("签到时间"), width=10, number_format="hh:mm"),
+        Column(gettext("签退时间"), width=10, number_format="hh:mm"),
+        Column(gettext("状态"), width=10),
+        Column(gettext("本人签名"), width=16),
+    ]
+    return xlsx_bytes(
+        [Sheet(gettext("签到表"), columns, rows, title_lines=signin_title_lines(data))],
+        title=signin_title(session),
     )
+
+
+def signin_title(session) -> str:
+    return f"{session.program.title} · {session.topic} {gettext('签到表')}"
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _label(label: str, value) -> str:
+    """ "标签:值" in Chinese, "Label: value" in another language."""
+    return f"{label}:{value}" if _chinese() else f"{label}: {value}"
+
+
+def _joined(values) -> str:
+    return ("、" if _chinese() else ", ").join(str(v) for v in values if v) or "—"
+
+
+def signin_title_lines(data) -> list[str]:
+    start, end = data["start"], data["end"]
+    venues = _joined(v.name for v in data["venues"])
+    lecturers = _joined(lecturer.name for lecturer in data["lecturers"])
+    return [
+        f"{data['program'].title} {gettext('签到表')}",
+        _label(gettext("课程"), data["session"].topic),
+        _label(gettext("时间"), f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}")
+        + "    "
+        + _label(gettext("地点"), venues),
+        _label(gettext("授课人"), lecturers)
+        + "    "
+        + _label(gettext("应到 / 实到"), f"{data['total']} / {data['checked_in']}"),
+    ]
 
 
 # --- Attendance summary ------------------------------------------------------------------------
@@ -378,6 +431,7 @@ table.grid tr.cols td {{ font-size: {head_pt}pt; line-height: 1.25; padding-top:
 table.grid td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: .45mm;
   padding-bottom: .45mm; line-height: 1.3; }}
 table.grid tr.unit > td {{ background: {unit_rules} 0 0 / 100% 100% no-repeat, #f1f1f1; }}
+table.grid tr.unit, table.grid tr.unit + tr {{ break-after: avoid; }}
 table.grid table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
 table.grid td.u0 {{ width: {lines[-4] - lines[0] - origin:.2f}px; padding-left: {origin:.2f}px; }}
 table.grid td.u1 {{ width: {tab * rate_slots - pad:.2f}px; padding-left: {pad:.2f}px; }}
@@ -399,7 +453,10 @@ def _decorate_rows(groups, n_sessions: int, offset: int) -> None:
     grid, _css = _summary_layout(n_sessions)
     n = offset
     for group in groups:
-        label = f"{group['name']}({group.get('size', len(group['rows']))}{gettext('人')})"
+        label = gettext("%(unit)s(%(n)s 人)") % {
+            "unit": group["name"],
+            "n": group.get("size", len(group["rows"])),
+        }
         if group.get("continued"):
             label += gettext("(续)")
         group["label"] = f"{label}  {gettext('单位出勤率')} {_pct(group['rate']) or '—'}"
@@ -581,7 +638,7 @@ def summary_pdf(
             pdfs.append(render_chunk(html, len(sessions)))
             if progress:
                 progress(20 + int(70 * (i + 1) / n_chunks))
-        return merge_with_page_numbers(pdfs)
+        return merge_with_page_numbers(pdfs, title=summary_title(program))
     import multiprocessing
 
     from django.db import connections
@@ -613,7 +670,7 @@ def summary_pdf(
                     progress(20 + int(70 * (i + 1) / len(futures)))
     finally:
         gc.unfreeze()
-    return merge_with_page_numbers(pdfs)
+    return merge_with_page_numbers(pdfs, title=summary_title(program))
 
 
 def summary_bare_html(*, program, max_rows: int | None = None) -> str:
@@ -626,16 +683,30 @@ def summary_bare_html(*, program, max_rows: int | None = None) -> str:
     return f"{head}<body>{''.join(bodies)}</body></html>"
 
 
+def summary_title(program) -> str:
+    return f"{program.title} {gettext('考勤汇总表')}"
+
+
 def summary_xlsx(*, program) -> bytes:
+    """The summary as a workbook: A4 landscape one page wide; session headers wrap (number,
+    date and time, topic) in narrow columns so none is cut off."""
     sessions = selectors.program_sessions(program=program)
     groups = selectors.summary_rows(program=program, sessions=sessions)
     labels = dict(selectors.AttendanceStatus.choices)
-    header = ["序号", "单位", "姓名", "职务"]
-    header += [
-        f"{i}. {timezone.localtime(s.start):%m-%d %H:%M} {s.topic}"
+    columns = [
+        Column(gettext("序号"), width=6),
+        Column(gettext("单位"), width=20, wrap=True),
+        Column(gettext("姓名"), width=10),
+        Column(gettext("职务"), width=14, wrap=True),
+    ]
+    columns += [
+        Column(f"{i}. {timezone.localtime(s.start):%m-%d %H:%M}\n{s.topic}", width=11, wrap=True)
         for i, s in enumerate(sessions, start=1)
     ]
-    header += ["出勤次数", "应出勤", "出勤率(%)", "请假", "旷课", "迟到"]
+    columns += [
+        Column(gettext(h), width=8)
+        for h in ("出勤次数", "应出勤", "出勤率(%)", "请假", "旷课", "迟到")
+    ]
     rows, unit_rows, n = [], [], 0
     for group in groups:
         for r in group["rows"]:
@@ -658,66 +729,89 @@ def summary_xlsx(*, program) -> bytes:
                 t["late"],
             ]
         )
-    return xlsx_book(
+    title = summary_title(program)
+    period = (
+        f"{program.start_date:%Y-%m-%d}–{program.end_date:%Y-%m-%d}"
+        f"    {program.organizing_unit.name if program.organizing_unit_id else ''}"
+    )
+    head = [title, period]
+    return xlsx_bytes(
         [
-            Sheet("考勤汇总", header, rows, [6, 22, 10, 16] + [14] * len(sessions) + [9] * 6),
+            Sheet(gettext("考勤汇总"), columns, rows, title_lines=head, landscape=True),
             Sheet(
-                "按单位",
-                ["单位", "人数", "出勤次数", "应出勤", "出勤率(%)", "请假", "旷课", "迟到"],
+                gettext("按单位"),
+                [
+                    Column(gettext("单位"), width=28, wrap=True),
+                    *(
+                        Column(gettext(h), width=10)
+                        for h in ("人数", "出勤次数", "应出勤", "出勤率(%)", "请假", "旷课", "迟到")
+                    ),
+                ],
                 unit_rows,
-                [26, 8, 10, 10, 10, 8, 8, 8],
+                title_lines=head,
             ),
             Sheet(
-                "课程",
-                ["序号", "开始时间", "结束时间", "课程", "学时"],
+                gettext("课程"),
                 [
-                    [i, _naive(s.start), _naive(s.end), s.topic, float(s.credit_hours)]
+                    Column(gettext("序号"), width=6),
+                    Column(gettext("开始时间"), width=17),
+                    Column(gettext("结束时间"), width=17),
+                    Column(gettext("课程"), width=44, wrap=True),
+                    Column(gettext("学时"), width=8, number_format="0.0"),
+                ],
+                [
+                    [i, s.start, s.end, s.topic, float(s.credit_hours)]
                     for i, s in enumerate(sessions, start=1)
                 ],
-                [6, 18, 18, 40, 8],
+                title_lines=head,
             ),
-        ]
+        ],
+        title=title,
     )
 
 
-CSV_HEADER = ["课程开始", "课程", "姓名", "单位", "状态", "签到时间", "签退时间", "来源"]
+CSV_HEADER = [
+    gettext_lazy("课程开始"),
+    gettext_lazy("课程"),
+    gettext_lazy("姓名"),
+    gettext_lazy("单位"),
+    gettext_lazy("状态"),
+    gettext_lazy("签到时间"),
+    gettext_lazy("签退时间"),
+    gettext_lazy("来源"),
+]
 
 
 def attendance_csv_lines(*, program):
-    """Yield CSV lines for every attendance record of the program (flat memory)."""
+    """Yield CSV lines for every attendance record of the program (flat memory): statuses and
+    sources as labels, every cell formula-safe (core.tabular)."""
+    from attendance.models import AttendanceRecord
+
     labels = dict(selectors.AttendanceStatus.choices)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(values)
-        return buffer.getvalue()
-
-    yield "\ufeff" + line(CSV_HEADER)  # BOM: Excel opens UTF-8 CSV correctly with it
-    for (
-        start,
-        topic,
-        name,
-        unit,
-        status,
-        checkin,
-        checkout,
-        source,
-    ) in selectors.attendance_flat_rows(program=program):
-        yield line(
-            [
-                _fmt(start),
-                topic,
-                name,
-                unit or "",
-                labels.get(status, status),
-                _fmt(checkin),
-                _fmt(checkout),
-                source,
-            ]
-        )
+    sources = dict(AttendanceRecord.Source.choices)
+    rows = (
+        [
+            start,
+            topic,
+            name,
+            unit or "",
+            labels.get(status, status),
+            checkin,
+            checkout,
+            sources.get(source, source),
+        ]
+        for (
+            start,
+            topic,
+            name,
+            unit,
+            status,
+            checkin,
+            checkout,
+            source,
+        ) in selectors.attendance_flat_rows(program=program)
+    )
+    return csv_chunks([str(h) for h in CSV_HEADER], rows)
 
 
 # --- Trainee record ----------------------------------------------------------------------------
@@ -726,8 +820,14 @@ def attendance_csv_lines(*, program):
 def trainee_record_pdf(*, user) -> bytes:
     data = selectors.trainee_record_data(user=user)
     return html_to_pdf(
-        render_to_string("reports/pdf/trainee_record.html", data), extra_css=RECORD_CSS
+        render_to_string("reports/pdf/trainee_record.html", data),
+        extra_css=RECORD_CSS,
+        title=record_title(user),
     )
+
+
+def record_title(user) -> str:
+    return f"{user.full_name} {gettext('个人培训档案')}"
 
 
 def trainee_record_xlsx(*, user) -> bytes:
@@ -738,64 +838,127 @@ def trainee_record_xlsx(*, user) -> bytes:
             sessions.append(
                 [
                     p["program"].title,
-                    _naive(s["session"].start),
+                    s["session"].start,
                     s["session"].topic,
                     s["status"],
                     float(s["hours"]),
                 ]
             )
     years = [
-        [y["year"], float(y["hours"]), float(y["required"]), "达标" if y["met"] else "未达标"]
+        [
+            y["year"],
+            float(y["hours"]),
+            float(y["required"]),
+            gettext("达标") if y["met"] else gettext("未达标"),
+        ]
         for y in data["credit_years"]
     ]
-    return xlsx_book(
+    head = [
+        record_title(user),
+        "    ".join(
+            str(v)
+            for v in (
+                user.unit.name if user.unit_id else "",
+                user.position,
+                user.get_rank_display(),
+            )
+            if v
+        ),
+    ]
+    return xlsx_bytes(
         [
             Sheet(
-                "参训记录", ["项目", "时间", "课程", "考勤", "学时"], sessions, [34, 18, 36, 10, 8]
+                gettext("参训记录"),
+                [
+                    Column(gettext("项目"), width=30, wrap=True),
+                    Column(gettext("时间"), width=17),
+                    Column(gettext("课程"), width=34, wrap=True),
+                    Column(gettext("考勤"), width=10),
+                    Column(gettext("学时"), width=8, number_format="0.0"),
+                ],
+                sessions,
+                title_lines=head,
             ),
-            Sheet("年度学时", ["年度", "已获学时", "要求学时", "是否达标"], years, [8, 10, 10, 10]),
-        ]
+            Sheet(
+                gettext("年度学时"),
+                [
+                    Column(gettext("年度"), width=8),
+                    Column(gettext("已获学时"), width=12, number_format="0.0"),
+                    Column(gettext("要求学时"), width=12, number_format="0.0"),
+                    Column(gettext("是否达标"), width=12),
+                ],
+                years,
+                title_lines=head,
+            ),
+        ],
+        title=record_title(user),
     )
 
 
 # --- Statistics --------------------------------------------------------------------------------
 
 
+def statistics_title(filters) -> str:
+    return f"{gettext('培训统计')} {filters.year}"
+
+
 def statistics_xlsx(*, stats: dict) -> bytes:
+    """The statistics page as a workbook: filters written as their labels (as on screen)."""
+    from accounts.models import Rank
+    from programs.models import Program
+
     f = stats["filters"]
+    everything = gettext("全部")
+    level = dict(Program.Level.choices).get(f.level, f.level) if f.level else everything
+    rank = dict(Rank.choices).get(f.rank, f.rank) if f.rank else everything
     overview = [
-        ["年度", f.year],
-        ["单位", f.unit.name if f.unit else "全部"],
-        ["级别", f.level or "全部"],
-        ["职级", f.rank or "全部"],
-        ["举办班次", stats["programs"]],
-        ["培训人数", stats["trainees"]],
-        ["培训人次", stats["trainee_times"]],
-        ["出勤率(%)", stats["attendance_rate"]],
-        ["结业率(%)", stats["completion_rate"]],
-        ["满意度(%)", stats["satisfaction_rate"]],
-        ["学时达标率(%)", stats["compliance_rate"]],
-        ["请假人次", stats["leave"]],
-        ["旷课人次", stats["absent"]],
+        [gettext("年度"), f.year],
+        [gettext("单位"), f.unit.name if f.unit else everything],
+        [gettext("级别"), str(level)],
+        [gettext("职级"), str(rank)],
+        [gettext("举办班次"), stats["programs"]],
+        [gettext("培训人数"), stats["trainees"]],
+        [gettext("培训人次"), stats["trainee_times"]],
+        [gettext("出勤率(%)"), stats["attendance_rate"]],
+        [gettext("结业率(%)"), stats["completion_rate"]],
+        [gettext("满意度(%)"), stats["satisfaction_rate"]],
+        [gettext("学时达标率(%)"), stats["compliance_rate"]],
+        [gettext("请假人次"), stats["leave"]],
+        [gettext("旷课人次"), stats["absent"]],
     ]
-    return xlsx_book(
+    title = statistics_title(f)
+    scope = "    ".join(_label(k, v) for k, v in overview[1:4])
+    head = [title, scope]
+
+    def cols(*specs):
+        return [Column(gettext(h), width=w, wrap=w >= 20) for h, w in specs]
+
+    return xlsx_bytes(
         [
-            Sheet("概览", ["指标", "数值"], overview, [16, 20]),
+            Sheet(gettext("概览"), cols(("指标", 18), ("数值", 24)), overview, title_lines=head),
             Sheet(
-                "按级别",
-                ["级别", "班次", "人次", "出勤率(%)"],
+                gettext("按级别"),
+                cols(("级别", 14), ("班次", 10), ("人次", 10), ("出勤率(%)", 12)),
                 [
-                    [r["label"], r["programs"], r["trainee_times"], r["attendance_rate"]]
+                    [str(r["label"]), r["programs"], r["trainee_times"], r["attendance_rate"]]
                     for r in stats["levels"]
                 ],
-                [12, 10, 10, 10],
+                title_lines=head,
             ),
             Sheet(
-                "按职级",
-                ["职级", "人次", "出勤率(%)", "结业率(%)", "人数", "学时达标率(%)", "年度要求学时"],
+                gettext("按职级"),
+                cols(
+                    ("职级", 14),
+                    ("人次", 10),
+                    ("出勤率(%)", 12),
+                    ("结业率(%)", 12),
+                    ("人数", 10),
+                    ("学时达标率(%)", 14),
+                    ("年度要求学时", 14),
+                ),
                 [
                     [
-                        r["label"],
+                        str(r["label"]),
                         r["trainee_times"],
                         r["attendance_rate"],
                         r["completion_rate"],
@@ -805,11 +968,18 @@ def statistics_xlsx(*, stats: dict) -> bytes:
                     ]
                     for r in stats["ranks"]
                 ],
-                [12, 10, 10, 10, 10, 12, 12],
+                title_lines=head,
             ),
             Sheet(
-                "按单位",
-                ["单位", "人次", "出勤率(%)", "结业率(%)", "人数", "学时达标率(%)"],
+                gettext("按单位"),
+                cols(
+                    ("单位", 26),
+                    ("人次", 10),
+                    ("出勤率(%)", 12),
+                    ("结业率(%)", 12),
+                    ("人数", 10),
+                    ("学时达标率(%)", 14),
+                ),
                 [
                     [
                         r["unit"].name,
@@ -821,74 +991,14 @@ def statistics_xlsx(*, stats: dict) -> bytes:
                     ]
                     for r in stats["units"]
                 ],
-                [24, 10, 10, 10, 10, 12],
+                title_lines=head,
             ),
             Sheet(
-                "按月份",
-                ["月份", "人次"],
+                gettext("按月份"),
+                cols(("月份", 10), ("人次", 10)),
                 [[m["month"], m["trainee_times"]] for m in stats["months"]],
-                [8, 10],
+                title_lines=head,
             ),
-        ]
+        ],
+        title=title,
     )
-
-
-# --- Excel helper ------------------------------------------------------------------------------
-
-
-class Sheet:
-    def __init__(self, title, header, rows, widths=None):
-        self.title, self.header, self.rows, self.widths = title, header, rows, widths or []
-
-
-def xlsx_book(sheets: list[Sheet]) -> bytes:
-    """A workbook in write-only mode (flat memory): bold frozen header, widths, real dates."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="EEEEEE")
-    for sheet in sheets:
-        ws = wb.create_sheet(title=sheet.title[:31])
-        ws.freeze_panes = "A2"
-        for i, width in enumerate(sheet.widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        header = []
-        for value in sheet.header:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.font, cell.fill = bold, fill
-            header.append(cell)
-        ws.append(header)
-        for row in sheet.rows:
-            out = []
-            for value in row:
-                if isinstance(value, Promise):  # lazy translations
-                    value = str(value)
-                if isinstance(value, datetime):
-                    cell = WriteOnlyCell(ws, value=value)
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-                    out.append(cell)
-                else:
-                    out.append(value)
-            ws.append(out)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _naive(value):
-    """Excel has no time zones: write local wall-clock time."""
-    if value is None:
-        return None
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.replace(tzinfo=None)
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")

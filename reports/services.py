@@ -9,22 +9,20 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
+from core.jobs import file_job_fail, file_job_progress, run_file_job
 from core.models import GeneratedFile
-from core.services import (
-    generated_file_fail,
-    generated_file_finish,
-    generated_file_progress,
-    generated_file_start,
-    notify_many,
-)
+from core.services import generated_file_start, notify_many
 from reports import rendering
 from reports.models import ReminderPreference, ReminderSent
 from reports.rollups import (  # noqa: F401 - re-exported
@@ -43,19 +41,19 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ExportKind:
     key: str
-    label: str
+    label: object  # a lazy translation
     extension: str
 
 
 EXPORT_KINDS = {
     k.key: k
     for k in [
-        ExportKind("signin_pdf", "签到表", "pdf"),
-        ExportKind("signin_xlsx", "签到表", "xlsx"),
-        ExportKind("summary_pdf", "考勤汇总表", "pdf"),
-        ExportKind("summary_xlsx", "考勤汇总表", "xlsx"),
-        ExportKind("record_pdf", "个人培训档案", "pdf"),
-        ExportKind("record_xlsx", "个人培训档案", "xlsx"),
+        ExportKind("signin_pdf", gettext_lazy("签到表"), "pdf"),
+        ExportKind("signin_xlsx", gettext_lazy("签到表"), "xlsx"),
+        ExportKind("summary_pdf", gettext_lazy("考勤汇总表"), "pdf"),
+        ExportKind("summary_xlsx", gettext_lazy("考勤汇总表"), "xlsx"),
+        ExportKind("record_pdf", gettext_lazy("个人培训档案"), "pdf"),
+        ExportKind("record_xlsx", gettext_lazy("个人培训档案"), "xlsx"),
     ]
 }
 
@@ -64,13 +62,15 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
     """Record an export and queue its job once the transaction commits.
 
     Callers have checked access already (views via programs.access, the command as admin).
-    If the broker cannot be reached the row stays pending with a message saying so, and core's
-    beat sweep queues it once the broker is back (core.services.generated_file_start).
+    The document is made in the language active now (the one the user chose for the page they
+    asked from), whatever language the worker runs in. If the broker cannot be reached the row
+    stays pending with a message saying so, and core's beat sweep queues it once the broker is
+    back (core.services.generated_file_start).
     """
     if kind not in EXPORT_KINDS:
         raise DomainError(_("未知的报表类型。"))
     spec = EXPORT_KINDS[kind]
-    params: dict = {"kind": kind}
+    params: dict = {"kind": kind, "lang": translation.get_language() or settings.LANGUAGE_CODE}
     if kind.startswith("signin"):
         if session is None:
             raise DomainError(_("请选择课程。"))
@@ -97,21 +97,29 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
     )
 
 
-def export_progress(*, file_id, progress: int, task=None) -> None:
-    generated_file_progress(file_id=file_id, progress=progress)
-    if task is not None and getattr(task, "request", None) and task.request.id:
-        task.update_state(state="PROGRESS", meta={"progress": progress, "file_id": str(file_id)})
+def export_language(params: dict) -> str:
+    """The language a document was asked in (older jobs: the site's language)."""
+    return (params or {}).get("lang") or settings.LANGUAGE_CODE
 
 
 def _filename(gf: GeneratedFile, ext: str) -> str:
+    """A file name people recognise: the export's (Chinese) title and the time it was made;
+    core.files.serve_file sends it as an RFC 5987 UTF-8 name."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    safe = "".join(c for c in gf.title if c not in '\\/:*?"<>|').replace(" ", "")
+    title = gf.title.rsplit("(", 1)[0]  # "… 签到表(PDF)" → "… 签到表"
+    safe = "".join(c for c in title if c not in '\\/:*?"<>|').replace(" ", "")
     return f"{safe[:80]}-{stamp}.{ext}"
 
 
 def export_build(*, kind: str, params: dict, progress=lambda p: None, parallel: bool = False):
-    """(content, extension, content type) of one export. Raises DomainError when the object is
-    gone. `parallel` lets the summary PDF use a process pool (command path, not in workers)."""
+    """(content, extension, content type) of one export, in the language it was asked in.
+    Raises DomainError when the object is gone. `parallel` lets the summary PDF use a process
+    pool (command path, not in workers)."""
+    with translation.override(export_language(params)):
+        return _export_build(kind=kind, params=params, progress=progress, parallel=parallel)
+
+
+def _export_build(*, kind: str, params: dict, progress, parallel: bool):
     from programs.models import Program
     from reports import selectors
 
@@ -138,48 +146,44 @@ def export_build(*, kind: str, params: dict, progress=lambda p: None, parallel: 
         return rendering.trainee_record_xlsx(user=trainee), "xlsx", rendering.XLSX_TYPE
     except (Program.DoesNotExist, LookupError) as exc:
         raise DomainError(_("报表所依据的数据已不存在。")) from exc
-    except Exception as exc:
-        if exc.__class__.__name__ == "Http404":
-            raise DomainError(_("报表所依据的数据已不存在。")) from exc
-        raise
+    except Http404 as exc:
+        raise DomainError(_("报表所依据的数据已不存在。")) from exc
 
 
 def export_run(*, file_id, task=None) -> str:
-    """Run one export. Idempotent: a retried or duplicated job finds the file done and stops;
-    `generated_file_finish` stores the output at most once."""
+    """Run one export through core.jobs.run_file_job (the one file-job runner: every job ends
+    done or failed with a message). Idempotent: a retried or duplicated job finds the file done
+    and stops. A large summary PDF is laid out by a chord of chunk tasks instead."""
     gf = GeneratedFile.objects.filter(pk=file_id).first()
     if gf is None:
         return "missing"
     if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
         return gf.status
     kind = gf.params.get("kind", "")
-    export_progress(file_id=file_id, progress=5, task=task)
-    try:
-        if kind == "summary_pdf" and task is not None and not _eager():
+    if kind == "summary_pdf" and task is not None and not _eager():
+        try:
             plan = _summary_plan_for(gf)
             if len(plan) > 1:
+                file_job_progress(file_id=file_id, progress=5)
                 _summary_chord(gf, plan)
                 return "chunked"
+        except Exception:  # run_file_job below makes it in one piece, or fails it with a message
+            logger.warning("export %s: summary chunks not dispatched", file_id, exc_info=True)
+
+    def work(gf, _progress):
         content, ext, ctype = export_build(
             kind=kind,
             params=gf.params,
-            progress=lambda p: export_progress(file_id=file_id, progress=p, task=task),
+            progress=lambda p: generated_file_progress(file_id=gf.pk, progress=p),
         )
-        generated_file_finish(
-            file_id=file_id, content=content, filename=_filename(gf, ext), content_type=ctype
-        )
-        return "done"
-    except DomainError as exc:
-        generated_file_fail(file_id=file_id, error=str(exc))
-        return "failed"
-    except Exception as exc:
-        logger.exception("export %s failed", file_id)
-        generated_file_fail(
-            file_id=file_id,
-            error=_("生成报表时出错(%(error)s)。请重试;如仍失败,请联系系统管理员。")
-            % {"error": exc.__class__.__name__},
-        )
-        return "failed"
+        return content, _filename(gf, ext), ctype
+
+    return run_file_job(file_id, work, task=task)
+
+
+def generated_file_progress(*, file_id, progress: int) -> None:
+    """An export's progress (core.jobs: running at n %, a sign of life for the stale sweep)."""
+    file_job_progress(file_id=file_id, progress=progress)
 
 
 def _eager() -> bool:
@@ -213,26 +217,45 @@ def summary_chunk_render(*, file_id, index: int) -> str:
     from reports import selectors
 
     gf = GeneratedFile.objects.get(pk=file_id)
-    program = Program.objects.select_related("organizing_unit").get(pk=gf.params["program_id"])
-    plan = gf.params["plan"]
-    sessions = selectors.program_sessions(program=program)
-    pdf = rendering.summary_chunk_pdf(program=program, sessions=sessions, plan=plan, index=index)
+    with translation.override(export_language(gf.params)):
+        program = Program.objects.select_related("organizing_unit").get(pk=gf.params["program_id"])
+        plan = gf.params["plan"]
+        sessions = selectors.program_sessions(program=program)
+        pdf = rendering.summary_chunk_pdf(
+            program=program, sessions=sessions, plan=plan, index=index
+        )
     step = max(1, 85 // len(plan))
     GeneratedFile.objects.filter(pk=file_id, status=GeneratedFile.Status.RUNNING).update(
-        progress=Least(F("progress") + step, 95)
+        progress=Least(F("progress") + step, 95), updated_at=timezone.now()
     )
     return base64.b64encode(pdf).decode("ascii")
 
 
-def summary_merge_finish(*, file_id, parts: list[str]) -> None:
-    gf = GeneratedFile.objects.get(pk=file_id)
-    pdf = rendering.merge_with_page_numbers([base64.b64decode(p) for p in parts])
-    generated_file_finish(
-        file_id=file_id,
-        content=pdf,
-        filename=_filename(gf, "pdf"),
-        content_type=rendering.PDF_TYPE,
-    )
+def summary_chunk_fail(*, file_id, index: int, error: BaseException) -> None:
+    """A chunk failed for good: the whole export fails with a message (core.jobs)."""
+    gf = GeneratedFile.objects.filter(pk=file_id).select_related("owner").first()
+    language = export_language(gf.params if gf else {})
+    with translation.override(language):
+        file_job_fail(
+            file_id=file_id,
+            error=_("生成报表时出错(第 %(part)s 部分:%(error)s)。请重试。")
+            % {"part": index + 1, "error": error.__class__.__name__},
+        )
+
+
+def summary_merge_finish(*, file_id, parts: list[str], task=None) -> str:
+    """Merge the chunks and store the PDF through core.jobs.run_file_job."""
+    from programs.models import Program
+
+    def work(gf, progress):
+        with translation.override(export_language(gf.params)):
+            program = Program.objects.get(pk=gf.params["program_id"])
+            pdf = rendering.merge_with_page_numbers(
+                [base64.b64decode(p) for p in parts], title=rendering.summary_title(program)
+            )
+        return pdf, _filename(gf, "pdf"), rendering.PDF_TYPE
+
+    return run_file_job(file_id, work, task=task)
 
 
 # --- Reminders ---------------------------------------------------------------------------------

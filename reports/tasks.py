@@ -1,4 +1,5 @@
-"""Thin tasks: they take ids, call a service and report progress."""
+"""Thin tasks: they take ids and call a service; file jobs run through core.jobs.run_file_job
+(reports.services.export_run / summary_merge_finish), so every export ends done or failed."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -16,17 +17,13 @@ def summary_chunk(self, file_id: str, index: int) -> str:
     try:
         return services.summary_chunk_render(file_id=file_id, index=index)
     except Exception as exc:
-        services.generated_file_fail(
-            file_id=file_id,
-            error=f"生成报表时出错(第 {index + 1} 部分:{exc.__class__.__name__})。请重试。",
-        )
+        services.summary_chunk_fail(file_id=file_id, index=index, error=exc)
         raise
 
 
-@shared_task(acks_late=True)
-def summary_merge(parts: list[str], file_id: str) -> str:
-    services.summary_merge_finish(file_id=file_id, parts=parts)
-    return "done"
+@shared_task(bind=True, acks_late=True)
+def summary_merge(self, parts: list[str], file_id: str) -> str:
+    return services.summary_merge_finish(file_id=file_id, parts=parts, task=self)
 
 
 @shared_task

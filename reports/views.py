@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -70,17 +71,17 @@ def program_csv(request, pk):
     response = StreamingHttpResponse(
         rendering.attendance_csv_lines(program=program), content_type=rendering.CSV_TYPE
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="attendance-{program.code}.csv"; '
-        f"filename*=UTF-8''{_quote(program.title)}.csv"
-    )
+    return _attachment(response, f"{program.title}-{_('考勤记录')}.csv")
+
+
+def _attachment(response, filename: str):
+    """A download with a UTF-8 (RFC 5987) Chinese file name, as core.files.serve_file sends."""
+    from core.files import safe_filename
+
+    response["Content-Disposition"] = content_disposition_header(True, safe_filename(filename))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
 
 
 @login_required
@@ -168,8 +169,7 @@ def statistics_xlsx(request):
     response = HttpResponse(
         rendering.statistics_xlsx(stats=stats), content_type=rendering.XLSX_TYPE
     )
-    response["Content-Disposition"] = f'attachment; filename="statistics-{filters.year}.xlsx"'
-    return response
+    return _attachment(response, f"{rendering.statistics_title(filters)}.xlsx")
 
 
 @login_required

@@ -39,7 +39,9 @@ def test_attendance_report_command_writes_pdf_xlsx_and_csv(tmp_path):
     )
     text = "\n".join(pdf_pages_text(pdf))
     assert all(u.full_name in text for u in users)
-    assert load_workbook(xlsx)["考勤汇总"].max_row == 11
+    ws = load_workbook(xlsx)["考勤汇总"]
+    header = int(ws.freeze_panes[1:]) - 1  # title lines above the header row
+    assert ws.max_row == header + 10
     rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8").lstrip("\ufeff"))))
     assert len(rows) == 1 + 10 * 2
 

@@ -119,3 +119,23 @@ def test_form_fields_beyond_data_upload_max_memory_size_are_refused(
         reverse("inbox_mark_read"), {"note": "x" * size}, follow=False
     )
     assert (response.status_code == 400) == (status == 400)
+
+
+def test_the_readme_deployment_section_states_the_limits():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deployment", 1)[1].split("\n## ", 1)[0]
+    for name in (
+        "LECTERN_PROXY_COUNT",
+        "LECTERN_UPLOAD_MAX_BYTES",
+        "LECTERN_REQUEST_MAX_BYTES",
+        "DATA_UPLOAD_MAX_MEMORY_SIZE",
+        "AXES_FAILURE_LIMIT",
+        "LECTERN_LOGIN_IP_FAILURES",
+        "X-Forwarded-For",
+        "limit_req",
+    ):
+        assert name in section, name
+    ceiling_mb = django_settings.LECTERN_REQUEST_MAX_BYTES // MB
+    assert f"client_max_body_size {ceiling_mb}m;" in section

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "evaluation",
     "reports",
 ]
+if not PRODUCTION:  # benchmarks and their seeder, the bench's bare view: never deployed
+    INSTALLED_APPS.append("devtools")
 # Our own apps, in the order data flows; seed_demo and the navigation walk them in this order.
 LECTERN_APPS = [
     "core",

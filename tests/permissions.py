@@ -10,6 +10,12 @@
 Roles: anonymous, outsider, trainee, other_trainee, liaison, lecturer, manager, assistant,
 venue_manager, organizer, admin. Every role must be listed (the walker checks). Status codes are
 the expected response codes; LOGIN means "redirected to the login page".
+
+A POST entry may also name its `effect`: `w -> a value the POST changes` (a row count, a status,
+a list of values read from the database). The walker then runs each role in a savepoint rolled
+back afterwards and proves that every role expected to succeed (a 2xx/3xx code) changed it and
+every refused role (403, 404, LOGIN) left it as it was, so "302" cannot hide a refusal that only
+redirects, nor "403" a write made before refusing.
 """
 
 from collections.abc import Callable
@@ -39,6 +45,12 @@ class Entry:
     data: Callable | None = None  # w -> POST data
     query: str = ""  # appended to the URL, e.g. "?week=2026-03-05"
     htmx: bool = False
+    effect: Callable | None = None  # w -> a value an allowed POST changes, a refused one keeps
+
+
+def succeeds(expected) -> bool:
+    """Whether an expected code means the request was carried out (not refused)."""
+    return expected != LOGIN and 200 <= int(expected) < 400
 
 
 def everyone(code, *, anonymous=LOGIN, **overrides) -> dict:

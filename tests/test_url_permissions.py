@@ -1,13 +1,15 @@
 """Walk every named URL in the URLconf for every role, from the tables in
 tests/<app>/permissions_table.py. A URL without an entry fails the build."""
 
+import dataclasses
 import importlib
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.permissions import LOGIN, ROLES
+from tests.permissions import LOGIN, ROLES, succeeds
 
 IGNORED_NAMESPACES = {"admin"}
 IGNORED_NAMES = {"set_language"}
@@ -30,8 +32,13 @@ def all_url_names() -> set[str]:
 
 
 def all_entries() -> dict:
+    """The tables of our apps, and of the development tools where they are installed."""
     entries = {}
-    for label in settings.LECTERN_APPS:
+    labels = [
+        *settings.LECTERN_APPS,
+        *(["devtools"] if "devtools" in settings.INSTALLED_APPS else []),
+    ]
+    for label in labels:
         try:
             module = importlib.import_module(f"tests.{label}.permissions_table")
         except ModuleNotFoundError as exc:
@@ -42,7 +49,61 @@ def all_entries() -> dict:
     return entries
 
 
-ENTRIES = all_entries()
+def _enrollment_status(w):
+    from enrollment.models import Enrollment, WithdrawalRequest
+
+    e = Enrollment.objects.get(program=w.program, user=w.trainee)
+    return e.status, WithdrawalRequest.objects.filter(enrollment=e).count()
+
+
+def _program_groups(w):
+    from enrollment.models import DiscussionGroup
+
+    groups = DiscussionGroup.objects.filter(program=w.program)
+    return sorted(groups.values_list("name", "room"))
+
+
+def _session_marks(w):
+    from attendance.models import AttendanceRecord
+
+    return sorted(
+        AttendanceRecord.objects.filter(session=w.session).values_list("user_id", "status")
+    )
+
+
+def _leave_statuses(w):
+    from attendance.models import LeaveRequest
+
+    return sorted(LeaveRequest.objects.filter(user=w.trainee).values_list("pk", "status"))
+
+
+def _enrollment_policy(w):
+    from enrollment.models import EnrollmentPolicy
+
+    return list(EnrollmentPolicy.objects.filter(program=w.program).values())
+
+
+# What an allowed POST changes, for entries whose app table does not name it yet (an app moves
+# it into its own table as Entry(effect=...); the table's own effect wins).
+POST_EFFECTS = {
+    "enrollment:withdraw": _enrollment_status,
+    "enrollment:policy": _enrollment_policy,
+    "enrollment:groups_generate": _program_groups,
+    "enrollment:group_edit": _program_groups,
+    "attendance:mark": _session_marks,
+    "attendance:leave_decide": _leave_statuses,
+    "attendance:leave_cancel": _leave_statuses,
+}
+
+
+def _with_effects(entries: dict) -> dict:
+    for name, effect in POST_EFFECTS.items():
+        if name in entries and entries[name].effect is None:
+            entries[name] = dataclasses.replace(entries[name], effect=effect)
+    return entries
+
+
+ENTRIES = _with_effects(all_entries())
 
 
 def test_every_url_has_a_permission_entry():
@@ -67,15 +128,31 @@ def test_url_permissions(url_name, world, client_for):
     failures = []
     for role in ROLES:
         user = None if role == "anonymous" else users[role]
-        client = client_for(user)
-        headers = {"HX-Request": "true"} if entry.htmx else {}
-        data = entry.data(world) if entry.data else {}
-        response = getattr(client, entry.method)(url, data=data, headers=headers)
         expected = entry.expect[role]
-        if expected == LOGIN:
-            ok = response.status_code == 302 and reverse("login") in response["Location"]
-        else:
-            ok = response.status_code == expected
-        if not ok:
-            failures.append(f"{role}: expected {expected}, got {response.status_code}")
+        if entry.effect is None:
+            failures += _request(entry, url, role, user, world, client_for)
+            continue
+        # Each role on the same starting state: its changes are rolled back afterwards.
+        with transaction.atomic():
+            before = entry.effect(world)
+            failures += _request(entry, url, role, user, world, client_for)
+            after = entry.effect(world)
+            transaction.set_rollback(True)
+        if succeeds(expected) and after == before:
+            failures.append(f"{role}: answered {expected} but changed nothing ({before!r})")
+        elif not succeeds(expected) and after != before:
+            failures.append(f"{role}: refused but changed {before!r} to {after!r}")
     assert not failures, f"{url_name} ({url}): " + "; ".join(failures)
+
+
+def _request(entry, url, role, user, world, client_for) -> list[str]:
+    client = client_for(user)
+    headers = {"HX-Request": "true"} if entry.htmx else {}
+    data = entry.data(world) if entry.data else {}
+    response = getattr(client, entry.method)(url, data=data, headers=headers)
+    expected = entry.expect[role]
+    if expected == LOGIN:
+        ok = response.status_code == 302 and reverse("login") in response["Location"]
+    else:
+        ok = response.status_code == expected
+    return [] if ok else [f"{role}: expected {expected}, got {response.status_code}"]

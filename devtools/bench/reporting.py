@@ -913,6 +913,3 @@ def _cleanup_reminders():
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {Notification._meta.db_table} WHERE kind = 'bench'")
         cur.execute(f"DELETE FROM {ReminderSent._meta.db_table} WHERE occasion LIKE 'bench:%%'")
-
-
-BENCHMARKS = {"pdf": bench_pdf, "stats": bench_stats, "reminders": bench_reminders}

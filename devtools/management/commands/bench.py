@@ -1,32 +1,27 @@
 """manage.py bench [--only NAME ...] [--scale quick|province] [--output PATH]
 
-Runs the benchmarks that apps declare in <app>/bench.py (BENCHMARKS = {name: callable(opts)}),
-merges their figures into one JSON file (DESIGN.md §4) and writes benchmarks/RESULTS.md.
+Runs the benchmarks listed in devtools/bench/__init__.py (BENCHMARKS = {name: callable(opts)}),
+merges their figures into one JSON file (DESIGN.md §4) and writes benchmarks/RESULTS.md. A
+development tool: outside production only (the devtools app is not installed there).
+
+Query counts per page are no longer a benchmark: tests/test_query_counts.py pins each page's
+exact budget at two data sizes on every test run.
 """
 
-import importlib
 import json
 import platform
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
 
 def registered_benchmarks() -> dict:
-    found = {}
-    for label in settings.LECTERN_APPS:
-        try:
-            module = importlib.import_module(f"{label}.bench")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.bench":
-                raise
-            continue
-        found.update(getattr(module, "BENCHMARKS", {}))
-    return found
+    from devtools.bench import BENCHMARKS
+
+    return dict(BENCHMARKS)
 
 
 def machine_description() -> dict:

@@ -1,0 +1,13 @@
+"""The benchmarks `manage.py bench` runs (DESIGN.md §4, §6): name → callable(opts) -> dict of
+figures, with an optional "targets" dict of {target: met}. A new benchmark is a function in one
+of these modules, listed here."""
+
+from devtools.bench import checkin, reporting
+
+BENCHMARKS = {
+    "checkin": checkin.bench_checkin,
+    "duplicates": checkin.bench_duplicates,
+    "pdf": reporting.bench_pdf,
+    "stats": reporting.bench_stats,
+    "reminders": reporting.bench_reminders,
+}

@@ -36,13 +36,32 @@ def request_ceiling() -> int:
     return int(upload) + 1024 * 1024
 
 
-def too_large_response(limit: int) -> HttpResponse:
+_PAGE = """{% extends "_error.html" %}{% load i18n %}
+{% block title %}{% translate "提交的内容过大" %}{% endblock %}
+{% block code %}413{% endblock %}
+{% block heading %}{% translate "提交的内容过大" %}{% endblock %}
+{% block message %}<p>{{ text }}</p>{% endblock %}"""
+
+
+def too_large_response(limit: int, request=None) -> HttpResponse:
+    """413 in the reader's language (cookie or browser; the session is not read yet)."""
+    from django.template import engines
+    from django.utils import translation
+
     mb = max(1, round(limit / (1024 * 1024)))
-    text = _("提交的内容过大(上限约 %(mb)s MB),未被接收。请缩小文件后重试。") % {"mb": mb}
-    response = HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
-    # the body was not read: the connection cannot carry another request
-    response["Connection"] = "close"
-    return response
+    language = (
+        translation.get_language_from_request(request) if request is not None else None
+    ) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        text = _("提交的内容过大(上限约 %(mb)s MB),未被接收。请缩小文件后重试。") % {"mb": mb}
+        try:
+            body = engines["django"].from_string(_PAGE).render({"text": text})
+            content_type = "text/html; charset=utf-8"
+        except Exception:  # a page that cannot render must still refuse the body
+            body, content_type = text, "text/plain; charset=utf-8"
+    # No "Connection: close" here: WSGI forbids hop-by-hop headers from the application; the
+    # server closes a connection whose body was left unread (gunicorn, runserver).
+    return HttpResponse(body, status=413, content_type=content_type)
 
 
 def _is_chunked(meta) -> bool:
@@ -64,7 +83,7 @@ class RequestSizeLimitMiddleware:
                     _("请求的长度无效。"), status=400, content_type="text/plain; charset=utf-8"
                 )
             if length > limit:
-                return too_large_response(limit)
+                return too_large_response(limit, request)
         elif _is_chunked(request.META) and hasattr(request, "environ"):
             refused = self._spool_chunked(request, limit)
             if refused is not None:
@@ -95,7 +114,7 @@ class RequestSizeLimitMiddleware:
             total += len(chunk)
             if total > limit:
                 spool.close()
-                return too_large_response(limit)
+                return too_large_response(limit, request)
             spool.write(chunk)
         spool.seek(0)
         request.META["CONTENT_LENGTH"] = str(total)

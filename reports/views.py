@@ -7,7 +7,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import require_admin
+from accounts.scoping import require_admin, require_organizer
 from core.errors import DomainError
 from core.models import GeneratedFile
 from reports import access, charts, rendering, selectors, services
@@ -89,7 +89,24 @@ def trainee_record(request, pk):
     trainee = access.trainee_for_user(user=request.user, pk=pk)
     data = selectors.trainee_record_data(user=trainee)
     files = access.exports_of(user=request.user, trainee=trainee)
-    return render(request, "reports/trainee_record.html", {**data, "files": files})
+    return render(
+        request,
+        "reports/trainee_record.html",
+        {**data, "files": files, "own": trainee.pk == request.user.pk},
+    )
+
+
+@login_required
+@require_organizer
+def trainee_search(request):
+    """Find a person and open their training record (admins: everyone; organizers: the
+    people of the units they organize). The results are a partial for htmx."""
+    q = request.GET.get("q", "").strip()
+    people = selectors.trainees_search(user=request.user, q=q)
+    context = {"q": q, "people": people}
+    if request.htmx:
+        return render(request, "reports/trainee_search.html#results", context)
+    return render(request, "reports/trainee_search.html", context)
 
 
 @login_required

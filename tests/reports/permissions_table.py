@@ -30,6 +30,10 @@ PERMISSIONS = {
         expect=PROGRAM_POST,
     ),
     "reports:program_csv": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=PROGRAM_MANAGE),
+    # Finding a person's record: admins and organizers (results limited to their units).
+    "reports:trainee_search": Entry(
+        query="?q=学员", expect=everyone(403, admin=200, organizer=200, outsider=200)
+    ),
     "reports:trainee_record": Entry(kwargs=lambda w: {"pk": w.trainee.pk}, expect=RECORD),
     "reports:trainee_export": Entry(
         kwargs=lambda w: {"pk": w.trainee.pk},

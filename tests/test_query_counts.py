@@ -1,9 +1,9 @@
-"""Every page a role may open makes the same number of queries at ~10× the data.
+"""Every page a role may open makes exactly its budgeted number of queries, at ~10× the data too.
 
 Walks the GET entries of the permission tables, picks a role that gets 200, counts queries with a
 small program (3 trainees, 2 sessions, records for all) and again after growing it to 30 trainees
-and 20 sessions. Set LECTERN_QUERY_COUNTS_OUT=path to also write {url_name: [small, large]} (used
-by `manage.py bench --only queries`)."""
+and 20 sessions; both counts must equal the page's budget in tests/query_budgets.py. Set
+LECTERN_QUERY_COUNTS_OUT=path to also write {url_name: [small, large]} (to review budgets)."""
 
 import datetime as dt
 import json
@@ -19,6 +19,7 @@ from accounts.models import OrgUnit
 from attendance.models import AttendanceRecord, AttendanceStatus
 from enrollment.models import Enrollment
 from tests.factories import OrgUnitFactory, SessionFactory, UserFactory
+from tests.query_budgets import BUDGETS
 from tests.test_url_permissions import ENTRIES
 
 PREFERRED_ROLES = (
@@ -131,3 +132,23 @@ def test_same_query_count_at_ten_times_the_data(url_name, world, client_for):
         existing[url_name] = [small, large]
         path.write_text(json.dumps(existing, indent=1, sort_keys=True))
     assert large == small, f"{url_name} as {role}: {small} queries small, {large} at 10× data"
+    budget = budget_for(url_name)
+    assert budget is not None, (
+        f'{url_name} has no query budget: add "{url_name}": {small}, to tests/query_budgets.py'
+    )
+    assert small == budget, (
+        f"{url_name} as {role}: {small} queries, budget {budget} (tests/query_budgets.py): "
+        "find the change that explains it, then change the budget with it"
+    )
+
+
+def budget_for(url_name: str) -> int | None:
+    budget = BUDGETS.get(url_name)
+    if isinstance(budget, dict):
+        budget = budget.get(connection.vendor)
+    return budget
+
+
+def test_every_budget_names_a_page_that_is_counted():
+    stale = sorted(set(BUDGETS) - set(GET_ENTRIES))
+    assert not stale, f"budgets of pages no longer counted (remove them): {stale}"

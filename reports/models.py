@@ -199,9 +199,17 @@ class RollupDirtyProgram(models.Model):
     """A program whose rollup is stale (marked by other apps; drained by the rollup beat job)."""
 
     program = models.OneToOneField(
-        "programs.Program", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("培训项目"),
     )
-    marked_at = models.DateTimeField(auto_now=True)
+    marked_at = models.DateTimeField(_("标记时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("待刷新汇总的项目")
+        verbose_name_plural = verbose_name
 
     def __str__(self):
         return str(self.program_id)

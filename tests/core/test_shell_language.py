@@ -40,3 +40,11 @@ def test_the_admin_is_headed_in_the_readers_language(client):
     client.cookies["django_language"] = "en"
     english = client.get("/admin/").content.decode()
     assert "Lectern administration" in english
+
+
+def test_the_profiles_empty_language_means_the_system_default():
+    from accounts.forms import PreferencesForm
+
+    with translation.override("zh-hans"):
+        html = str(PreferencesForm(instance=UserFactory())["language"])
+    assert "系统默认(简体中文)" in html and "请选择" not in html

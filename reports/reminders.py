@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from attendance.models import AttendanceRecord, AttendanceStatus
 from attendance.selectors import rate_tallies
@@ -55,24 +55,25 @@ def _session_reminders(now, *, kind: str, start_after, start_until) -> list[Remi
     out = []
     for s in sessions:
         local = timezone.localtime(s.start)
-        when = local.strftime("%m-%d %H:%M")
-        title = (
-            _("明天 %(time)s:%(topic)s")
-            if kind == ReminderKind.SESSION_DAY_BEFORE
-            else _("一小时后开课 %(time)s:%(topic)s")
-        ) % {
-            "time": when if kind == ReminderKind.SESSION_DAY_BEFORE else local.strftime("%H:%M"),
+        day_before = kind == ReminderKind.SESSION_DAY_BEFORE
+        title = _("明天 %(time)s:%(topic)s") if day_before else _("一小时后开课 %(time)s:%(topic)s")
+        params = {
+            "time": local.strftime("%m-%d %H:%M" if day_before else "%H:%M"),
             "topic": s.topic,
-        }
-        body = _("%(program)s。地点:%(venue)s。请按时扫码签到。") % {
             "program": s.program.title,
             "venue": s.venue.name if s.venue else "—",
         }
+        body = _("%(program)s。地点:%(venue)s。请按时扫码签到。")
         users = [u for u in trainees.get(s.program_id, []) if (s.pk, u) not in on_leave]
         if users:
             out.append(
                 Reminder(
-                    kind=kind, occasion=f"session:{s.pk}", user_ids=users, title=title, body=body
+                    kind=kind,
+                    occasion=f"session:{s.pk}",
+                    user_ids=users,
+                    title=title,
+                    body=body,
+                    params=params,
                 )
             )
     return out
@@ -126,11 +127,11 @@ def low_attendance_reminders(now) -> list[Reminder]:
                 kind=ReminderKind.LOW_ATTENDANCE,
                 occasion=f"program:{program_id}",
                 user_ids=users,
-                title=_("出勤率预警:%(program)s") % {"program": p.title},
+                title=_("出勤率预警:%(program)s"),
                 body=_(
                     "您在本班的出勤率已低于 %(rate)s%%,请注意按时参加学习;如有特殊情况请及时请假。"
-                )
-                % {"rate": p.attendance_warning_rate},
+                ),
+                params={"program": p.title, "rate": str(p.attendance_warning_rate)},
             )
         )
         if managers.get(program_id):
@@ -139,8 +140,8 @@ def low_attendance_reminders(now) -> list[Reminder]:
                     kind=ReminderKind.LOW_ATTENDANCE,
                     occasion=f"program:{program_id}:staff:{today}",
                     user_ids=managers[program_id],
-                    title=_("%(program)s:%(n)s 名学员出勤率低于预警线")
-                    % {"program": p.title, "n": len(users)},
+                    title=_("%(program)s:%(n)s 名学员出勤率低于预警线"),
+                    params={"program": p.title, "n": len(users)},
                     url=_url("reports:program_exports", program_id),
                 )
             )

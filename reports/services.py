@@ -264,15 +264,20 @@ def summary_merge_finish(*, file_id, parts: list[str], task=None) -> str:
 @dataclass
 class Reminder:
     """One message to some people on one occasion. Apps yield these from
-    `<app>.reminders.due_reminders(now)`; reports sends each (kind, occasion, person) once."""
+    `<app>.reminders.due_reminders(now)`; reports sends each (kind, occasion, person) once.
+
+    `title`/`body` are gettext_lazy("……%(name)s……") with the values in `params` (plain str/int),
+    so every recipient reads the reminder in their own language (core.services.notify_many);
+    a plain str is still sent as it is."""
 
     kind: str
     occasion: str
     user_ids: list
-    title: str
-    body: str = ""
+    title: object
+    body: object = ""
     url: str = ""
     extra: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
 
 
 # Above this many recipients in one run, PostgreSQL inserts the sent-markers with one
@@ -341,6 +346,7 @@ def reminders_send(*, reminders: list[Reminder], notification_kind: str | None =
                         body=r.body,
                         url=r.url,
                         kind=notification_kind or f"reminder.{r.kind}",
+                        params=r.params or None,
                     )
     return sent
 
@@ -367,13 +373,21 @@ def _markers_insert(rows, run, *, bulk: bool) -> None:
 
 
 def reminder_send_once(
-    *, kind: str, occasion: str, users, title: str, body: str = "", url: str = ""
+    *, kind: str, occasion: str, users, title, body="", url: str = "", params=None
 ) -> int:
     """For other apps: notify these people once for this occasion (e.g. a leave decision)."""
     ids = [getattr(u, "pk", u) for u in users]
     return reminders_send(
         reminders=[
-            Reminder(kind=kind, occasion=occasion, user_ids=ids, title=title, body=body, url=url)
+            Reminder(
+                kind=kind,
+                occasion=occasion,
+                user_ids=ids,
+                title=title,
+                body=body,
+                url=url,
+                params=params or {},
+            )
         ]
     )
 

@@ -193,3 +193,19 @@ def test_bulk_path_sends_once_and_emails_after_commit(monkeypatch):
     assert reminders_send(reminders=items) == 0
     assert Notification.objects.count() == 40
     assert len(mail.outbox) == 20  # ten with an address × two occasions
+
+
+def test_a_reminder_is_read_in_the_readers_language(world):
+    """Contract 5: reminders are stored as msgid + params and rendered per reader."""
+    from django.utils import translation
+
+    session_in(world.program, 20, topic="乡村振兴专题")
+    reminders_dispatch.apply().get()
+    note = Notification.objects.get(user=world.trainee)
+    assert note.title_msgid == "明天 %(time)s:%(topic)s"
+    assert note.params["topic"] == "乡村振兴专题" and note.params["program"]
+    with translation.override("en"):
+        assert note.display_title.startswith("Tomorrow ") and "乡村振兴专题" in note.display_title
+        assert "。" not in note.display_body
+    with translation.override("zh-hans"):
+        assert note.display_title.startswith("明天 ")

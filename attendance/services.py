@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from attendance import selectors, tokens
 from attendance.models import (
@@ -877,7 +877,7 @@ def leave_request_create(
     url = reverse("attendance:leave_detail", args=[leave.pk])
     notify_many(
         users=_class_managers(program.pk),
-        title=_lazy("%(name)s 申请请假:%(sessions)s"),
+        title=gettext_lazy("%(name)s 申请请假:%(sessions)s"),
         params={"name": user.full_name, "sessions": session_names(sessions, neutral=True)},
         body=reason,
         url=url,
@@ -912,11 +912,11 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
     )
     if approve:
         _apply_leave(leave=leave, by=by)
-    verdict = _lazy("已批准") if approve else _lazy("未批准")
+    verdict = gettext_lazy("已批准") if approve else gettext_lazy("未批准")
     sessions = session_names(leave.sessions.order_by("start"), neutral=True)
     notify(
         user=leave.user,
-        title=_lazy("您的请假申请%(verdict)s:%(sessions)s"),
+        title=gettext_lazy("您的请假申请%(verdict)s:%(sessions)s"),
         params={"verdict": verdict, "sessions": sessions},
         body=note,
         url=reverse("attendance:leave_detail", args=[leave.pk]),
@@ -1114,8 +1114,8 @@ def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
     args = {"program": program.title, "line": str(line)}
     notify_many(
         users=[w.user for w in fresh],
-        title=_lazy("出勤预警:%(program)s"),
-        body=_lazy(
+        title=gettext_lazy("出勤预警:%(program)s"),
+        body=gettext_lazy(
             "您在本班的出勤率已低于要求的 %(line)s%%,请注意按时参加学习;如有特殊情况请及时请假。"
         ),
         params=args,
@@ -1127,7 +1127,7 @@ def rate_warnings_check(*, program: Program, user_ids, now=None) -> int:
         names = ", ".join(f"{w.user.full_name} {w.rate}%" for w in fresh)
         notify_many(
             users=managers,
-            title=_lazy("学员出勤预警:%(program)s,%(n)s 名学员低于 %(line)s%%"),
+            title=gettext_lazy("学员出勤预警:%(program)s,%(n)s 名学员低于 %(line)s%%"),
             params={**args, "n": len(fresh)},
             body=names,
             url=reverse("attendance:program", args=[program.pk]),

@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -110,6 +111,9 @@ def _scan_response(request, result, device=None):
 # and timed as of that moment, so a phone without JavaScript whose trainee taps the button a
 # little later is not refused for a code that was fresh when it was scanned.
 SEEN_SALT = "lectern.attendance.seen"
+# Shown by templates/registration/login.html when the login continues a scan (translated here,
+# with the rest of the scan's words).
+SCAN_LOGIN_NOTE = gettext_noop("您刚扫描了签到二维码:登录后将自动完成签到,签到时间按扫码时间记。")
 SEEN_MAX_SECONDS = 120
 
 

@@ -3,6 +3,7 @@ whatever the number of trainees."""
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -78,3 +79,19 @@ def test_warning_rate_is_the_rate_shown(db):
     program, manager, users = class_with(1)
     services.rate_warnings_check(program=program, user_ids=[users[0].pk])
     assert AttendanceWarning.objects.get().rate == 50
+
+
+@pytest.mark.parametrize("rate", ["-0.1", "100.1", "NaN", "Infinity"])
+def test_the_database_refuses_a_warning_rate_outside_a_percentage(world, rate):
+    """Issue 12 item 12: every attendance number has bounds the database enforces."""
+    from decimal import Decimal, InvalidOperation
+
+    from django.core.exceptions import ValidationError
+    from django.db import DataError, IntegrityError, transaction
+
+    refused = (IntegrityError, DataError, InvalidOperation, ValueError, ValidationError)
+    with pytest.raises(refused), transaction.atomic():
+        AttendanceWarning.objects.create(
+            program=world.program, user=world.trainee, rate=Decimal(rate)
+        )
+    assert not AttendanceWarning.objects.exists()

@@ -1,6 +1,8 @@
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from core.models import Notification
 from core.registry import NavItem, Panel
 
 
@@ -9,4 +11,7 @@ def nav_items(request):
 
 
 def home_panels(request):
-    return [Panel("core/panels/inbox.html", {}, order=900)]
+    latest = SimpleLazyObject(
+        lambda: list(Notification.objects.filter(user=request.user, read_at__isnull=True)[:3])
+    )
+    return [Panel("core/panels/inbox.html", {"latest": latest}, order=900)]

@@ -130,3 +130,12 @@ def test_the_profile_saves_the_language(client):
     )
     user.refresh_from_db()
     assert user.language == "en"
+
+
+def test_the_home_panel_lists_the_latest_unread_in_the_readers_language(client):
+    reader = UserFactory()
+    notify(user=reader, title=TITLE, url="/inbox/")
+    client.force_login(reader)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("home")).content.decode()
+    assert ENGLISH_TITLE in page

@@ -26,3 +26,7 @@ def language_chosen(request, language):
 
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
+
+
+def user_is_admin(user):
+    return roles_of(user).is_admin

@@ -10,6 +10,7 @@ The UI shell's hooks live in `<app>/nav.py`, each optional:
     def home_panels(request) -> list[Panel]          # cards on the home page
     def shell_context(request) -> dict               # extra template context on every page
     def language_chosen(request, language) -> None   # the user switched the language
+    def user_is_admin(user) -> bool                  # may this user see every private object?
 
 The shell (core) calls them and never imports the apps: accounts, for instance, adds the admin
 entry, the `roles` context and remembers a signed-in user's language through these hooks.
@@ -79,3 +80,8 @@ def shell_context(request) -> dict:
 def language_chosen(request, language: str) -> None:
     for hook in app_hooks("nav", "language_chosen"):
         hook(request, language)
+
+
+def user_is_admin(user) -> bool:
+    """Whether any app says the user is a system admin (accounts: an admin role grant)."""
+    return any(hook(user) for hook in app_hooks("nav", "user_is_admin"))

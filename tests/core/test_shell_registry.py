@@ -56,3 +56,9 @@ def test_the_admin_entry_and_roles_come_from_accounts_through_the_hooks(world, c
     page = client_for(world.trainee).get(reverse("home"))
     assert reverse("admin:index") not in page.content.decode()
     assert not page.context["roles"].is_admin
+
+
+@pytest.mark.django_db
+def test_the_shell_asks_the_apps_whether_a_user_is_an_admin(world):
+    assert registry.user_is_admin(world.admin)
+    assert not registry.user_is_admin(world.organizer)

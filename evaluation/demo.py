@@ -9,6 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, AttendanceStatus
+from attendance.rules import IN_ROOM as ATTENDED
 from core.errors import DomainError
 from enrollment.models import Enrollment
 from evaluation import selectors, services
@@ -286,7 +287,7 @@ def _evaluations(ctx, program, *, share=0.75):
         attendees = [
             r.user
             for r in AttendanceRecord.objects.filter(
-                session=session, status__in=selectors.ATTENDED
+                session=session, status__in=ATTENDED
             ).select_related("user")
         ]
         answered = set(

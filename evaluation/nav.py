@@ -17,7 +17,7 @@ def nav_items(request):
 def home_panels(request):
     from enrollment.models import Enrollment
     from evaluation import selectors
-    from evaluation.models import Judge, Reflection
+    from evaluation.models import Judge, Reflection, ReflectionAssignment
     from programs.models import Lecturer, ProgramStaff
 
     user = request.user
@@ -28,7 +28,7 @@ def home_panels(request):
         year = timezone.localdate().year
         _records, total, required = selectors.credit_record(user=user, year=year)
         drafts = (
-            selectors.ReflectionAssignment.objects.filter(
+            ReflectionAssignment.objects.filter(
                 program__enrollments__user=user,
                 program__enrollments__status=Enrollment.Status.ENROLLED,
                 deadline__gte=timezone.now(),

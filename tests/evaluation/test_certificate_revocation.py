@@ -126,7 +126,7 @@ def test_revocation_is_undone_with_the_rest_when_confirmation_fails(world, held,
     def boom(**kwargs):
         raise RuntimeError("mail store down")
 
-    monkeypatch.setattr(services, "notify_many", boom)
+    monkeypatch.setattr(services.completion, "notify_many", boom)  # where the service looks it up
     with pytest.raises(RuntimeError):
         services.completion_confirm(program=world.program, by=world.organizer)
     cert.refresh_from_db()

@@ -700,7 +700,7 @@ def summary_xlsx(*, program) -> bytes:
         Column(gettext("职务"), width=14, wrap=True),
     ]
     columns += [
-        Column(f"{i}. {timezone.localtime(s.start):%m-%d %H:%M}\n{s.topic}", width=11, wrap=True)
+        Column(f"{i}\n{timezone.localtime(s.start):%m-%d %H:%M}\n{s.topic}", width=12, wrap=True)
         for i, s in enumerate(sessions, start=1)
     ]
     columns += [
@@ -735,7 +735,7 @@ def summary_xlsx(*, program) -> bytes:
         f"    {program.organizing_unit.name if program.organizing_unit_id else ''}"
     )
     head = [title, period]
-    return xlsx_bytes(
+    content = xlsx_bytes(
         [
             Sheet(gettext("考勤汇总"), columns, rows, title_lines=head, landscape=True),
             Sheet(
@@ -768,6 +768,56 @@ def summary_xlsx(*, program) -> bytes:
         ],
         title=title,
     )
+    return header_rows_fitted(content, {1: (len(head) + 2, header_height(columns))})
+
+
+# --- Header row height -------------------------------------------------------------------------
+#
+# Excel and LibreOffice do not grow a row to fit wrapped text on opening a file: a header whose
+# labels wrap (session number, date and topic in a narrow column) needs its height written
+# down. core.tabular has no option for it yet, so the height is set on the finished file.
+
+LINE_PT = 15
+
+
+def _text_units(text: str) -> int:
+    """Width in Excel character units (a CJK character is two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def header_height(columns) -> float:
+    """Points needed by the tallest wrapped header label of these columns."""
+    lines = 1
+    for col in columns:
+        width = max(1.0, col.width - 1)
+        n = sum(
+            max(1, math.ceil(_text_units(part) / width)) for part in str(col.header).split("\n")
+        )
+        lines = max(lines, n)
+    return lines * LINE_PT + 3
+
+
+def header_rows_fitted(content: bytes, rows: dict[int, tuple[int, float]]) -> bytes:
+    """The workbook with row `r` of sheet `n` (1-based) `height` points tall."""
+    import io
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            for sheet, (row, height) in rows.items():
+                if info.filename == f"xl/worksheets/sheet{sheet}.xml":
+                    data = re.sub(
+                        rb'<row r="%d"' % row,
+                        b'<row r="%d" ht="%.1f" customHeight="1"' % (row, height),
+                        data,
+                        count=1,
+                    )
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 CSV_HEADER = [

@@ -62,8 +62,10 @@ def test_summary_session_headers_wrap_and_it_prints_landscape_one_page_wide():
     ws = book(rendering.summary_xlsx(program=program))["考勤汇总"]
     h = header_row(ws)
     head = ws.cell(h, 5)
-    assert head.value.startswith("1. ") and sessions[0].topic in head.value
+    assert head.value.startswith("1\n") and sessions[0].topic in head.value
     assert "\n" in head.value and head.alignment.wrap_text
+    # Tall enough for number, date and time, and topic (spreadsheets do not grow it on opening).
+    assert ws.row_dimensions[h].height >= 3 * 15
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize in ("9", 9) and ws.page_setup.fitToWidth == 1
     assert ws.print_title_rows.replace("$", "") == f"{h}:{h}"

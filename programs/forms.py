@@ -181,9 +181,6 @@ class SessionForm(SessionFieldsMixin):
     date = forms.DateField(label=_("日期"), widget=DateInput)
     start_time = forms.TimeField(label=_("开始"), widget=TimeInput)
     end_time = forms.TimeField(label=_("结束"), widget=TimeInput)
-    status = forms.ChoiceField(
-        label=_("状态"), choices=Session.Status.choices, initial=Session.Status.SCHEDULED
-    )
     scope = forms.ChoiceField(
         label=_("修改范围"),
         choices=[("this", _("仅此一次")), ("following", _("此次及以后各次"))],
@@ -202,7 +199,6 @@ class SessionForm(SessionFieldsMixin):
         "branch_venues",
         "lecturers",
         "credit_hours",
-        "status",
         "notes",
         "scope",
         "acknowledge",
@@ -222,7 +218,6 @@ class SessionForm(SessionFieldsMixin):
             "branch_venues": list(session.branch_venues.all()),
             "lecturers": list(session.lecturers.all()),
             "notes": session.notes,
-            "status": session.status,
         }
 
     def clean(self):
@@ -236,7 +231,6 @@ class SessionForm(SessionFieldsMixin):
         d = self.cleaned_data
         return {
             **super().session_data(),
-            "status": d["status"],
             "start": at_local(d["date"], d["start_time"]),
             "end": at_local(d["date"], d["end_time"]),
         }
@@ -320,6 +314,46 @@ class CloneForm(forms.Form):
     code = forms.CharField(label=_("新编号"), max_length=40)
     title = forms.CharField(label=_("新名称"), max_length=200)
     start_date = forms.DateField(label=_("新开始日期"), widget=DateInput)
+
+
+class ReasonForm(forms.Form):
+    """停课: the reason everyone concerned reads in their notice."""
+
+    reason = forms.CharField(
+        label=_("停课原因"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("如:授课人临时出差")}),
+    )
+
+
+class RescheduleForm(forms.Form):
+    """调课: one session to a new date and time, with a reason for the notice."""
+
+    date = forms.DateField(label=_("新日期"), widget=DateInput)
+    start_time = forms.TimeField(label=_("开始"), widget=TimeInput)
+    end_time = forms.TimeField(label=_("结束"), widget=TimeInput)
+    reason = forms.CharField(label=_("调课原因"), max_length=200, required=False)
+    acknowledge = forms.BooleanField(label=_("已知晓学员时间冲突,仍然保存"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("结束时间必须晚于开始时间。"))
+        return data
+
+
+class ProgramRescheduleForm(forms.Form):
+    """改期: a program that has not begun moves to a new start date, every session with it."""
+
+    start_date = forms.DateField(label=_("新的开始日期"), widget=DateInput)
+    reason = forms.CharField(label=_("改期原因"), max_length=200)
+    acknowledge = forms.BooleanField(label=_("已知晓学员时间冲突,仍然保存"), required=False)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("重新开放原因"), max_length=200)
+    days = forms.IntegerField(label=_("开放天数"), min_value=1, max_value=30, initial=7)
 
 
 class MoveForm(forms.Form):

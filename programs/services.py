@@ -434,12 +434,6 @@ def _capacity_problem(*, program: Program, venue, branch_venues) -> str | None:
     return None
 
 
-def _check_capacity(*, program: Program, venue, branch_venues) -> None:
-    problem = _capacity_problem(program=program, venue=venue, branch_venues=branch_venues)
-    if problem:
-        raise DomainError(problem, field="venue")
-
-
 def _check_conflicts(
     *, program, slots, acknowledge_warnings: bool, problems: list[str] = ()
 ) -> list[Conflict]:
@@ -1074,8 +1068,13 @@ def series_create(
                 lecturers=lecturers,
             )
         )
-    _check_capacity(program=program, venue=data.get("venue"), branch_venues=branches)
-    _check_conflicts(program=program, slots=slots, acknowledge_warnings=acknowledge_warnings)
+    capacity = _capacity_problem(program=program, venue=data.get("venue"), branch_venues=branches)
+    _check_conflicts(
+        program=program,
+        slots=slots,
+        acknowledge_warnings=acknowledge_warnings,
+        problems=[capacity] if capacity else [],
+    )
     series = RecurringSeries.objects.create(
         program=program,
         weekdays=sorted(data["weekdays"]),

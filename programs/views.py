@@ -15,14 +15,17 @@ from django_htmx.http import HttpResponseClientRedirect, reswap
 
 from accounts.scoping import require_organizer, roles_of
 from core.errors import DomainError
+from core.links import absolute_url
 from programs import selectors, services
 from programs.access import (
+    CLOSED_STATUSES,
     Access,
     can_organize_program,
     program_closed_message,
     program_get,
     program_get_to_organize,
     program_is_open,
+    program_is_reopened,
     session_get,
 )
 from programs.forms import (
@@ -30,7 +33,11 @@ from programs.forms import (
     LecturerForm,
     MoveForm,
     ProgramForm,
+    ProgramRescheduleForm,
     RangeForm,
+    ReasonForm,
+    ReopenForm,
+    RescheduleForm,
     SeriesForm,
     SessionForm,
     VenueForm,
@@ -38,6 +45,7 @@ from programs.forms import (
 )
 from programs.ical import feed_calendar
 from programs.models import Program, Session
+from programs.recurrence import at_local
 from programs.timetable import Period, build_days, default_anchor, period_for
 
 # --- programs ------------------------------------------------------------------------------
@@ -116,16 +124,232 @@ def program_detail(request, pk):
         pk=pk,
         queryset=Program.objects.select_related("organizing_unit", "family"),
     )
+    is_open = program_is_open(program)
+    is_admin = roles_of(request.user).is_admin
     ctx = {
         "program": program,
         "sessions": selectors.program_sessions(program=program),
         "staff": program.staff.select_related("user"),
         "can_organize": can_organize_program(request.user, program),
         "can_manage": program.access == Access.MANAGE,
+        "is_open": is_open,
+        "closed_message": "" if is_open else program_closed_message(program),
+        "reopened": program_is_reopened(program),
+        "can_reopen": is_admin and program.status in CLOSED_STATUSES,
+        "reopen_form": ReopenForm(),
         "transitions": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(Program.Status.choices),
     }
     return render(request, "programs/detail.html", ctx)
+
+
+def _program_for_admin(request, pk) -> Program:
+    program = program_get(user=request.user, pk=pk, need=Access.MANAGE)
+    if not roles_of(request.user).is_admin:
+        raise PermissionDenied
+    return program
+
+
+@login_required
+@require_POST
+def program_reopen(request, pk):
+    """An admin reopens a closed program for a few days (audited, with the reason)."""
+    program = _program_for_admin(request, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("programs:detail", pk=program.pk)
+    try:
+        program = services.program_reopen(program=program, by=request.user, **form.cleaned_data)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(
+            request,
+            _("项目已临时开放至 %(until)s,可以修改;到期或结束开放后恢复只读。")
+            % {"until": timezone.localtime(program.reopened_until).strftime("%Y-%m-%d %H:%M")},
+        )
+    return redirect("programs:detail", pk=program.pk)
+
+
+@login_required
+@require_POST
+def program_reopen_end(request, pk):
+    program = _program_for_admin(request, pk)
+    try:
+        services.program_reopen_end(program=program, by=request.user)
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("已结束临时开放,项目恢复只读。"))
+    return redirect("programs:detail", pk=program.pk)
+
+
+def _action_page(request, ctx):
+    return render(request, "programs/session_action.html", ctx)
+
+
+def _acknowledgeable(conflicts) -> bool:
+    """The "已知晓学员时间冲突" box is offered only when every problem may be overridden."""
+    return bool(conflicts) and not any(c.blocking for c in conflicts)
+
+
+@login_required
+def session_cancel(request, pk):
+    """停课 with a reason; the session stays (cancelled) and everyone concerned is told."""
+    session = _session_to_schedule(request, pk)
+    program = session.program
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(
+                session=session, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            messages.success(request, _("已停课,参训人员、授课人和场地管理员已收到通知。"))
+            return _back_to_timetable(program, timezone.localdate(session.start))
+    return _action_page(
+        request,
+        {
+            "program": program,
+            "session": session,
+            "form": form,
+            "heading": _("停课"),
+            "intro": _(
+                "停课后这节课仍留在课表中并标为“已取消”,订阅的日历会同步取消;"
+                "学员、授课人和场地管理员会收到带原因的通知;考勤和学时不再计算这节课。"
+            ),
+            "submit": _("确认停课"),
+            "danger": True,
+        },
+    )
+
+
+@login_required
+def session_reschedule(request, pk):
+    """调课: a new date and time (a cancelled session rescheduled is held again)."""
+    session = _session_to_schedule(request, pk)
+    program = session.program
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"date": start.date(), "start_time": start.time(), "end_time": end.time()},
+    )
+    conflicts = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        ok, conflicts = _schedule_write(
+            request,
+            program,
+            form,
+            lambda: services.session_reschedule(
+                session=session,
+                by=request.user,
+                start=at_local(d["date"], d["start_time"]),
+                end=at_local(d["date"], d["end_time"]),
+                reason=d["reason"],
+                acknowledge_warnings=d["acknowledge"],
+            ),
+        )
+        if ok:
+            messages.success(request, _("已调课,相关人员已收到通知。"))
+            return _back_to_timetable(program, d["date"])
+    return _action_page(
+        request,
+        {
+            "program": program,
+            "session": session,
+            "form": form,
+            "conflicts": conflicts,
+            "acknowledgeable": _acknowledgeable(conflicts),
+            "heading": _("调课"),
+            "intro": _("改到新的日期和时间;订阅的日历会同步更新,相关人员会收到通知。"),
+            "submit": _("确认调课"),
+        },
+    )
+
+
+@login_required
+def program_cancel_sessions(request, pk):
+    """The whole program's 停课: every session not yet begun is cancelled."""
+    program = program_get_to_organize(user=request.user, pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.program_cancel_sessions(
+                program=program, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            messages.success(request, _("已停课 %(n)s 节课,相关人员已收到通知。") % {"n": n})
+            return redirect("programs:detail", pk=program.pk)
+    upcoming = (
+        program.sessions.filter(start__gt=timezone.now())
+        .exclude(status=Session.Status.CANCELLED)
+        .count()
+    )
+    return _action_page(
+        request,
+        {
+            "program": program,
+            "form": form,
+            "heading": _("整个项目停课"),
+            "intro": _(
+                "尚未开始的 %(n)s 节课将全部停课(已上的课不受影响),"
+                "学员、授课人和场地管理员会收到带原因的通知。"
+            )
+            % {"n": upcoming},
+            "submit": _("确认停课"),
+            "danger": True,
+        },
+    )
+
+
+@login_required
+def program_reschedule(request, pk):
+    """改期: a program not yet begun moves, every session with it."""
+    program = program_get_to_organize(user=request.user, pk=pk)
+    form = ProgramRescheduleForm(request.POST or None, initial={"start_date": program.start_date})
+    conflicts = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        ok, conflicts = _schedule_write(
+            request,
+            program,
+            form,
+            lambda: services.program_reschedule(
+                program=program,
+                by=request.user,
+                start_date=d["start_date"],
+                reason=d["reason"],
+                acknowledge_warnings=d["acknowledge"],
+            ),
+        )
+        if ok:
+            messages.success(request, _("项目已改期,相关人员已收到通知。"))
+            return redirect("programs:detail", pk=program.pk)
+    return _action_page(
+        request,
+        {
+            "program": program,
+            "form": form,
+            "conflicts": conflicts,
+            "acknowledgeable": _acknowledgeable(conflicts),
+            "heading": _("整个项目改期"),
+            "intro": _(
+                "项目日期和每节课按同样的天数前后移动(时刻不变);只适用于尚未开课的项目。"
+                "相关人员会收到通知。"
+            ),
+            "submit": _("确认改期"),
+        },
+    )
+
+
+def _back_to_timetable(program, day):
+    return redirect(reverse("programs:timetable", args=[program.pk]) + f"?d={day.isoformat()}")
 
 
 @login_required
@@ -226,8 +450,9 @@ def _session_form(request, program, **kwargs):
     )
 
 
-def _changed_days(request, program, days: set) -> HttpResponse:
-    """The day cells that changed, each swapped out of band, from the page's own partial."""
+def _changed_days(request, program, days: set, *, flash="", undo=None) -> HttpResponse:
+    """The day cells that changed, each swapped out of band, from the page's own partial, and
+    the flash line saying what happened (with an undo for a drag-and-drop move)."""
     period = _period(request, program)
     bounds = RangeForm(request.POST).bounds()
     if bounds:
@@ -240,11 +465,18 @@ def _changed_days(request, program, days: set) -> HttpResponse:
         for day in ctx["days"]
         if day.date in days
     )
+    html += render_to_string(
+        "programs/timetable.html#flash",
+        {**ctx, "flash": flash, "flash_ok": True, "undo": undo, "oob": True},
+        request=request,
+    )
     response = HttpResponse(html)
     return reswap(response, "none")
 
 
-def _form_response(request, program, period, form, *, session=None, new_date=None, conflicts=()):
+def _form_response(
+    request, program, period, form, *, session=None, new_date=None, conflicts=(), plan=None
+):
     ctx = _timetable_ctx(
         request,
         program,
@@ -253,6 +485,8 @@ def _form_response(request, program, period, form, *, session=None, new_date=Non
         editing_session=session,
         adding_date=new_date,
         conflicts=list(conflicts),
+        acknowledgeable=_acknowledgeable(conflicts),
+        plan=plan,
     )
     if request.htmx:
         return render(request, "programs/timetable.html#session_form", ctx)
@@ -313,26 +547,40 @@ def session_create(request, pk):
     return _form_response(request, program, period, form, new_date=day, conflicts=conflicts)
 
 
-def _saved(request, program, days, anchor):
+def _saved(request, program, days, anchor, *, message=""):
+    message = message or _("课表已更新。")
     if request.htmx:
-        return _changed_days(request, program, days)
-    messages.success(request, _("课表已更新。"))
+        return _changed_days(request, program, days, flash=message)
+    messages.success(request, message)
     view = request.POST.get("view", "week")
     return redirect(
         reverse("programs:timetable", args=[program.pk]) + f"?view={view}&d={anchor.isoformat()}"
     )
 
 
+def _plan_signature(plan) -> str:
+    """What the organizer confirmed: the sessions and fields that would change."""
+    return ",".join(str(i.session.pk) for i in plan.items) + "|" + ",".join(plan.changed)
+
+
 @login_required
 def session_edit(request, pk):
+    """Edit one occurrence or, for a series, it and every later one. "此次及以后各次" first shows
+    how many sessions will change and what (session_edit_plan), and saves on confirmation."""
     session = _session_to_schedule(request, pk)
     program = session.program
     period = _period(request, program)
     form = _session_form(request, program, initial=SessionForm.initial_for(session))
     conflicts = []
+    plan = None
     if request.method == "POST" and form.is_valid():
         data = form.session_data()
         scope = form.cleaned_data.get("scope") or "this"
+        if scope == "following" and session.series_id:
+            plan = services.session_edit_plan(session=session, data=data, scope=scope)
+            if plan.count > 1 and request.POST.get("confirmed") != _plan_signature(plan):
+                plan.signature = _plan_signature(plan)
+                return _form_response(request, program, period, form, session=session, plan=plan)
         old_days = {
             timezone.localdate(s.start)
             for s in (
@@ -358,7 +606,19 @@ def session_edit(request, pk):
         )
         if ok:
             new_days = {timezone.localdate(s.start) for s in result}
-            return _saved(request, program, old_days | new_days, timezone.localdate(data["start"]))
+            message = (
+                _("已修改 %(n)s 节课。") % {"n": len(result)}
+                if result
+                else _("没有需要修改的内容。")
+            )
+            return _saved(
+                request,
+                program,
+                old_days | new_days,
+                timezone.localdate(data["start"]),
+                message=message,
+            )
+        plan = None
     return _form_response(request, program, period, form, session=session, conflicts=conflicts)
 
 
@@ -406,7 +666,17 @@ def session_move(request, pk):
         )
     except DomainError as err:
         return _refused(request, session.program, err.message, old_day)
-    return _saved(request, session.program, {old_day, new_day}, new_day)
+    message = _("已将“%(topic)s”从 %(old)s 移到 %(new)s。") % {
+        "topic": session.topic,
+        "old": old_day.isoformat(),
+        "new": new_day.isoformat(),
+    }
+    if request.htmx:
+        undo = None
+        if new_day != old_day:
+            undo = {"url": reverse("programs:session_move", args=[session.pk]), "date": old_day}
+        return _changed_days(request, session.program, {old_day, new_day}, flash=message, undo=undo)
+    return _saved(request, session.program, {old_day, new_day}, new_day, message=message)
 
 
 @login_required
@@ -449,7 +719,12 @@ def series_create(request, pk):
                 + f"?view=month&d={series.first_date.isoformat()}"
             )
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    ctx = {"program": program, "form": form, "conflicts": conflicts}
+    ctx = {
+        "program": program,
+        "form": form,
+        "conflicts": conflicts,
+        "acknowledgeable": _acknowledgeable(conflicts),
+    }
     template = "programs/series_form.html#form" if request.htmx else "programs/series_form.html"
     return render(request, template, ctx)
 
@@ -516,9 +791,9 @@ def lecturer_edit(request, pk=None):
         else:
             messages.success(request, _("授课人已保存。"))
             return redirect("programs:lecturer_edit", pk=lecturer.pk)
-    feed = None
+    feed = ""
     if lecturer is not None:
-        feed = services.calendar_feed_get_or_create(lecturer=lecturer)
+        feed = _feed_url(request, services.calendar_feed_get_or_create(lecturer=lecturer))
     return render(
         request, "programs/lecturer_form.html", {"form": form, "lecturer": lecturer, "feed": feed}
     )
@@ -535,6 +810,11 @@ def lecturer_feed_regenerate(request, pk):
 
 
 # --- my schedule and feeds -----------------------------------------------------------------
+
+
+def _feed_url(request, feed) -> str:
+    """The subscription address to copy: SITE_URL, else the address the user is using."""
+    return absolute_url(reverse("programs:feed", args=[feed.token]), request)
 
 
 @login_required
@@ -556,10 +836,10 @@ def my_schedule(request):
         "last": last,
         "prev": first - dt.timedelta(days=28),
         "next": last + dt.timedelta(days=1),
-        "trainee_feed": services.calendar_feed_get_or_create(user=request.user),
-        "lecturer_feed": services.calendar_feed_get_or_create(lecturer=lecturer)
+        "trainee_feed": _feed_url(request, services.calendar_feed_get_or_create(user=request.user)),
+        "lecturer_feed": _feed_url(request, services.calendar_feed_get_or_create(lecturer=lecturer))
         if lecturer
-        else None,
+        else "",
     }
     template = "programs/my_schedule.html#agenda" if request.htmx else "programs/my_schedule.html"
     return render(request, template, ctx)

@@ -39,3 +39,28 @@
     dragged = null;
   });
 })();
+
+// programs: show what went wrong where the user is. A form answered with errors (or a summary
+// of what a series edit will change) scrolls its summary into view and focuses it, so a long
+// form submitted from its bottom button does not fail silently off-screen.
+(function () {
+  "use strict";
+  function focusSummary(root) {
+    if (!root || !root.querySelector) return;
+    const box = root.matches && root.matches("[data-error-summary]")
+      ? root : root.querySelector("[data-error-summary]");
+    if (!box) return;
+    box.scrollIntoView({ block: "center", behavior: "smooth" });
+    box.focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:load", function (e) { focusSummary(e.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { focusSummary(document.body); });
+
+  // Forms that undo something people rely on (a calendar address every device subscribed to)
+  // ask first: data-confirm holds the question.
+  document.addEventListener("submit", function (e) {
+    const form = e.target;
+    const question = form && form.dataset && form.dataset.confirm;
+    if (question && !window.confirm(question)) e.preventDefault();
+  }, true);
+})();

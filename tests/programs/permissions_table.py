@@ -53,6 +53,21 @@ PERMISSIONS = {
         expect=_organize(302),
     ),
     "programs:clone": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=_organize(200)),
+    # Reopening a closed program is the admin's alone (the world's program is open: the admin's
+    # request is answered with a message and a redirect).
+    "programs:reopen": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.program.pk},
+        data=lambda w: {"reason": "补录", "days": "7"},
+        expect=everyone(403, outsider=404, other_trainee=404, admin=302),
+    ),
+    "programs:reopen_end": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.program.pk},
+        expect=everyone(403, outsider=404, other_trainee=404, admin=302),
+    ),
+    "programs:cancel_sessions": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=_organize(200)),
+    "programs:reschedule": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=_organize(200)),
     "programs:timetable": Entry(
         kwargs=lambda w: {"pk": w.program.pk},
         expect=everyone(200, outsider=404, other_trainee=404),
@@ -70,6 +85,10 @@ PERMISSIONS = {
         method="post",
         kwargs=lambda w: {"pk": _session_with_attendance(w)},
         expect=_manage(302),
+    ),
+    "programs:session_cancel": Entry(kwargs=lambda w: {"pk": w.session.pk}, expect=_manage(200)),
+    "programs:session_reschedule": Entry(
+        kwargs=lambda w: {"pk": w.session.pk}, expect=_manage(200)
     ),
     "programs:venue_list": Entry(expect=_organizer_pages(200)),
     "programs:venue_create": Entry(expect=_organizer_pages(200)),

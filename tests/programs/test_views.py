@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -164,21 +165,26 @@ def test_edit_following_from_the_form(world, client_for):
     )
     second = p.sessions.order_by("start")[1]
     c = client_for(world.organizer)
-    r = c.post(
-        reverse("programs:session_edit", args=[second.pk]),
-        _session_post(
-            world,
-            dt.date(2026, 3, 12),
-            start_time="09:00",
-            end_time="11:00",
-            topic="上午讲座",
-            scope="following",
-            branch_venues=[],
-            lecturers=[],
-        ),
-        headers=HX,
+    post = _session_post(
+        world,
+        dt.date(2026, 3, 12),
+        start_time="09:00",
+        end_time="11:00",
+        topic="上午讲座",
+        scope="following",
+        branch_venues=[],
+        lecturers=[],
     )
+    url = reverse("programs:session_edit", args=[second.pk])
+    # First the page says how many sessions will change and what; nothing is saved yet.
+    preview = c.post(url, post, headers=HX).content.decode()
+    assert "将修改 3 节课" in preview and "主题改为“上午讲座”" in preview
+    assert "开始时间改为 09:00" in preview and "确认修改 3 节课" in preview
+    assert set(p.sessions.values_list("topic", flat=True)) == {"讲座"}
+    signature = re.search(r'name="confirmed" value="([^"]+)"', preview).group(1)
+    r = c.post(url, {**post, "confirmed": signature}, headers=HX)
     assert r["HX-Reswap"] == "none"
+    assert "已修改 3 节课" in r.content.decode()
     topics = list(p.sessions.order_by("start").values_list("topic", flat=True))
     assert topics == ["讲座", "上午讲座", "上午讲座", "上午讲座"]
     # The edit form offers the choice only for sessions of a series.

@@ -96,8 +96,12 @@
         ackedRev = Math.max(ackedRev, xhr.lecternRev);
       }
     }
-    // Book-keeping before the server's status is swapped in, so the check after it is right.
-    function beforeSwap(evt) { settle(evt.detail.xhr); }
+    // Book-keeping before the server's status is swapped in (the event fires on the swap
+    // target, #save-status), so the check after the swap is right.
+    document.addEventListener("htmx:beforeSwap", function (evt) {
+      var xhr = evt.detail.xhr;
+      if (xhr && xhr.lecternRev) settle(xhr);
+    });
     function afterRequest(evt) {
       var xhr = evt.detail.xhr;
       settle(xhr);
@@ -109,7 +113,6 @@
     [body, title].forEach(function (el) {
       if (!el) return;
       el.addEventListener("htmx:beforeRequest", beforeRequest);
-      el.addEventListener("htmx:beforeSwap", beforeSwap);
       el.addEventListener("htmx:afterRequest", afterRequest);
     });
     // The server's "已保存 HH:MM" replaces the element; keep it honest if newer text waits.

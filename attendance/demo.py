@@ -161,7 +161,11 @@ def _decided_leave(ctx, program, trainees, manager, now):
         if AttendanceRecord.objects.filter(user=user, session__in=sessions).exists():
             continue
         leave = services.leave_request_create(
-            user=user, program=program, session_ids=[s.pk for s in sessions], reason=reason
+            user=user,
+            program=program,
+            session_ids=[s.pk for s in sessions],
+            reason=reason,
+            now=sessions[0].start - dt.timedelta(days=1),  # asked the day before
         )
         services.leave_request_decide(leave=leave, approve=approve, note=note, by=manager)
 

@@ -830,10 +830,11 @@ def _class_managers(program_id):
 
 @transaction.atomic
 def leave_request_create(
-    *, user, program: Program, session_ids, reason: str, attachment=None
+    *, user, program: Program, session_ids, reason: str, attachment=None, now=None
 ) -> LeaveRequest:
-    """A trainee asks leave from sessions of a program they are enrolled in. Sessions already
-    attended or already covered by a pending or approved request are refused."""
+    """A trainee asks leave from sessions of a program they are enrolled in. Sessions that have
+    ended (by `now`, the time of asking), already attended or already covered by a pending or
+    approved request are refused, named (selectors.leave_blockers)."""
     reason = (reason or "").strip()
     ensure_program_open(program)
     if not Enrollment.objects.filter(
@@ -849,7 +850,7 @@ def leave_request_create(
     )
     if not sessions:
         raise DomainError(_("请至少选择一节课程。"), field="sessions")
-    blocked = selectors.leave_blockers(user=user, sessions=sessions)
+    blocked = selectors.leave_blockers(user=user, sessions=sessions, now=now)
     for kind, message in (
         (selectors.LEAVE_PAST, _("已结束的课程不能请假:%(sessions)s")),
         (selectors.LEAVE_ATTENDED, _("已签到的课程不能请假:%(sessions)s")),

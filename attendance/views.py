@@ -52,8 +52,8 @@ def _device(request) -> tuple[str, bool]:
 
 
 def _client(request, device) -> services.Client:
-    """The client a scan came from, for the proxy signals. The address is REMOTE_ADDR (the
-    one call site to switch to the project's proxy-aware client address once it exists)."""
+    """The client a scan came from, for the proxy signals. REMOTE_ADDR is the client's address
+    behind LECTERN_PROXY_COUNT reverse proxies (core.clientip, set by core's middleware)."""
     return services.Client(
         addr=request.META.get("REMOTE_ADDR") or None,
         agent=request.META.get("HTTP_USER_AGENT", "")[:255],

@@ -61,6 +61,28 @@ class ImportUploadForm(forms.Form):
 
 class ImportConfirmForm(forms.Form):
     create_missing = forms.BooleanField(label=_("为系统中没有的人员创建账号"), required=False)
+    preview_hash = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+
+class ImportUnitForm(forms.Form):
+    """Which unit an unknown unit text of the roster means (the unit is checked by the service)."""
+
+    text = forms.CharField(max_length=120)
+    unit = forms.IntegerField(label=_("对应单位"))
+
+
+class ImportRowForm(forms.Form):
+    """One preview row's cells, corrected by hand; cleaned as if read from the file."""
+
+    name = forms.CharField(label=_("姓名"), max_length=60, required=False)
+    unit = forms.CharField(label=_("单位"), max_length=120, required=False)
+    position = forms.CharField(label=_("职务"), max_length=120, required=False)
+    rank_text = forms.CharField(label=_("职级"), max_length=30, required=False)
+    phone = forms.CharField(label=_("手机号码"), max_length=30, required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=30, required=False)
+    gender = forms.CharField(label=_("性别"), max_length=10, required=False)
+    staff_number = forms.CharField(label=_("工号"), max_length=40, required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
 
 class GroupGenerateForm(forms.Form):

@@ -29,7 +29,11 @@ HEADERS = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证"),
     "gender": ("性别",),
     "staff_number": ("工号", "人员编号", "干部编号", "编号"),
+    "note": ("备注", "备注说明", "说明"),
 }
+# Headers that carry nothing to keep (the row number): not reported as unused.
+IGNORED_HEADERS = ("序号", "编号序号", "排序")
+NOTE_MAX = 200
 FOOTER_WORDS = (
     "填表人",
     "审核人",
@@ -121,8 +125,17 @@ def clean_id_number(value) -> tuple[str, str]:
     if not re.fullmatch(r"\d{17}[\dX]", text):
         return text, _("身份证号“%(v)s”格式不正确(应为 18 位)。") % {"v": text}
     if id_check_digit(text[:17]) != text[17]:
-        return text, _("身份证号“%(v)s”校验位不正确。") % {"v": text}
+        return text, checksum_error(text)
     return text, ""
+
+
+def checksum_error(text: str) -> str:
+    return _("身份证号“%(v)s”校验位不正确(可能填错了一位)。") % {"v": text}
+
+
+def id_checksum_wrong(text: str) -> bool:
+    """An 18-character ID number whose only fault is its GB 11643 check digit (likely a typo)."""
+    return bool(re.fullmatch(r"\d{17}[\dX]", text)) and id_check_digit(text[:17]) != text[17]
 
 
 def clean_gender(value) -> str:
@@ -145,6 +158,7 @@ class ParsedRoster:
     header_row: int
     columns: dict  # canonical name -> column index (0-based)
     rows: list = field(default_factory=list)  # dicts with "row" (Excel row number) and fields
+    unused: list = field(default_factory=list)  # headers of columns with data nobody reads
 
 
 def check_upload(upload) -> None:
@@ -349,6 +363,78 @@ def _is_footer(values: list[str]) -> bool:
     return any(compact.startswith(w) for w in FOOTER_WORDS)
 
 
+# The cells a row is made of, as the preview shows them and the inline edit sends them back.
+ROW_FIELDS = (
+    "name",
+    "unit",
+    "position",
+    "rank_text",
+    "phone",
+    "id_number",
+    "gender",
+    "staff_number",
+    "note",
+)
+
+
+def clean_row(cells: dict, excel_row: int) -> dict:
+    """One roster row from raw cell values (keys as HEADERS, rank as "rank"), cleaned, with the
+    problems found without looking at the database: `parse_errors` block the row,
+    `parse_warnings` do not, `id_error` (a wrong check digit) blocks unless the person is
+    identified otherwise (decided when matching)."""
+    errors, warnings = [], []
+    name = clean_name(cells.get("name"))
+    if not name:
+        errors.append(_("缺少姓名。"))
+    phone, err = clean_phone(cells.get("phone"))
+    if err:
+        errors.append(err)
+    id_number, err = clean_id_number(cells.get("id_number"))
+    id_error = ""
+    if err and err == checksum_error(id_number):  # only a wrong check digit
+        id_error = err
+    elif err:
+        errors.append(err)
+    rank_text = clean_text(cells.get("rank"))
+    rank = clean_rank(rank_text)
+    if rank_text and not rank:
+        warnings.append(_("无法识别职级“%(v)s”,将留空。") % {"v": rank_text})
+    gender = cells.get("gender")
+    return {
+        "row": excel_row,
+        "name": name,
+        "unit": clean_name(cells.get("unit")),
+        "position": clean_text(cells.get("position")),
+        "rank": rank,
+        "rank_text": rank_text,
+        "phone": phone,
+        "id_number": id_number,
+        "id_error": id_error,
+        "gender": gender if gender in (Gender.MALE, Gender.FEMALE) else clean_gender(gender),
+        "staff_number": clean_text(cells.get("staff_number")),
+        "note": clean_text(cells.get("note"))[:NOTE_MAX],
+        "parse_errors": errors,
+        "parse_warnings": warnings,
+        # what matching adds to these is recomputed every time (see services._match_rows)
+        "errors": list(errors),
+        "warnings": list(warnings),
+    }
+
+
+def _unused_columns(grid, header_index: int, columns: dict) -> list[str]:
+    """Headers of the columns below the header that hold data the importer does not read."""
+    used = set(columns.values())
+    header = grid[header_index]
+    unused = []
+    for j, value in enumerate(header):
+        text = clean_text(value)
+        if j in used or not text or normalize_header(text) in IGNORED_HEADERS:
+            continue
+        if any(j < len(r) and clean_text(r[j]) for r in grid[header_index + 1 :]):
+            unused.append(text)
+    return unused
+
+
 def parse_roster(upload) -> ParsedRoster:
     """Parse an uploaded .xlsx roster (first sheet) into cleaned rows with per-row errors."""
     check_upload(upload)
@@ -358,48 +444,107 @@ def parse_roster(upload) -> ParsedRoster:
     grid = _grid(data)
     header_index, columns = _find_header(grid)
     parsed = ParsedRoster(header_row=header_index + 1, columns=columns)
+    body = []
     for offset, raw in enumerate(grid[header_index + 1 :]):
-        excel_row = header_index + 2 + offset
-
-        def cell(key, raw=raw):
-            j = columns.get(key)
-            return raw[j] if j is not None and j < len(raw) else None
-
         texts = [clean_text(v) for v in raw]
         if not any(texts):
             continue  # blank row
         if _is_footer(texts):
             break  # 填表人 … and anything below it
-        errors, warnings = [], []
-        name = clean_name(cell("name"))
-        if not name:
-            errors.append(_("缺少姓名。"))
-        phone, err = clean_phone(cell("phone"))
-        if err:
-            errors.append(err)
-        id_number, err = clean_id_number(cell("id_number"))
-        if err:
-            errors.append(err)
-        rank_text = clean_text(cell("rank"))
-        rank = clean_rank(rank_text)
-        if rank_text and not rank:
-            warnings.append(_("无法识别职级“%(v)s”,将留空。") % {"v": rank_text})
-        parsed.rows.append(
-            {
-                "row": excel_row,
-                "name": name,
-                "unit": clean_name(cell("unit")),
-                "position": clean_text(cell("position")),
-                "rank": rank,
-                "rank_text": rank_text,
-                "phone": phone,
-                "id_number": id_number,
-                "gender": clean_gender(cell("gender")),
-                "staff_number": clean_text(cell("staff_number")),
-                "errors": errors,
-                "warnings": warnings,
-            }
-        )
+        body.append(raw)
+        cells = {key: raw[j] if j < len(raw) else None for key, j in columns.items()}
+        parsed.rows.append(clean_row(cells, header_index + 2 + offset))
     if not parsed.rows:
         raise DomainError(_("表头下面没有人员数据。"), field="file", code="empty")
+    parsed.unused = _unused_columns([grid[header_index], *body], 0, columns)
     return parsed
+
+
+# ---- unit names as offices write them ---------------------------------------------------------
+
+TERRITORY_SUFFIXES = ("人民政府", "党工委", "办事处", "政府", "党委")
+LEVEL_CHARS = "省市区县"
+
+
+def _compose(names: list[str]) -> str:
+    """云江市 + 市发展和改革委员会 -> 云江市发展和改革委员会; 青湖区 + 委组织部 -> 青湖区委组织部."""
+    out = ""
+    for name in names:
+        out = out[:-1] + name if out and name.startswith(out[-1]) else out + name
+    return out
+
+
+def unit_forms(unit, by_id: dict) -> set[str]:
+    """Every way of writing `unit` with or without the names of the units above it (as far up as
+    `by_id` holds them): 市发展和改革委员会, 云江市发展和改革委员会."""
+    chain = [unit]
+    parent = by_id.get(unit.parent_id)
+    while parent is not None:
+        chain.insert(0, parent)
+        parent = by_id.get(parent.parent_id)
+    names = [u.name for u in chain]
+    return {_compose(names[i:]) for i in range(len(names))}
+
+
+def text_variants(text: str) -> set[str]:
+    """The text as written and without a generic suffix (青湖区桃源镇人民政府 -> 青湖区桃源镇)."""
+    variants = {text}
+    for suffix in TERRITORY_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            variants.add(text[: -len(suffix)])
+    return variants
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def unit_score(text: str, forms: set[str]) -> float:
+    """How likely `text` names a unit written in `forms`: 0 (no) to about 2 (the same words).
+    Containment scores by the share of the longer string covered; an abbreviation (市发改委 for
+    市发展和改革委员会) is the text's characters in order, starting alike."""
+    best = 0.0
+    for variant in text_variants(text):
+        if len(variant) < 2:
+            continue
+        for form in forms:
+            if variant == form:
+                return 2.0
+            ratio = min(len(variant), len(form)) / max(len(variant), len(form))
+            if variant in form:  # a part of the full name: 发展和改革委员会
+                best = max(best, 1.0 + ratio)
+                continue
+            if form in variant:  # the text holds more than the unit (云江市文旅局 ⊃ 云江市)
+                best = max(best, ratio / 2)
+                continue
+            for candidate in (form, form[1:] if form[0] in LEVEL_CHARS else form):
+                if candidate and candidate[0] == variant[0] and _subsequence(variant, candidate):
+                    best = max(best, len(variant) / len(candidate))
+    return best
+
+
+def match_unit(text: str, units: list, by_id: dict):
+    """The one unit `text` names exactly (in any of its written forms, a generic suffix such as
+    人民政府 aside), or None. Never a guess: a department the tree does not hold does not become
+    its city because the city's name is part of the text."""
+    variants = text_variants(text)
+    found = [u for u in units if variants & unit_forms(u, by_id)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:  # prefer the deepest (桃源镇 over an equally named unit above it)
+        deepest = max(u.depth for u in found)
+        found = [u for u in found if u.depth == deepest]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def suggest_units(text: str, units: list, by_id: dict, *, home_path: str = "", limit: int = 5):
+    """The likeliest units for an unknown `text`, the program's own unit subtree first."""
+    scored = []
+    for u in units:
+        score = unit_score(text, unit_forms(u, by_id))
+        if score >= 0.3:
+            scored.append((home_path and u.path.startswith(home_path), score, -u.depth, u))
+    scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    return [t[3] for t in scored[:limit]]

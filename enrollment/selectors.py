@@ -50,6 +50,23 @@ def enrolled_users(program):
 # ---- policy, counts, roster -----------------------------------------------------------------
 
 
+def enrolled_count(program) -> int:
+    return Enrollment.objects.filter(program=program, status=S.ENROLLED).count()
+
+
+def trainee_clashes(program, sessions_qs) -> dict:
+    """{other_program_id: set(user_id)}: this program's enrolled trainees who are also enrolled
+    in the programs of `sessions_qs` (sessions overlapping one being planned). Two queries."""
+    enrolled = Enrollment.objects.filter(program=program, status=S.ENROLLED).values("user_id")
+    others = sessions_qs.values("program_id")
+    result: dict = {}
+    for program_id, user_id in Enrollment.objects.filter(
+        program_id__in=others, status=S.ENROLLED, user_id__in=enrolled
+    ).values_list("program_id", "user_id"):
+        result.setdefault(program_id, set()).add(user_id)
+    return result
+
+
 def policy_for(program) -> EnrollmentPolicy:
     """The program's enrollment settings, or unsaved defaults when none were set."""
     try:
@@ -392,3 +409,39 @@ def review_overview(user):
     return managed_programs(user).filter(
         Q(n_nominated__gt=0) | Q(n_applied__gt=0) | Q(n_withdrawals__gt=0)
     )
+
+
+def import_unknown_units(batch) -> list[dict]:
+    """Per distinct unit text the preview could not place: how many rows, the likeliest units
+    (the program's own unit subtree first) and every unit of the program's territory to pick
+    from, each labelled with its full name (云江市发展和改革委员会). Two queries."""
+    from enrollment.roster_import import suggest_units, unit_forms
+    from programs.access import jurisdiction_path
+
+    counts: dict = {}
+    for r in batch.rows:
+        if r.get("unit_unknown"):
+            counts[r["unit"]] = counts.get(r["unit"], 0) + 1
+    if not counts:
+        return []
+    program = batch.program
+    units = list(
+        OrgUnit.objects.filter(
+            path__startswith=jurisdiction_path(program.organizing_unit)
+        ).order_by("path")
+    )
+    by_id = {u.pk: u for u in units}
+    labels = {u.pk: max(unit_forms(u, by_id), key=len) for u in units}
+    choices = [(u.pk, labels[u.pk]) for u in units]
+    home = program.organizing_unit.path
+    return [
+        {
+            "text": text,
+            "rows": n,
+            "suggestions": [
+                (u.pk, labels[u.pk]) for u in suggest_units(text, units, by_id, home_path=home)
+            ],
+            "choices": choices,
+        }
+        for text, n in counts.items()
+    ]

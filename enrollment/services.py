@@ -24,6 +24,7 @@ from enrollment.models import (
     Quota,
     WithdrawalRequest,
 )
+from enrollment.roster_import import ROW_FIELDS
 from programs.models import Program
 
 S = Enrollment.Status
@@ -39,6 +40,14 @@ def _lock_enrollment(enrollment) -> Enrollment:
         .select_related("user", "program", "quota__unit")
         .get(pk=enrollment.pk)
     )
+
+
+def _ensure_open(program) -> None:
+    """Roster changes are refused on a completed or archived program (read-only unless an admin
+    reopened it): contract 7."""
+    from programs.access import ensure_program_open
+
+    ensure_program_open(program)
 
 
 def _set_status(e: Enrollment, status: str, *, by=None, reason: str | None = None, extra=()):
@@ -57,7 +66,7 @@ def _set_status(e: Enrollment, status: str, *, by=None, reason: str | None = Non
 
 
 def _enrolled_count(program) -> int:
-    return Enrollment.objects.filter(program=program, status=S.ENROLLED).count()
+    return selectors.enrolled_count(program)
 
 
 def application_room(program, policy) -> int:
@@ -284,6 +293,7 @@ def nomination_create(*, quota, user, by) -> Enrollment:
         .get(pk=quota.pk)
     )
     program = quota.program
+    _ensure_open(program)
     _check_nomination_window(program)
     _check_member(quota, user)
     used = Enrollment.objects.filter(quota=quota, status__in=selectors.QUOTA_STATUSES).count()
@@ -328,7 +338,7 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
     person's row is kept as withdrawn, pointing at the substitute; the substitute needs review
     and keeps the seat meanwhile (a pending nomination is not offered to the waitlist). Takes the
     program lock like every other path that changes who holds a seat."""
-    _lock_program(enrollment.program)
+    _ensure_open(_lock_program(enrollment.program))
     old = _lock_enrollment(enrollment)
     if old.quota_id is None or old.status not in selectors.QUOTA_STATUSES:
         raise DomainError(_("只能替换本单位名额中的在册或待审核人员。"))
@@ -388,6 +398,7 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
 def nomination_confirm(*, enrollment, by) -> Enrollment:
     """Accept a nomination: the nominee takes a seat if one is free."""
     program = _lock_program(enrollment.program)
+    _ensure_open(program)
     e = _lock_enrollment(enrollment)
     self_decision_guard(subject=e, by=by)
     if e.status != S.NOMINATED:
@@ -428,6 +439,7 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
     if not reason.strip():
         raise DomainError(_("请填写退回原因。"), field="reason")
     program = _lock_program(enrollment.program)
+    _ensure_open(program)
     e = _lock_enrollment(enrollment)
     self_decision_guard(subject=e, by=by)
     if e.status != S.NOMINATED:
@@ -464,6 +476,7 @@ def application_create(*, program, user, note: str = "") -> Enrollment:
     """A trainee applies to an open program. Refused when closed, when already applied or
     enrolled, and when full without a waitlist."""
     program = _lock_program(program)
+    _ensure_open(program)
     policy = selectors.policy_for(program)
     if not selectors.applications_open(program, policy):
         raise DomainError(_("本班目前不接受报名。"), code="closed")
@@ -499,6 +512,7 @@ def _next_waitlist_position(program) -> int:
 def application_approve(*, enrollment, by) -> Enrollment:
     """Approve an application: a seat if one is free, otherwise the end of the waitlist."""
     program = _lock_program(enrollment.program)
+    _ensure_open(program)
     e = _lock_enrollment(enrollment)
     self_decision_guard(subject=e, by=by)
     if e.status != S.APPLIED:
@@ -542,6 +556,7 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
         raise DomainError(_("请填写不通过的原因。"), field="reason")
     e = _lock_enrollment(enrollment)
     self_decision_guard(subject=e, by=by)
+    _ensure_open(e.program)
     if e.status not in (S.APPLIED, S.WAITLISTED):
         raise DomainError(_("该报名已处理(%(status)s)。") % {"status": e.get_status_display()})
     e.waitlist_position = None
@@ -681,6 +696,7 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
     """Approve a withdrawal: the row stays (history) as withdrawn, stops counting, and a freed
     seat goes to the head of the waitlist. Safe under concurrent approvals."""
     program = _lock_program(request.enrollment.program)
+    _ensure_open(program)
     wr = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
     if wr.status != WithdrawalRequest.Status.PENDING:
         raise DomainError(_("该退训申请已处理。"))
@@ -732,6 +748,7 @@ def withdrawal_reject(*, request, by, note: str) -> WithdrawalRequest:
     if wr.status != WithdrawalRequest.Status.PENDING:
         raise DomainError(_("该退训申请已处理。"))
     self_decision_guard(subject=wr.enrollment, by=by)
+    _ensure_open(wr.enrollment.program)
     wr.status, wr.decided_by, wr.decided_at = WithdrawalRequest.Status.REJECTED, by, timezone.now()
     wr.decision_note = note.strip()
     wr.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
@@ -845,6 +862,7 @@ def groups_generate(*, program, count: int, by, rooms: list[str] | None = None):
     """Replace the program's groups by `count` balanced ones; the highest-ranking member of
     each group becomes its leader."""
     program = _lock_program(program)
+    _ensure_open(program)
     members = list(selectors.enrollments_for_program(program))
     if not members:
         raise DomainError(_("还没有已录取的学员,无法分组。"))
@@ -933,33 +951,43 @@ def group_move(*, enrollment, group, by) -> Enrollment:
 # ---- roster import --------------------------------------------------------------------------
 
 
-def _units_by_text(program, texts):
-    """Map unit text from the file to an OrgUnit inside the program's jurisdiction: an exact
-    name, else the deepest unit whose name appears in the text ("青湖区桃源镇人民政府")."""
+def _jurisdiction_units(program):
+    """(units, by_id) of the program's jurisdiction, the territory itself included."""
     from accounts.models import OrgUnit
 
     units = list(OrgUnit.objects.filter(path__startswith=_jurisdiction(program)))
-    found = {}
-    for text in {t for t in texts if t}:
-        exact = [u for u in units if u.name == text]
-        pool = exact or [u for u in units if u.name in text]
-        if not pool:
-            found[text] = None
-            continue
-        deepest = max(u.depth for u in pool)
-        pool = [u for u in pool if u.depth == deepest]
-        found[text] = pool[0] if len(pool) == 1 else "ambiguous"
-    return found
+    return units, {u.pk: u for u in units}
+
+
+def _units_by_text(program, texts) -> dict:
+    """Map unit text from the file to an OrgUnit inside the program's jurisdiction: an alias an
+    organizer chose before, else a unit written exactly (in any of its forms: 市发展和改革委员会,
+    云江市发展和改革委员会, 青湖区桃源镇人民政府). Anything else is None (unknown): never a guess."""
+    from enrollment.models import UnitAlias
+    from enrollment.roster_import import match_unit
+
+    texts = {t for t in texts if t}
+    if not texts:
+        return {}
+    units, by_id = _jurisdiction_units(program)
+    aliases = {
+        a.text: by_id.get(a.unit_id)
+        for a in UnitAlias.objects.filter(text__in=texts, unit__in=list(by_id)).order_by(
+            "updated_at"
+        )
+    }
+    return {t: aliases.get(t) or match_unit(t, units, by_id) for t in texts}
 
 
 def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
     """Decide for each parsed row: `match` (an existing user), `new`, `already` (enrolled
     already: skipped) or `error`, with messages. Queries are fixed in number, not per row.
+    What matching adds to a row's messages is recomputed each time (the parse-level ones stay).
     The importer's own row is an error: nobody enrols themselves."""
     from accounts.models import User
 
     staff = {r["staff_number"] for r in rows if r["staff_number"]}
-    ids = {r["id_number"] for r in rows if r["id_number"]}
+    ids = {r["id_number"] for r in rows if r["id_number"] and not r.get("id_error")}
     phones = {r["phone"] for r in rows if r["phone"]}
     users = (
         list(
@@ -991,11 +1019,29 @@ def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
     seen: dict = {}
     out = []
     for src in rows:
-        r = {**src, "errors": list(src["errors"]), "warnings": list(src["warnings"])}
-        r.update(action="error", user_id=None, user_name="", user_unit="", unit_id=None)
+        r = {
+            **src,
+            "errors": list(src.get("parse_errors", src["errors"])),
+            "warnings": list(src.get("parse_warnings", src["warnings"])),
+            "id_error": src.get("id_error", ""),
+        }
+        r.update(
+            action="error",
+            user_id=None,
+            user_name="",
+            user_unit="",
+            unit_id=None,
+            unit_unknown=False,
+            id_warning="",
+        )
+        id_ok = r["id_number"] and not r["id_error"]
         keys = [
             k
-            for k in (("staff", r["staff_number"]), ("id", r["id_number"]), ("phone", r["phone"]))
+            for k in (
+                ("staff", r["staff_number"]),
+                ("id", r["id_number"] if id_ok else ""),
+                ("phone", r["phone"]),
+            )
             if k[1]
         ]
         for key in keys:
@@ -1005,7 +1051,10 @@ def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
         for key in keys:
             seen.setdefault(key, r["row"])
         candidates = set()
-        for found in (by_staff.get(r["staff_number"]), by_id.get(r["id_number"])):
+        for found in (
+            by_staff.get(r["staff_number"]),
+            by_id.get(r["id_number"]) if id_ok else None,
+        ):
             if found:
                 candidates.update(found)
         phone_users = by_phone.get(r["phone"], [])
@@ -1022,6 +1071,14 @@ def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
                 user_name=user.full_name,
                 user_unit=user.unit.name if user.unit_id else "",
             )
+            if r["id_error"]:
+                # A typo in the ID number of someone the phone or staff number identifies: they
+                # are imported on their identity in the system; the file's number is not used.
+                r["id_warning"] = r["id_error"]
+                r["warnings"].append(
+                    _("%(err)s 已按手机号码或工号匹配到本人,以系统中的信息为准。")
+                    % {"err": r["id_error"]}
+                )
             try:
                 self_decision_guard(subject=user, by=by)
             except DomainError as exc:
@@ -1041,13 +1098,17 @@ def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
                             _("原状态为“%(s)s”,导入后改为已录取。") % {"s": S(status).label}
                         )
         else:
+            if r["id_error"]:
+                r["errors"].append(r["id_error"])
             unit = units.get(r["unit"])
             if not r["unit"]:
                 r["errors"].append(_("系统中没有此人,且未填写单位。"))
             elif unit is None:
-                r["errors"].append(_("找不到单位“%(u)s”。") % {"u": r["unit"]})
-            elif unit == "ambiguous":
-                r["errors"].append(_("单位“%(u)s”对应多个单位,请写全称。") % {"u": r["unit"]})
+                r["unit_unknown"] = True
+                r["errors"].append(
+                    _("系统中找不到单位“%(u)s”:请在上方“单位待确认”中选择对应的单位。")
+                    % {"u": r["unit"]}
+                )
             else:
                 r["unit_id"], r["user_unit"] = unit.pk, unit.name
             if not (r["phone"] or r["id_number"]):
@@ -1067,12 +1128,24 @@ def _match_rows(program, rows: list[dict], *, by=None) -> list[dict]:
     return out
 
 
+def preview_digest(rows) -> str:
+    """What a preview decided, independent of the language its messages are in: the same
+    digest at confirmation means the organizer saw what will be written."""
+    import hashlib
+    import json
+
+    keys = ("row", "action", "user_id", "unit_id", *ROW_FIELDS)
+    decided = [[r.get(k) for k in keys] for r in rows]
+    return hashlib.sha256(json.dumps(decided, ensure_ascii=False).encode()).hexdigest()
+
+
 @transaction.atomic
 def import_preview_create(*, program, upload, by):
     """Parse and match an uploaded roster; store the preview. Nothing else is written."""
     from enrollment.models import ImportBatch
     from enrollment.roster_import import parse_roster
 
+    _ensure_open(_lock_program(program))
     parsed = parse_roster(upload)
     rows = _match_rows(program, parsed.rows, by=by)
     return ImportBatch.objects.create(
@@ -1081,7 +1154,9 @@ def import_preview_create(*, program, upload, by):
         filename=(upload.name or "")[:200],
         header_row=parsed.header_row,
         columns=parsed.columns,
+        unused_columns=parsed.unused,
         rows=rows,
+        preview_hash=preview_digest(rows),
     )
 
 
@@ -1092,49 +1167,155 @@ def import_counts(rows) -> dict:
     return counts
 
 
-def _usernames_for(rows) -> list[str]:
-    """A free username per new person ("r" + ID or phone, "-2", "-3"... on a clash), in at most
-    two queries whatever the number of rows."""
-    from accounts.models import User
+def _locked_preview(batch):
+    from enrollment.models import ImportBatch
 
-    bases = ["r" + (r["id_number"] or r["phone"]) for r in rows]
-    taken = set(User.objects.filter(username__in=set(bases)).values_list("username", flat=True))
-    clashing = {b for b in bases if b in taken}
-    if clashing:
-        q = Q(pk__in=[])
-        for b in clashing:
-            q |= Q(username__startswith=f"{b}-")
-        taken |= set(User.objects.filter(q).values_list("username", flat=True))
-    names = []
-    for base in bases:
-        name, n = base, 1
-        while name in taken:
-            n += 1
-            name = f"{base}-{n}"
-        taken.add(name)
-        names.append(name)
-    return names
+    batch = ImportBatch.objects.select_for_update().select_related("program").get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.PREVIEW:
+        raise DomainError(_("这批名册已经处理过了。"))
+    return batch
+
+
+def _rematch(batch, by) -> None:
+    batch.rows = _match_rows(batch.program, batch.rows, by=by)
+    batch.preview_hash = preview_digest(batch.rows)
+    batch.save(update_fields=["rows", "preview_hash", "updated_at"])
 
 
 @transaction.atomic
-def import_commit(*, batch, by, create_missing: bool):
+def import_unit_resolve(*, batch, text: str, unit, by):
+    """The organizer says which unit a roster's unknown unit text means: every row with that
+    text takes it, and the choice is remembered (UnitAlias, within the program's territory) for
+    the next roster. Only units inside the program's jurisdiction."""
+    from accounts.models import OrgUnit
+    from enrollment.models import UnitAlias
+
+    batch = _locked_preview(batch)
+    program = batch.program
+    _ensure_open(program)
+    text = (text or "").strip()[:120]
+    if not text or not any(r["unit"] == text for r in batch.rows):
+        raise DomainError(_("名册中没有这个单位写法。"), field="unit")
+    jurisdiction = _jurisdiction(program)
+    if unit is None or not unit.path.startswith(jurisdiction):
+        raise DomainError(_("只能选择本班调训范围内的单位。"), field="unit")
+    scope = OrgUnit.objects.get(path=jurisdiction)
+    alias, created = UnitAlias.objects.update_or_create(
+        scope=scope, text=text, defaults={"unit": unit, "created_by": by}
+    )
+    audit_log(
+        actor=by,
+        action="enrollment.unit_alias",
+        target=alias,
+        after={"text": text, "unit": unit.name, "batch": batch.pk},
+    )
+    _rematch(batch, by)
+    return alias
+
+
+@transaction.atomic
+def import_row_edit(*, batch, row: int, cells: dict, by):
+    """Correct one row's cells in the preview (a typo in an ID number, a missing unit); the row
+    is cleaned as if read from the file, and every row is matched again (a duplicate may have
+    appeared or gone)."""
+    from enrollment.roster_import import clean_row
+
+    batch = _locked_preview(batch)
+    _ensure_open(batch.program)
+    index = next((i for i, r in enumerate(batch.rows) if r["row"] == row), None)
+    if index is None:
+        raise DomainError(_("预览中没有第 %(n)d 行。") % {"n": row})
+    values = {k: cells.get(k, "") for k in ROW_FIELDS}
+    values["rank"] = values.pop("rank_text")
+    before = {k: batch.rows[index].get(k) for k in ROW_FIELDS}
+    batch.rows[index] = clean_row(values, row)
+    audit_log(
+        actor=by,
+        action="enrollment.import_row_edit",
+        target=batch,
+        before={"row": row, **{k: v for k, v in before.items() if k not in ("id_number", "phone")}},
+        after={"row": row, "name": batch.rows[index]["name"], "unit": batch.rows[index]["unit"]},
+    )
+    _rematch(batch, by)
+    return batch
+
+
+def _usernames_for(count: int) -> list[str]:
+    """Fresh login names that are not personal data ("u" + 8 random digits, never the ID or
+    phone number), in one query whatever the count (a clash is drawn again)."""
+    import secrets
+
+    from accounts.models import User
+
+    names: set[str] = set()
+    while len(names) < count:
+        draw = {f"u{secrets.randbelow(10**8):08d}" for _i in range(count - len(names))}
+        taken = set(User.objects.filter(username__in=draw).values_list("username", flat=True))
+        names |= draw - taken
+    return sorted(names)
+
+
+def _nothing_to_import(rows, create_missing: bool) -> DomainError:
+    """Say what is needed when a confirmation would import nobody."""
+    tally = import_counts(rows)
+    if tally["new"] and not create_missing:
+        return DomainError(
+            _(
+                "表中 %(n)d 名人员在系统中还没有账号:请勾选“为新人员创建账号并录取”后再确认"
+                "(或先在系统中添加这些人员)。"
+            )
+            % {"n": tally["new"]},
+            field="create_missing",
+            code="needs_accounts",
+        )
+    if tally["already"] and not tally["error"]:
+        return DomainError(_("表中人员都已在本班名册中,无需导入。"), code="nothing")
+    return DomainError(
+        _("没有可以导入的人员:%(n)d 行有错误,请在预览中修改这些行或修改文件后重新上传。")
+        % {"n": tally["error"]},
+        code="nothing",
+    )
+
+
+class StalePreview(DomainError):
+    pass
+
+
+def import_commit(*, batch, by, create_missing: bool, seen_hash: str | None = None):
     """Enroll every good row of a previewed import in one transaction, re-matching first (the
-    data may have changed since the preview). Rows in error are skipped; new people are created
-    only when `create_missing`. If anything fails (capacity, a concurrent change), nothing is
-    written. The number of queries does not grow with the number of rows: accounts, roster rows
-    and audit entries are written in bulk."""
+    data may have changed since the preview). If the re-matched rows differ from what the
+    organizer saw (`seen_hash`, else the stored preview), nothing is imported: the refreshed
+    preview is stored and a DomainError asks to check it again. Rows in error are skipped; new
+    people are created only when `create_missing`. If anything fails (capacity, a concurrent
+    change), nothing is written. The number of queries does not grow with the number of rows:
+    accounts, roster rows and audit entries are written in bulk."""
+    try:
+        with transaction.atomic():
+            return _import_commit(
+                batch=batch, by=by, create_missing=create_missing, seen_hash=seen_hash
+            )
+    except StalePreview as stale:
+        with transaction.atomic():
+            _rematch(_locked_preview(batch), by)
+        raise DomainError(stale.message, code="stale") from None
+
+
+def _import_commit(*, batch, by, create_missing, seen_hash):
     from accounts.models import User
     from enrollment.models import ImportBatch
 
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportBatch.Status.PREVIEW:
-        raise DomainError(_("这批名册已经处理过了。"))
+    batch = _locked_preview(batch)
     program = _lock_program(batch.program)
+    _ensure_open(program)
     rows = _match_rows(program, batch.rows, by=by)
+    if preview_digest(rows) != (seen_hash or batch.preview_hash):
+        raise StalePreview(
+            _("预览生成后名册或系统中的人员已有变化,未导入任何人员。请重新核对预览后再确认。")
+        )
     to_enroll = [r for r in rows if r["action"] == "match"]
     to_create = [r for r in rows if r["action"] == "new"] if create_missing else []
     if not to_enroll and not to_create:
-        raise DomainError(_("没有可以导入的人员。"))
+        raise _nothing_to_import(rows, create_missing)
     needed = len(to_enroll) + len(to_create)
     enrolled = _enrolled_count(program)
     if enrolled + needed > program.capacity:
@@ -1144,7 +1325,7 @@ def import_commit(*, batch, by, create_missing: bool):
             code="full",
         )
     created_users = []
-    for r, username in zip(to_create, _usernames_for(to_create), strict=True):
+    for r, username in zip(to_create, _usernames_for(len(to_create)), strict=True):
         user = User(
             username=username,
             full_name=r["name"],
@@ -1212,6 +1393,7 @@ def _enroll_rows(program, pairs, by) -> None:
                 status=S.ENROLLED,
                 source=Enrollment.Source.IMPORT,
                 status_changed_at=now,
+                roster_note=r.get("note", ""),
             )
             fresh.append((e, r))
             continue
@@ -1224,6 +1406,7 @@ def _enroll_rows(program, pairs, by) -> None:
             e.decided_by = by
             after = {"status": S.ENROLLED}
         e.updated_at = now
+        e.roster_note = r.get("note", "")  # the new roster's word on this person
         reopened.append(e)
         audits.append(
             AuditEntry(
@@ -1235,7 +1418,16 @@ def _enroll_rows(program, pairs, by) -> None:
             )
         )
     Enrollment.objects.bulk_update(
-        reopened, ["status", "status_changed_at", "source", "unit", "updated_at", *_REOPEN_RESET]
+        reopened,
+        [
+            "status",
+            "status_changed_at",
+            "source",
+            "unit",
+            "roster_note",
+            "updated_at",
+            *_REOPEN_RESET,
+        ],
     )
     try:
         with transaction.atomic():

@@ -430,7 +430,8 @@ def import_preview(request, pk):
         batch=batch,
         rows=batch.rows,
         tally=services.import_counts(batch.rows),
-        form=forms.ImportConfirmForm(),
+        unknown_units=selectors.import_unknown_units(batch) if batch.status == "preview" else [],
+        form=forms.ImportConfirmForm(initial={"preview_hash": batch.preview_hash}),
         purge_days=services.IMPORT_DETAIL_DAYS,
     )
 
@@ -440,10 +441,14 @@ def import_preview(request, pk):
 def import_confirm(request, pk):
     batch = selectors.import_batch_get(user=request.user, pk=pk)
     form = forms.ImportConfirmForm(request.POST)
-    create = form.is_valid() and form.cleaned_data["create_missing"]
+    valid = form.is_valid()
+    create = valid and form.cleaned_data["create_missing"]
+    seen = (valid and form.cleaned_data["preview_hash"]) or None
     done = _run(
         request,
-        lambda: services.import_commit(batch=batch, by=request.user, create_missing=create),
+        lambda: services.import_commit(
+            batch=batch, by=request.user, create_missing=create, seen_hash=seen
+        ),
         "",
     )
     if done is None:
@@ -459,6 +464,44 @@ def import_confirm(request, pk):
         },
     )
     return redirect("enrollment:roster", batch.program_id)
+
+
+@login_required
+@require_POST
+def import_unit_resolve(request, pk):
+    batch = selectors.import_batch_get(user=request.user, pk=pk)
+    form = forms.ImportUnitForm(request.POST)
+    if form.is_valid():
+        unit = OrgUnit.objects.filter(pk=form.cleaned_data["unit"]).first()
+        text = form.cleaned_data["text"]
+        _run(
+            request,
+            lambda: services.import_unit_resolve(
+                batch=batch, text=text, unit=unit, by=request.user
+            ),
+            _("已将“%(text)s”对应到所选单位,并记住这一写法。") % {"text": text},
+        )
+    else:
+        messages.error(request, _("请选择对应的单位。"))
+    return redirect("enrollment:import_preview", batch.pk)
+
+
+@login_required
+@require_POST
+def import_row_edit(request, pk, row):
+    batch = selectors.import_batch_get(user=request.user, pk=pk)
+    form = forms.ImportRowForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.import_row_edit(
+                batch=batch, row=row, cells=form.cleaned_data, by=request.user
+            ),
+            _("第 %(n)d 行已修改并重新核对。") % {"n": row},
+        )
+    else:
+        messages.error(request, _("修改的内容过长,请检查。"))
+    return redirect(reverse("enrollment:import_preview", args=[batch.pk]) + f"#row-{row}")
 
 
 @login_required

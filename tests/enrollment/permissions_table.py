@@ -118,6 +118,18 @@ PERMISSIONS = {
         kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk},
         expect=manage_only(302),
     ),
+    "enrollment:import_unit_resolve": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk},
+        data=lambda w: {"text": "市发改委", "unit": w.county_a.pk},
+        expect=manage_only(302),
+    ),
+    "enrollment:import_row_edit": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": ImportBatchFactory(program=w.program).pk, "row": 2},
+        data=lambda w: {"name": "张三"},
+        expect=manage_only(302),
+    ),
     "enrollment:groups": Entry(kwargs=program, expect=manage_only()),
     "enrollment:groups_generate": Entry(
         method="post", kwargs=program, data=lambda w: {"count": 1}, expect=manage_only(302)

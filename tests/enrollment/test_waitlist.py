@@ -91,7 +91,11 @@ def test_raising_capacity_of_a_finished_program_promotes_nobody(world, program):
     Program.objects.filter(pk=program.pk).update(status=Program.Status.COMPLETED)
     program.refresh_from_db()
 
-    program_services.program_update(program=program, by=world.organizer, data={"capacity": 5})
+    # A finished program is read-only (programs refuses the change); either way nobody moves.
+    try:
+        program_services.program_update(program=program, by=world.organizer, data={"capacity": 5})
+    except DomainError as exc:
+        assert exc.code == "program_closed"
 
     assert _statuses(waiting) == [S.WAITLISTED]
 

@@ -128,8 +128,9 @@ def rollup_rate(program, user):
 def xlsx_rate(program, name):
     book = load_workbook(io.BytesIO(rendering.summary_xlsx(program=program)), read_only=True)
     rows = list(book["考勤汇总"].iter_rows(values_only=True))
-    column = rows[0].index("出勤率(%)")
-    return next(r[column] for r in rows[1:] if r[2] == name)
+    header = next(i for i, r in enumerate(rows) if "出勤率(%)" in r)  # title lines above it
+    column = rows[header].index("出勤率(%)")
+    return next(r[column] for r in rows[header + 1 :] if r[2] == name)
 
 
 @settings(

@@ -203,9 +203,10 @@ def test_trainees_without_a_rank_count_the_same_in_the_cube_and_the_detail(world
     from programs.models import Session
 
     program, sessions, users, units = build_program(
-        trainees=6, sessions=2, units=2, parent=world.county_a
+        trainees=6, sessions=6, units=2, parent=world.county_a
     )
-    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(credit_hours=60)
+    # 120 hours, above every rank's requirement (a session holds at most 24)
+    Session.objects.filter(pk__in=[s.pk for s in sessions]).update(credit_hours=20)
     AttendanceRecord.objects.filter(session__in=sessions).update(status=AttendanceStatus.PRESENT)
     type(users[0]).objects.filter(pk__in=[u.pk for u in users[:3]]).update(rank="")
     rollup_rebuild_all()

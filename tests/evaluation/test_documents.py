@@ -36,7 +36,7 @@ def test_certificate_states_the_training_period_and_hours_and_has_a_title(world)
     start, end = world.program.start_date, world.program.end_date
     assert f"{start.year}年{start.month}月{start.day}日" in text
     assert f"{end.year}年{end.month}月{end.day}日" in text
-    assert "48.0学时" in text
+    assert "共计48学时" in text
     title = PdfReader(BytesIO(pdf)).metadata.title
     assert "结业证书" in title and cert.holder_name in title and cert.program_title in title
 

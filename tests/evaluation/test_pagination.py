@@ -130,3 +130,37 @@ def test_paged_lists_cost_the_same_queries_at_two_class_sizes(world, client_for,
         }[page]
         counts.append(_count(client, url, params))
     assert counts[0] == counts[1], counts
+
+
+def test_the_review_queue_lists_what_the_home_panel_counts_at_a_fixed_query_cost(world, client_for):
+    from django.test import RequestFactory
+
+    from evaluation import nav
+
+    a = make_assignment(world.program)
+    client = client_for(world.manager)
+    url = reverse("evaluation:review_queue")
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode()
+
+    for u in _class(world, 3, "甲"):
+        make_reflection(a, u)
+    small, _body = queries()
+    users = _class(world, SIZE + 5, "乙")
+    for u in users:
+        make_reflection(a, u)
+    make_reflection(a, users[0].__class__.objects.create(username="drafty"), status="draft")
+    big, body = queries()
+    assert small == big
+
+    request = RequestFactory().get("/")
+    request.user = world.manager
+    [panel] = [p for p in nav.home_panels(request) if p.template.endswith("staff.html")]
+    assert panel.context["to_review"] == SIZE + 8
+    assert f"共 {SIZE + 8} 篇" in body and "第 1 / 2 页" in body
+    oldest = Reflection.objects.filter(status="submitted").order_by("submitted_at", "id").first()
+    assert reverse("evaluation:reflection_review", args=[oldest.pk]) in body

@@ -100,3 +100,15 @@ def test_expired_form_is_explained_not_a_bare_csrf_403():
     text = response.content.decode()
     assert "页面已过期" in text and "返回首页" in text
     assert "CSRF verification failed" not in text
+
+
+def test_every_page_can_say_that_an_htmx_request_failed(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("inbox"))
+    page = response.content.decode()
+    assert 'id="htmx-error"' in page and "htmx:responseError" in page
+    assert "没有权限执行此操作" in page
+    nonce = page.split('<script nonce="', 1)[1].split('"', 1)[0]
+    assert nonce and f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    client.cookies["django_language"] = "en"
+    assert "You may not do this" in client.get(reverse("inbox")).content.decode()

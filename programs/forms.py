@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank, User
 from core.errors import DomainError
-from programs.models import Lecturer, Program, Session, Venue
+from programs.models import SESSION_HOURS_MAX, Lecturer, Program, Session, Venue
 from programs.recurrence import at_local, parse_dates
 from programs.services import PROGRAM_FIELDS
 
@@ -135,7 +135,12 @@ class SessionFieldsMixin(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=Session.Kind.choices)
     topic = forms.CharField(label=_("主题"), max_length=200)
     credit_hours = forms.DecimalField(
-        label=_("学时"), max_digits=4, decimal_places=1, min_value=0, initial=3
+        label=_("学时"),
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=SESSION_HOURS_MAX,
+        initial=3,
     )
     venue = forms.ModelChoiceField(label=_("主课堂"), queryset=Venue.objects.none(), required=False)
     branch_venues = forms.ModelMultipleChoiceField(

@@ -1,13 +1,43 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit
 from core.models import BaseModel
+
+# Sane bounds of every number an organizer types (issue 12 item 12): enforced by the model's
+# validators (so forms and services refuse with a message) and by database check constraints.
+CAPACITY_MAX = 10000  # people in one program / seats in one venue
+PROGRAM_HOURS_MAX = Decimal("1000")  # 总学时 of a program
+SESSION_HOURS_MAX = Decimal("24")  # 学时 of one session
+WINDOW_MINUTES_MAX = 1440  # check-in / check-out windows: at most a day
+GRACE_MINUTES_MAX = 240
+ABSENCES_MAX = 1000
+COHORT_MAX = 999
+SCORE_MAX = Decimal("100")
+
+
+def _between(low, high):
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def _minutes(label, default, high=WINDOW_MINUTES_MAX):
+    return models.PositiveSmallIntegerField(label, default=default, validators=_between(0, high))
+
+
+def _percent(label, default):
+    return models.PositiveSmallIntegerField(label, default=default, validators=_between(0, 100))
+
+
+def _range_check(name, field, low, high, *, nullable=False):
+    q = Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    if nullable:
+        q |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=q, name=name)
 
 
 class ProgramFamily(BaseModel):
@@ -66,38 +96,49 @@ class Program(BaseModel):
         on_delete=models.SET_NULL,
         related_name="programs",
     )
-    cohort_number = models.PositiveSmallIntegerField(_("期数"), null=True, blank=True)
+    cohort_number = models.PositiveSmallIntegerField(
+        _("期数"), null=True, blank=True, validators=_between(1, COHORT_MAX)
+    )
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"))
-    capacity = models.PositiveIntegerField(_("计划人数"), default=50)
+    capacity = models.PositiveIntegerField(
+        _("计划人数"), default=50, validators=_between(0, CAPACITY_MAX)
+    )
     target_ranks = models.JSONField(_("培训对象职级"), default=list, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     credit_hours = models.DecimalField(
-        _("总学时"), max_digits=6, decimal_places=1, default=Decimal("0")
+        _("总学时"),
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=_between(Decimal(0), PROGRAM_HOURS_MAX),
     )
 
     # Attendance policy: minutes relative to each session's start and end.
-    checkin_opens_before = models.PositiveSmallIntegerField(_("签到提前开放(分钟)"), default=30)
-    late_grace_minutes = models.PositiveSmallIntegerField(_("迟到宽限(分钟)"), default=5)
-    checkin_closes_after = models.PositiveSmallIntegerField(_("开课后停止签到(分钟)"), default=60)
-    checkout_opens_before = models.PositiveSmallIntegerField(_("下课前开放签退(分钟)"), default=15)
-    checkout_closes_after = models.PositiveSmallIntegerField(_("下课后停止签退(分钟)"), default=30)
+    checkin_opens_before = _minutes(_("签到提前开放(分钟)"), 30)
+    late_grace_minutes = _minutes(_("迟到宽限(分钟)"), 5, GRACE_MINUTES_MAX)
+    checkin_closes_after = _minutes(_("开课后停止签到(分钟)"), 60)
+    checkout_opens_before = _minutes(_("下课前开放签退(分钟)"), 15)
+    checkout_closes_after = _minutes(_("下课后停止签退(分钟)"), 30)
     require_checkout = models.BooleanField(_("要求签退"), default=True)
     leave_counts_as_attended = models.BooleanField(_("请假计入出勤"), default=False)
-    attendance_warning_rate = models.PositiveSmallIntegerField(_("出勤预警线(%)"), default=90)
+    attendance_warning_rate = _percent(_("出勤预警线(%)"), 90)
 
     # Completion policy (结业).
-    completion_min_attendance_rate = models.PositiveSmallIntegerField(
-        _("结业最低出勤率(%)"), default=90
-    )
+    completion_min_attendance_rate = _percent(_("结业最低出勤率(%)"), 90)
     completion_max_unexcused_absences = models.PositiveSmallIntegerField(
-        _("结业最多旷课次数"), default=0
+        _("结业最多旷课次数"), default=0, validators=_between(0, ABSENCES_MAX)
     )
     completion_requires_reflection = models.BooleanField(_("结业须提交心得"), default=True)
     completion_min_score = models.DecimalField(
-        _("结业最低成绩"), max_digits=5, decimal_places=1, null=True, blank=True
+        _("结业最低成绩"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=_between(Decimal(0), SCORE_MAX),
     )
 
     # A completed or archived program is read-only (programs.access.ensure_program_open) until
@@ -112,6 +153,30 @@ class Program(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="program_dates_ordered"
+            ),
+            _range_check("program_capacity_range", "capacity", 0, CAPACITY_MAX),
+            _range_check("program_credit_hours_range", "credit_hours", 0, PROGRAM_HOURS_MAX),
+            _range_check("program_cohort_range", "cohort_number", 1, COHORT_MAX, nullable=True),
+            _range_check(
+                "program_checkin_opens_range", "checkin_opens_before", 0, WINDOW_MINUTES_MAX
+            ),
+            _range_check("program_grace_range", "late_grace_minutes", 0, GRACE_MINUTES_MAX),
+            _range_check(
+                "program_checkin_closes_range", "checkin_closes_after", 0, WINDOW_MINUTES_MAX
+            ),
+            _range_check(
+                "program_checkout_opens_range", "checkout_opens_before", 0, WINDOW_MINUTES_MAX
+            ),
+            _range_check(
+                "program_checkout_closes_range", "checkout_closes_after", 0, WINDOW_MINUTES_MAX
+            ),
+            _range_check("program_warning_rate_range", "attendance_warning_rate", 0, 100),
+            _range_check("program_completion_rate_range", "completion_min_attendance_rate", 0, 100),
+            _range_check(
+                "program_absences_range", "completion_max_unexcused_absences", 0, ABSENCES_MAX
+            ),
+            _range_check(
+                "program_min_score_range", "completion_min_score", 0, SCORE_MAX, nullable=True
             ),
             models.UniqueConstraint(
                 fields=["family", "cohort_number"],
@@ -132,9 +197,14 @@ class ProgramStaff(BaseModel):
         CLASS_MANAGER = "manager", _("班主任")
         CLASS_ASSISTANT = "assistant", _("跟班管理员")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="staff")
+    program = models.ForeignKey(
+        Program, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="staff"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        on_delete=models.CASCADE,
+        related_name="program_roles",
     )
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
 
@@ -154,7 +224,7 @@ class Venue(BaseModel):
 
     name = models.CharField(_("名称"), max_length=120)
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    capacity = models.PositiveIntegerField(_("容纳人数"), validators=[MinValueValidator(1)])
+    capacity = models.PositiveIntegerField(_("容纳人数"), validators=_between(1, CAPACITY_MAX))
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="venues"
     )
@@ -169,6 +239,7 @@ class Venue(BaseModel):
         verbose_name = _("教室/场地")
         verbose_name_plural = _("教室/场地")
         ordering = ["name"]
+        constraints = [_range_check("venue_capacity_range", "capacity", 1, CAPACITY_MAX)]
 
     def __str__(self):
         return self.name
@@ -212,12 +283,16 @@ class RecurringSeries(BaseModel):
     """The rule a group of sessions was created from: weekdays, times, first date, count or end
     date, skipped dates. Sessions keep a link to it so "this and all following" can find them."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="series")
+    program = models.ForeignKey(
+        Program, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="series"
+    )
     weekdays = models.JSONField(_("星期"), default=list)  # 0 = Monday … 6 = Sunday
     start_time = models.TimeField(_("开始时间"))
     end_time = models.TimeField(_("结束时间"))
     first_date = models.DateField(_("首次日期"))
-    count = models.PositiveSmallIntegerField(_("次数"), null=True, blank=True)
+    count = models.PositiveSmallIntegerField(
+        _("次数"), null=True, blank=True, validators=_between(1, 200)
+    )
     until = models.DateField(_("截止日期"), null=True, blank=True)
     skip_dates = models.JSONField(_("跳过日期"), default=list, blank=True)
 
@@ -232,6 +307,7 @@ class RecurringSeries(BaseModel):
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")), name="series_end_after_start"
             ),
+            _range_check("series_count_range", "count", 1, 200, nullable=True),
         ]
 
     def __str__(self):
@@ -253,13 +329,19 @@ class Session(BaseModel):
         SCHEDULED = "scheduled", _("已排课")
         CANCELLED = "cancelled", _("已取消")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sessions")
+    program = models.ForeignKey(
+        Program, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="sessions"
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.LECTURE)
     topic = models.CharField(_("主题"), max_length=200)
     start = models.DateTimeField(_("开始时间"), db_index=True)
     end = models.DateTimeField(_("结束时间"))
     credit_hours = models.DecimalField(
-        _("学时"), max_digits=4, decimal_places=1, default=Decimal("3.0")
+        _("学时"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        validators=_between(Decimal(0), SESSION_HOURS_MAX),
     )
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
@@ -296,7 +378,8 @@ class Session(BaseModel):
         verbose_name_plural = _("课程")
         ordering = ["start", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start")
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start"),
+            _range_check("session_credit_hours_range", "credit_hours", 0, SESSION_HOURS_MAX),
         ]
         indexes = [models.Index(fields=["program", "start"])]
 
@@ -315,10 +398,20 @@ class CalendarFeed(BaseModel):
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     token = models.CharField(_("令牌"), max_length=64, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("学员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     lecturer = models.ForeignKey(
-        Lecturer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Lecturer,
+        verbose_name=_("授课人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
 
     class Meta:

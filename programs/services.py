@@ -2,10 +2,13 @@
 (DESIGN.md §3), raises DomainError with a message for the form, and logs what matters."""
 
 import datetime as dt
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -134,7 +137,49 @@ def program_reopen_end(*, program: Program, by) -> Program:
     return program
 
 
+def check_numbers(instance, fields) -> None:
+    """Every number within its field's bounds (the model's validators, the same as the database
+    checks), NaN and ±Infinity refused: a DomainError naming the field, never a 500."""
+    for name in fields:
+        value = getattr(instance, name)
+        if value is None:
+            continue
+        model_field = instance._meta.get_field(name)
+        if isinstance(value, Decimal | float) and not (
+            value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        ):  # before any comparison: comparing a signalling NaN raises
+            raise DomainError(
+                _("“%(label)s”须是一个有限的数字。") % {"label": model_field.verbose_name},
+                field=name,
+            )
+        try:
+            model_field.run_validators(model_field.to_python(value))
+        except ValidationError as err:
+            raise DomainError(
+                _("“%(label)s”超出允许范围:%(detail)s")
+                % {"label": model_field.verbose_name, "detail": " ".join(err.messages)},
+                field=name,
+            ) from None
+
+
+PROGRAM_NUMBERS = [
+    "capacity",
+    "credit_hours",
+    "cohort_number",
+    "checkin_opens_before",
+    "late_grace_minutes",
+    "checkin_closes_after",
+    "checkout_opens_before",
+    "checkout_closes_after",
+    "attendance_warning_rate",
+    "completion_min_attendance_rate",
+    "completion_max_unexcused_absences",
+    "completion_min_score",
+]
+
+
 def _validate_program(program: Program) -> None:
+    check_numbers(program, PROGRAM_NUMBERS)
     if program.start_date and program.end_date and program.end_date < program.start_date:
         raise DomainError(_("结束日期不能早于开始日期。"), field="end_date")
     if program.family_id and program.cohort_number is None:
@@ -184,8 +229,14 @@ def program_update(*, program: Program, by, data: dict) -> Program:
     program = Program.objects.select_for_update().get(pk=program.pk)
     ensure_program_open(program)
     data = dict(data)
-    data["family"] = _family_for(
-        data=data, organizing_unit=data.get("organizing_unit", program.organizing_unit)
+    if "family" in data or data.get("new_family_name"):
+        data["family"] = _family_for(
+            data=data, organizing_unit=data.get("organizing_unit", program.organizing_unit)
+        )
+    # NaN and ±Infinity are refused before anything compares them (sNaN cannot be compared).
+    check_numbers(
+        Program(**{k: v for k, v in data.items() if k in PROGRAM_NUMBERS}),
+        [k for k in PROGRAM_NUMBERS if k in data],
     )
     before = {
         k: str(getattr(program, k)) for k in ("start_date", "end_date", "title", "code", "capacity")
@@ -524,6 +575,7 @@ def session_create(
     session = Session(
         program=program, start=start, end=end, **{k: data[k] for k in SESSION_FIELDS if k in data}
     )
+    check_numbers(session, ["credit_hours"])
     session.save()
     _set_relations(session, branch_venues=branches, lecturers=lecturers)
     audit_log(
@@ -741,6 +793,8 @@ def session_update(
     and venue managers get a notice. Returns the sessions that changed."""
     program = Program.objects.select_for_update().get(pk=session.program_id)
     ensure_program_open(program)
+    if "credit_hours" in data:
+        check_numbers(Session(credit_hours=data["credit_hours"]), ["credit_hours"])
     plan = session_edit_plan(session=session, data=data, scope=scope)
     problems = []
     for item in plan.items:
@@ -1047,6 +1101,8 @@ def series_create(
     ensure_program_open(program)
     if data["end_time"] <= data["start_time"]:
         raise DomainError(_("结束时间必须晚于开始时间。"), field="end_time")
+    check_numbers(Session(credit_hours=data.get("credit_hours", 0)), ["credit_hours"])
+    check_numbers(RecurringSeries(count=data.get("count")), ["count"])
     dates = expand_dates(
         weekdays=data["weekdays"],
         first_date=data["first_date"],
@@ -1121,6 +1177,7 @@ def venue_save(*, by, data: dict, venue: Venue | None = None) -> Venue:
     venue = venue or Venue()
     for key, value in data.items():
         setattr(venue, key, value)
+    check_numbers(venue, ["capacity"])
     venue.save()
     if managers is not None:
         venue.managers.set(managers)

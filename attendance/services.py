@@ -1,17 +1,18 @@
 """Every write to attendance: scans, manual marks, leave, the scheduled closing of windows.
 
-The scan path (checkin_scan) is the hot path. On PostgreSQL it is one prepared statement that
-reads the session, policy and enrolment and inserts the record (INSERT ... ON CONFLICT DO
-NOTHING) when the window is open; elsewhere a read and an insert. It never touches the cache or
-the broker, and relies on the (session, user) unique constraint for idempotency.
+The scan path (checkin_scan) is the hot path. The rules (attendance.rules) decide in Python
+whether the scan may check in and with which status, from the session and policy kept a few
+seconds in a per-process cache; then one statement (prepared on PostgreSQL) inserts the record
+if the trainee is enrolled (INSERT ... SELECT ... ON CONFLICT DO NOTHING), deciding the proxy
+flag. It never touches Django's cache or the broker, and relies on the (session, user) unique
+constraint for idempotency.
 """
 
-import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -28,7 +29,7 @@ from attendance.models import (
     LeaveRequest,
     SessionClosure,
 )
-from attendance.rules import ATTENDED, Policy, compute_status, minutes_late
+from attendance.rules import ATTENDED, POLICY_FIELDS, Policy, compute_status, minutes_late
 from attendance.selectors import rates_for
 from core.db import prepared_cursor
 from core.errors import DomainError, self_decision_guard
@@ -37,8 +38,6 @@ from core.uploads import check_upload_detail
 from enrollment.models import Enrollment
 from programs.access import ensure_program_open
 from programs.models import Program, ProgramStaff, Session
-
-log = logging.getLogger(__name__)
 
 # One device checking in a different trainee within this many minutes is flagged as a proxy.
 PROXY_WINDOW_MINUTES = 5
@@ -91,28 +90,20 @@ class ScanResult:
         return self.outcome in Outcome.SUCCESS
 
 
-_POLICY_FIELDS = (
-    "checkin_opens_before",
-    "late_grace_minutes",
-    "checkin_closes_after",
-    "checkout_opens_before",
-    "checkout_closes_after",
-    "require_checkout",
-)
 _S, _P, _E = Session._meta.db_table, Program._meta.db_table, Enrollment._meta.db_table
 _T = AttendanceRecord._meta.db_table
+_ENROLLED = Enrollment.Status.ENROLLED.value
 # Hand-written and read with a plain cursor because it runs on every scan: building the
 # equivalent queryset (select_related, only, an Exists annotation), or even model instances from
 # a RawQuerySet, cost more CPU than running the query.
 _SCAN_SESSION_SQL = f"""
 SELECT s.id, s.topic, s.start, s."end", s.status, s.venue_id, s.program_id, p.title,
-       {", ".join(f"p.{f}" for f in _POLICY_FIELDS)},
+       {", ".join(f"p.{f}" for f in POLICY_FIELDS)},
        EXISTS (SELECT 1 FROM {_E} e WHERE e.program_id = s.program_id AND e.user_id = %(user)s
-               AND e.status = '{Enrollment.Status.ENROLLED.value}') AS enrolled
+               AND e.status = '{_ENROLLED}') AS enrolled
 FROM {_S} s JOIN {_P} p ON p.id = s.program_id
 WHERE s.id = %(session)s
 """
-_SCAN_SESSION_COLUMNS = 8 + len(_POLICY_FIELDS) + 1
 
 # The proxy rule (see checkin_scan for what it means and how often it errs): the device cookie
 # was used by another trainee (ever), or a browser without a device cookie, on an account whose
@@ -134,50 +125,27 @@ _PROXY_SQL_TEMPLATE = """((%(has_device)s AND EXISTS (
 _PROXY_SQL = _PROXY_SQL_TEMPLATE.format(t=_T, addr="%(addr)s")
 _PROXY_SQL_PG = _PROXY_SQL_TEMPLATE.format(t=_T, addr="CAST(%(addr)s AS inet)")
 
-# Portable (SQLite): insert the record unless one exists, deciding the proxy flag in the same
-# breath. The gate and the status were decided in Python from _SCAN_SESSION_SQL's row.
-_INSERT_SQL = f"""
-INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status, checkin_at,
-                  source, device_id, client_addr, user_agent, flagged, flag_evidence, note)
-VALUES (%(now)s, %(now)s, %(session)s, %(user)s, %(venue)s, %(status)s, %(at)s, 'qr',
-        %(device)s, %(addr)s, %(agent)s, {_PROXY_SQL}, '[]', '')
+# The check-in's one statement: insert the record, with the status the rules decided in Python
+# (attendance.rules.compute_status, from the session and policy of _cached_session), when the
+# trainee is enrolled, unless they have one already, deciding the proxy flag in the same breath.
+# Nothing of the rules is written here: no window, no lateness. On PostgreSQL it runs as a
+# prepared statement (core.db.prepared_cursor), planned once per connection.
+_CHECKIN_SQL_TEMPLATE = """
+INSERT INTO {t} (created_at, updated_at, session_id, user_id, venue_id, status, checkin_at,
+                 source, device_id, client_addr, user_agent, flagged, flag_evidence, note)
+SELECT %(now)s, %(now)s, %(session)s, %(user)s, %(venue)s, CAST(%(status)s AS VARCHAR), %(at)s,
+       'qr', CAST(%(device)s AS VARCHAR), {addr}, CAST(%(agent)s AS VARCHAR), {proxy}, '[]', ''
+WHERE EXISTS (SELECT 1 FROM {e} e WHERE e.program_id = %(program)s AND e.user_id = %(user)s
+              AND e.status = '{enrolled}')
 ON CONFLICT (session_id, user_id) DO NOTHING
 RETURNING id, flagged
 """
-
-# PostgreSQL: the whole check-in in one prepared statement (one round trip, planned once per
-# connection): read the session, its policy and the enrolment, and insert the record when the
-# gate passes, with the status of attendance.rules.compute_status written in SQL. The row always
-# carries the session (so the result page and the refusals need no second query), and the new
-# record's id, flag and status when one was inserted. Python still has the last word: the gate
-# and compute_status are re-checked on the returned row (see _checkin_one_statement), and a
-# property test holds the two versions of the rule together.
-_S_LATE = "%(at)s > s.start + make_interval(mins => s.late_grace_minutes)"
-_S_LEFT_EARLY = (
-    """s.require_checkout AND %(at)s > s."end" + make_interval(mins => s.checkout_closes_after)"""
+_CHECKIN_SQL = _CHECKIN_SQL_TEMPLATE.format(
+    t=_T, e=_E, enrolled=_ENROLLED, addr="%(addr)s", proxy=_PROXY_SQL
 )
-_CHECKIN_SQL = f"""
-WITH s AS MATERIALIZED ({_SCAN_SESSION_SQL}),
-ins AS (
-    INSERT INTO {_T} (created_at, updated_at, session_id, user_id, venue_id, status,
-                      checkin_at, source, device_id, client_addr, user_agent, flagged,
-                      flag_evidence, note)
-    SELECT %(now)s, %(now)s, s.id, %(user)s, %(venue)s,
-           CASE WHEN ({_S_LATE}) AND ({_S_LEFT_EARLY}) THEN '{AttendanceStatus.LATE_LEFT_EARLY.value}'
-                WHEN {_S_LATE} THEN '{AttendanceStatus.LATE.value}'
-                WHEN {_S_LEFT_EARLY} THEN '{AttendanceStatus.LEFT_EARLY.value}'
-                ELSE '{AttendanceStatus.PRESENT.value}' END,
-           %(at)s, 'qr', CAST(%(device)s AS VARCHAR), CAST(%(addr)s AS inet),
-           CAST(%(agent)s AS VARCHAR), {_PROXY_SQL_PG}, '[]', ''
-    FROM s
-    WHERE s.enrolled AND s.status <> '{Session.Status.CANCELLED.value}'
-      AND %(at)s BETWEEN s.start - make_interval(mins => s.checkin_opens_before)
-                     AND s.start + make_interval(mins => s.checkin_closes_after)
-    ON CONFLICT (session_id, user_id) DO NOTHING
-    RETURNING id, flagged, status
+_CHECKIN_SQL_PG = _CHECKIN_SQL_TEMPLATE.format(
+    t=_T, e=_E, enrolled=_ENROLLED, addr="CAST(%(addr)s AS inet)", proxy=_PROXY_SQL_PG
 )
-SELECT s.*, ins.id, ins.flagged, ins.status FROM s LEFT JOIN ins ON true
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +154,7 @@ class ScanProgram:
 
     id: int
     title: str
-    checkin_opens_before: int
-    late_grace_minutes: int
-    checkin_closes_after: int
-    checkout_opens_before: int
-    checkout_closes_after: int
-    require_checkout: bool
+    policy: Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +187,8 @@ def _aware(value) -> datetime:
 
 def _scan_session_from(row) -> ScanSession:
     sid, topic, start, end, status, venue_id, program_id, title, *policy, enrolled = row
-    program = ScanProgram(program_id, title, *policy[:-1], bool(policy[-1]))
+    policy = Policy(**dict(zip(POLICY_FIELDS, policy, strict=True)))
+    program = ScanProgram(program_id, title, policy)
     return ScanSession(
         sid,
         topic,
@@ -246,11 +210,37 @@ def _scan_session(*, session_id: int, user) -> ScanSession | None:
     return None if row is None else _scan_session_from(row)
 
 
+# The check-in reads a session and its policy from a short-lived per-process cache, so a scan is
+# one statement (the insert) at the start of a lecture. A session changed (moved, cancelled) is
+# seen by the check-in at most SESSION_CACHE_SECONDS later.
+SESSION_CACHE_SECONDS = 5
+_session_cache: dict[int, tuple[float, ScanSession]] = {}
+
+
+def _cached_session(*, session_id: int, user) -> ScanSession | None:
+    """The session and policy of a check-in (its `enrolled` is not this user's: the insert
+    checks the enrolment)."""
+    now = time.monotonic()
+    hit = _session_cache.get(session_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    session = _scan_session(session_id=session_id, user=user)
+    if session is not None:
+        if len(_session_cache) > 512:
+            _session_cache.clear()
+        _session_cache[session_id] = (now + SESSION_CACHE_SECONDS, session)
+    return session
+
+
+def scan_session_cache_clear() -> None:
+    _session_cache.clear()
+
+
 def _dt(value):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _gate(session: ScanSession | None, *, scan: tokens.Scan, at: datetime):
+def _gate(session: ScanSession | None, *, scan: tokens.Scan, at: datetime, enrolled=True):
     """What check-in and check-out both decide first: does the session exist and run, is the
     user enrolled, is its window open at `at`. Returns (policy, result); the result's outcome is
     set when the scan stops here, None when it may go on."""
@@ -260,10 +250,10 @@ def _gate(session: ScanSession | None, *, scan: tokens.Scan, at: datetime):
     if session.status == Session.Status.CANCELLED:
         result.outcome = Outcome.CANCELLED
         return None, result
-    if not session.enrolled:
+    if enrolled and not session.enrolled:  # (the check-in's insert asks it itself)
         result.outcome = Outcome.NOT_ENROLLED
         return None, result
-    policy = Policy.of(session.program)
+    policy = session.program.policy
     if scan.purpose == tokens.CHECKOUT:
         opens, closes = policy.checkout_window(session.end)
     else:
@@ -302,7 +292,8 @@ class Client:
 def checkin_params(
     *, session_id, user_id, venue_id, at, device_id="", client: Client | None = None
 ) -> dict:
-    """The parameters of the check-in statements (_CHECKIN_SQL, _INSERT_SQL)."""
+    """The parameters of the check-in statement (_CHECKIN_SQL) but the session's program and
+    the status, which checkin_scan adds from the rules."""
     client = client or Client()
     near = timedelta(seconds=CLIENT_WINDOW_SECONDS)
     return {
@@ -359,79 +350,37 @@ def checkin_scan(
         device_id=device_id,
         client=client,
     )
-    if connection.vendor == "postgresql":
-        session, policy, result, inserted = _checkin_one_statement(scan=scan, at=at, params=params)
-    else:
-        session = _scan_session(session_id=scan.session_id, user=user)
-        policy, result = _gate(session, scan=scan, at=at)
-        inserted = None
-        if result.outcome is None:
-            inserted = _insert_record(session=session, policy=policy, at=at, params=params)
+    session = _cached_session(session_id=scan.session_id, user=user)
+    policy, result = _gate(session, scan=scan, at=at, enrolled=False)
     if result.outcome is not None:
         return result
-    if not inserted:
-        over = partial(
-            _checkin_over_existing,
+    status = _checkin_status(session, policy, at)
+    params = {**params, "program": session.program_id, "status": status}
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _CHECKIN_SQL_PG if connection.vendor == "postgresql" else _CHECKIN_SQL, params
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:  # a record exists already, or the user is not enrolled
+        found = _checkin_over_existing(
             user=user,
             session=session,
             scan=scan,
             at=at,
-            status=_checkin_status(session, policy, at),
+            status=status,
             device_id=device_id,
             result=result,
         )
-        found = over()
-        if found is not None:
-            return found
-        # No record, yet the rules accept the scan: the SQL copy of the gate refused what
-        # Python allows. Python is the authority, so write the record the portable way.
-        log.error("check-in SQL refused a scan the rules accept: %s", params)
-        inserted = _insert_record(session=session, policy=policy, at=at, params=params)
-        if not inserted:  # written meanwhile by a concurrent request
-            return over()
-    result.record_id, result.flagged, result.status = inserted[0], bool(inserted[1]), inserted[2]
-    result.outcome = Outcome.LATE if result.status == AttendanceStatus.LATE else Outcome.ON_TIME
+        if found is None:
+            result.outcome = Outcome.NOT_ENROLLED
+            return result
+        return found
+    result.record_id, result.flagged, result.status = inserted[0], bool(inserted[1]), status
+    result.outcome = Outcome.LATE if status == AttendanceStatus.LATE else Outcome.ON_TIME
     result.minutes_late = minutes_late(start=session.start, checkin_at=at)
     if result.flagged:
         _flag_others(record_id=result.record_id, at=at, window=window, fresh=params["fresh"])
     return result
-
-
-def _insert_record(*, session, policy, at, params):
-    """INSERT … ON CONFLICT DO NOTHING with the status from the rules: (id, flagged, status)
-    of the new record, or None when the trainee already has one."""
-    params = {**params, "status": _checkin_status(session, policy, at)}
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
-        row = cursor.fetchone()
-    return row and (row[0], row[1], params["status"])
-
-
-def _checkin_one_statement(*, scan, at, params):
-    """Run _CHECKIN_SQL and hold its answer against the Python rules (the authority): the gate
-    must agree on whether a record could be written and compute_status on its status. A
-    disagreement is a bug in the SQL copy of the rule: it is logged and the record is put right
-    (or, if the gate says no record should exist, removed) so the trainee sees Python's answer."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_CHECKIN_SQL, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None, None, ScanResult(outcome=Outcome.FORGED, purpose=scan.purpose, at=at), None
-    session = _scan_session_from(row[:_SCAN_SESSION_COLUMNS])
-    record_id, flagged, status = row[_SCAN_SESSION_COLUMNS:]
-    policy, result = _gate(session, scan=scan, at=at)
-    if record_id is None:
-        return session, policy, result, None
-    if result.outcome is not None:
-        log.error("check-in SQL wrote record %s that the gate refuses (%s)", record_id, result)
-        AttendanceRecord.objects.filter(pk=record_id).delete()
-        return session, policy, result, None
-    expected = _checkin_status(session, policy, at)
-    if status != expected:
-        log.error("check-in SQL status %s for record %s, rules say %s", status, record_id, expected)
-        AttendanceRecord.objects.filter(pk=record_id).update(status=expected)
-        status = expected
-    return session, policy, result, (record_id, flagged, status)
 
 
 def _marked_absent(record: AttendanceRecord) -> bool:
@@ -991,12 +940,7 @@ def sessions_close_due(*, now: datetime | None = None) -> dict:
             *(
                 f"program__{f}"
                 for f in (
-                    "checkin_opens_before",
-                    "late_grace_minutes",
-                    "checkin_closes_after",
-                    "checkout_opens_before",
-                    "checkout_closes_after",
-                    "require_checkout",
+                    *POLICY_FIELDS,
                     "attendance_warning_rate",
                     "leave_counts_as_attended",
                     "title",

@@ -36,3 +36,14 @@ def live(world):
     """The world's session started two minutes ago: check-in is open and on time."""
     retime(world.session, start_offset_min=-2)
     return world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_scan_sessions():
+    """The check-in keeps sessions a few seconds per process; tests move them between scans
+    (and reuse primary keys after a rollback)."""
+    from attendance import services
+
+    services.scan_session_cache_clear()
+    yield
+    services.scan_session_cache_clear()

@@ -67,6 +67,11 @@ def local_path(url: str) -> str:
     return url
 
 
+def serving_request() -> bool:
+    """Whether a web request is being served now (the middleware remembered its address)."""
+    return bool(_current_base.get())
+
+
 def current_page() -> str:
     """The page the current request was made from ("" outside a request or from elsewhere)."""
     return _current_page.get()

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.links import absolute_url, current_base, current_page, local_path
+from core.links import absolute_url, current_base, current_page, local_path, serving_request
 from core.models import AuditLog, GeneratedFile, Notification, render_message
 from core.queue import enqueue, enqueue_on_commit
 
@@ -236,10 +236,15 @@ def jobs_run_after_response() -> bool:
     """In development without Redis, Celery runs tasks in-process ("eager"): a file job would
     hold the request that started it for seconds before its page appears. There the job runs
     in a thread instead, and the page shows its progress like it does with a real worker.
-    Tests (and any deployment with a worker) keep running jobs the ordinary way."""
+    Tests (and any deployment with a worker) keep running jobs the ordinary way, and so does a
+    command (no request), which would end before a thread finished."""
     from celery import current_app
 
-    return settings.LECTERN_ENV == "development" and bool(current_app.conf.task_always_eager)
+    return (
+        settings.LECTERN_ENV == "development"
+        and bool(current_app.conf.task_always_eager)
+        and serving_request()
+    )
 
 
 def _run_in_background(task, args) -> threading.Thread:

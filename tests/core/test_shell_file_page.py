@@ -98,11 +98,15 @@ def test_a_foreign_referer_is_not_a_way_back():
     assert gf.params["_return"] == ""
 
 
-def test_jobs_run_after_the_response_only_in_development(settings):
+def test_jobs_run_after_the_response_only_in_development_while_serving_a_request(settings):
+    request = RequestFactory().get("/")
     settings.LECTERN_ENV = "test"
-    assert not jobs_run_after_response()
+    with remembering_request(request):
+        assert not jobs_run_after_response()
     settings.LECTERN_ENV = "development"
-    assert jobs_run_after_response()  # tests run Celery eagerly, as the demo does
+    with remembering_request(request):
+        assert jobs_run_after_response()  # tests run Celery eagerly, as the demo does
+    assert not jobs_run_after_response()  # a command: no thread that could outlive it
 
 
 @pytest.mark.django_db(transaction=True)
@@ -111,7 +115,7 @@ def test_in_the_demo_a_job_does_not_hold_the_request_that_started_it(settings):
     RELEASE.clear()
     owner = UserFactory()
     started = time.monotonic()
-    with transaction.atomic():
+    with remembering_request(RequestFactory().get("/")), transaction.atomic():
         gf = generated_file_start(
             owner=owner, kind="x.y", title="名单", params={}, task=slow_export
         )

@@ -100,6 +100,28 @@ class Sheet:
     title_lines: Sequence[str] = ()
     landscape: bool = False
     freeze_header: bool = True
+    # The header row's height in points (None: the default). Excel and LibreOffice do not grow
+    # a row to fit wrapped text when they open a file, so a header whose labels wrap passes
+    # header_height=fitted_header_height(columns).
+    header_height: float | None = None
+
+
+LINE_PT = 15  # one line of 11-point text
+
+
+def _text_units(text: str) -> int:
+    """Width in Excel character units (a CJK or full-width character counts two)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def fitted_header_height(columns: Sequence[Column]) -> float:
+    """Points the header row needs so every label, wrapped to its column, shows whole."""
+    lines = 1
+    for col in columns:
+        width = max(1.0, float(col.width) - 1)
+        n = sum(max(1, -(-_text_units(part) // int(width))) for part in str(col.header).split("\n"))
+        lines = max(lines, n)
+    return lines * LINE_PT + 3
 
 
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")
@@ -176,6 +198,8 @@ def xlsx_bytes(sheets: Iterable[Sheet], *, title="", subject="", creator="") -> 
             ws.print_title_rows = f"{header_row}:{header_row}"
         if sheet.freeze_header:
             ws.freeze_panes = f"A{header_row + 1}"
+        if columns and sheet.header_height:
+            ws.row_dimensions[header_row].height = sheet.header_height
 
         for n, line in enumerate(title_lines):
             cell = WriteOnlyCell(ws, value=_xlsx_value(line))

@@ -10,7 +10,15 @@ import openpyxl
 import pytest
 from django.utils.translation import gettext_lazy
 
-from core.tabular import FORMULA_PREFIXES, Column, Sheet, csv_chunks, safe_cell, xlsx_bytes
+from core.tabular import (
+    FORMULA_PREFIXES,
+    Column,
+    Sheet,
+    csv_chunks,
+    fitted_header_height,
+    safe_cell,
+    xlsx_bytes,
+)
 
 DANGEROUS = [
     "=1+1",
@@ -162,3 +170,18 @@ def test_csv_is_streamed_one_row_at_a_time():
     assert next(chunks) == "\ufeff"
     assert next(chunks) == '"h"\r\n'
     assert next(chunks) == '"first"\r\n'
+
+
+def test_the_header_row_is_tall_enough_for_its_wrapped_labels():
+    cols = [
+        Column("序号", width=6),
+        Column("第3讲\n11月29日 09:40\n深入学习贯彻党的创新理论", width=10),
+    ]
+    height = fitted_header_height(cols)
+    sheet = Sheet("汇总", cols, [[1, "出勤"]], title_lines=["标题"], header_height=height)
+    ws = _read(xlsx_bytes([sheet])).active
+    assert ws.row_dimensions[3].height >= 5 * 15  # five wrapped lines at least
+    one_line = _read(xlsx_bytes([Sheet("s", [Column("姓名")], [])])).active
+    assert not one_line.row_dimensions[1].height  # the default height
+    fixed = _read(xlsx_bytes([Sheet("s", [Column("姓名")], [], header_height=40)])).active
+    assert fixed.row_dimensions[1].height == 40

@@ -124,6 +124,7 @@ class _Builder:
         hours=None,
         status=Session.Status.SCHEDULED,
         series=None,
+        cancel_reason="",
     ):
         begin = at_local(day, dt.time(*start))
         finish = at_local(day, dt.time(*end))
@@ -139,6 +140,8 @@ class _Builder:
             venue=self.venues.get(venue),
             status=status,
             series=series,
+            cancel_reason=cancel_reason,
+            sequence=1 if status == Session.Status.CANCELLED else 0,
         )
         s.branch_venues.set([self.venues[b] for b in branches if b in self.venues])
         s.lecturers.set([self.lecturers[n] for n in lecturers if n in self.lecturers])
@@ -196,10 +199,18 @@ def _thursday_series(b, ctx):
     )
     branches = ("青湖区分课堂", "东山区分课堂", "柳溪县分课堂")
     topics = iter(JT_TOPICS)
+    # One lecture after next week is cancelled (停课), as happens: the lecturer was called away.
+    cancelled = dates[8]
     for day in dates:
         if day == holiday:
             continue
         topic, lecturer = next(topics)
+        extra = {}
+        if day == cancelled:
+            extra = {
+                "status": Session.Status.CANCELLED,
+                "cancel_reason": "授课领导临时参加上级会议,本讲另行安排",
+            }
         b.session(
             p,
             day,
@@ -211,6 +222,7 @@ def _thursday_series(b, ctx):
             lecturers=[lecturer],
             series=series,
             hours=Decimal("3"),
+            **extra,
         )
     _staff(ctx, p)
 

@@ -8,7 +8,8 @@ not import enrollment. Enrollment offers its answers here from its AppConfig.rea
                    capacity_raised=services.waitlist_promote, trainee_clashes=selectors.clashes)
 
 Until an app registers a hook, the fallbacks below answer from programs' own reverse relation
-(`program.enrollments`, a string status, no import) and capacity changes promote nobody.
+(`program.enrollments`, a string status, no import); `capacity_raised` keeps a TRANSITIONAL
+lazy call of enrollment's waitlist promotion until enrollment registers it (then it goes).
 
 - trainees(program) -> iterable of users enrolled in the program (notices, feeds);
 - enrolled_count(program) -> int (capacity may not drop below it);

@@ -46,6 +46,7 @@ from programs.forms import (
 from programs.ical import feed_calendar
 from programs.models import Program, Session
 from programs.recurrence import at_local
+from programs.tabs import program_tabs
 from programs.timetable import Period, build_days, default_anchor, period_for
 
 # --- programs ------------------------------------------------------------------------------
@@ -139,6 +140,7 @@ def program_detail(request, pk):
         "reopen_form": ReopenForm(),
         "transitions": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(Program.Status.choices),
+        "tabs": program_tabs(request, program) if program.access == Access.MANAGE else [],
     }
     return render(request, "programs/detail.html", ctx)
 

@@ -41,3 +41,59 @@ def test_programs_and_enrollment_menus_ask_once_whether_a_class_manager_runs_pro
     assert "reviews" in [i.key for i in items]
     exists = f'SELECT 1 AS "a" FROM "{ProgramStaff._meta.db_table}"'
     assert sum(q["sql"].startswith(exists) for q in ctx.captured_queries) == 1
+
+
+def test_an_apps_own_program_tabs_replace_its_stand_ins(world, rf, monkeypatch):
+    """Issue 14: the program page's tabs come from the apps (nav.program_tabs), not programs."""
+    from core.registry import NavItem
+    from enrollment import nav as enrollment_nav
+    from programs.tabs import program_tabs
+
+    request = rf.get("/")
+    request.user = world.manager
+    before = [t.key for t in program_tabs(request, world.program)]
+    assert "enrollment:roster" in before
+    monkeypatch.setattr(
+        enrollment_nav,
+        "program_tabs",
+        lambda request, program: [NavItem("名册(新)", f"/x/{program.pk}/", "roster", order=5)],
+        raising=False,
+    )
+    after = program_tabs(request, world.program)
+    assert after[0].label == "名册(新)"
+    assert not {"enrollment:roster", "enrollment:quotas"} & {t.key for t in after}
+    assert "attendance:program" in {t.key for t in after}
+
+
+def test_programs_imports_no_app_above_it():
+    """Imports run one way: programs' modules name no enrollment/attendance/evaluation/reports
+    import (hooks.capacity_raised's transitional fallback and the demo aside)."""
+    import ast
+    from pathlib import Path
+
+    import programs
+
+    higher = ("enrollment", "attendance", "evaluation", "reports")
+    offenders = []
+    for path in Path(programs.__file__).parent.glob("*.py"):
+        if path.name in ("demo.py",):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.split(".")[0] in higher:
+                    offenders.append(f"{path.name}:{node.lineno} {name}")
+    assert offenders == [f"hooks.py:{_fallback_line()} enrollment.services"]
+
+
+def _fallback_line():
+    from pathlib import Path
+
+    import programs
+
+    lines = (Path(programs.__file__).parent / "hooks.py").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if "from enrollment.services" in line)

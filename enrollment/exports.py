@@ -1,6 +1,5 @@
-"""Roster exports: Excel (frozen header, sized columns) and PDF (CJK font embedded)."""
-
-import io
+"""Roster exports: Excel through core.tabular (formula-safe, A4 print set-up, title lines, frozen
+and repeated header) and PDF (CJK font embedded, A4, header repeated, rows never split)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,16 +8,17 @@ from django.utils.translation import gettext_lazy as _l
 from core.pdf import render_pdf
 from enrollment import selectors
 
-COLUMNS = [  # (header, width in characters)
-    (_l("序号"), 6),
-    (_l("姓名"), 10),
-    (_l("性别"), 6),
-    (_l("单位"), 28),
-    (_l("职务"), 18),
-    (_l("职级"), 10),
-    (_l("手机号码"), 15),
-    (_l("研讨小组"), 10),
-    (_l("研讨室"), 14),
+COLUMNS = [  # (header, width in characters, wraps)
+    (_l("序号"), 5, False),
+    (_l("姓名"), 9, False),
+    (_l("性别"), 5, False),
+    (_l("单位"), 24, True),
+    (_l("职务"), 16, True),
+    (_l("职级"), 8, False),
+    (_l("手机号码"), 13, False),
+    (_l("研讨小组"), 8, False),
+    (_l("研讨室"), 10, True),
+    (_l("备注"), 12, True),
 ]
 
 
@@ -37,43 +37,63 @@ def roster_rows(program):
                 u.phone,
                 e.group.name if e.group_id else "",
                 e.group.room if e.group_id else "",
+                e.roster_note,
             ]
         )
     return rows
 
 
-def roster_xlsx(program) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def _subtitle(program, count: int) -> str:
+    return _("%(code)s · %(start)s — %(end)s · 共 %(n)d 人") % {
+        "code": program.code,
+        "start": program.start_date.strftime("%Y-%m-%d") if program.start_date else "",
+        "end": program.end_date.strftime("%Y-%m-%d") if program.end_date else "",
+        "n": count,
+    }
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("学员名册")
-    ws.append([str(h) for h, _w in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in roster_rows(program):
-        ws.append(row)
-    for idx, (_h, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-        # Phone numbers stay text so Excel does not turn them into 1.39E+10.
-    for (cell,) in ws.iter_rows(min_row=2, min_col=7, max_col=7):
-        cell.number_format = "@"
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+def roster_filename(program, ext: str) -> str:
+    return _("学员名册-%(title)s.%(ext)s") % {"title": program.title, "ext": ext}
+
+
+def roster_xlsx(program) -> bytes:
+    from core.tabular import Column, Sheet, xlsx_bytes
+
+    rows = roster_rows(program)
+    printed = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    sheet = Sheet(
+        name=_("学员名册"),
+        columns=[Column(str(h), width=w, wrap=wrap) for h, w, wrap in COLUMNS],
+        rows=rows,
+        title_lines=(
+            _("%(title)s 学员名册") % {"title": program.title},
+            _subtitle(program, len(rows)) + " · " + _("导出时间:%(t)s") % {"t": printed},
+        ),
+    )
+    return xlsx_bytes(
+        [sheet], title=_("%(title)s 学员名册") % {"title": program.title}, subject=program.code
+    )
+
+
+PDF_CSS = """
+html { font-size: 9pt; }
+tr { break-inside: avoid; }
+td.nowrap { white-space: nowrap; }
+"""
 
 
 def roster_pdf(program) -> bytes:
+    rows = roster_rows(program)
     return render_pdf(
         "enrollment/roster_pdf.html",
         {
             "program": program,
-            "headers": [str(h) for h, _w in COLUMNS],
-            "rows": roster_rows(program),
+            "headers": [str(h) for h, _w, _wrap in COLUMNS],
+            "rows": rows,
+            "subtitle": _subtitle(program, len(rows)),
             "printed": timezone.localtime(),
+            "nowrap_cols": (1, 2, 3, 7),  # 序号, 姓名, 性别, 手机号码 never break
         },
+        extra_css=PDF_CSS,
+        title=_("%(title)s 学员名册") % {"title": program.title},
     )

@@ -9,12 +9,12 @@ def roster_pdf_render(self, file_id: str, program_id: int) -> str:
     ends it done or failed with a message, whatever happens."""
 
     def work(gf, progress):
-        from enrollment.exports import roster_pdf
+        from enrollment.exports import roster_filename, roster_pdf
         from programs.models import Program
 
         program = Program.objects.get(pk=program_id)
         progress(10)
-        return roster_pdf(program), f"roster-{program.code}.pdf", "application/pdf"
+        return roster_pdf(program), roster_filename(program, "pdf"), "application/pdf"
 
     return run_file_job(file_id, work, task=self)
 

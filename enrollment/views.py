@@ -602,11 +602,18 @@ def group_move(request, program):
 
 @manager_page
 def export_xlsx(request, program):
+    from django.utils.http import content_disposition_header
+
+    from core.files import safe_filename
+
     response = HttpResponse(
         exports.roster_xlsx(program),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="roster-{program.code}.xlsx"'
+    filename = safe_filename(exports.roster_filename(program, "xlsx"))
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

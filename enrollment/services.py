@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from accounts.models import Rank
 from core.errors import DomainError, self_decision_guard
@@ -91,10 +92,10 @@ def _roster_url(program) -> str:
     return reverse("enrollment:roster", args=[program.pk])
 
 
-def _notify_reviewers(program, *, title, body="", url="", exclude=None):
+def _notify_reviewers(program, *, title, body="", url="", exclude=None, params=None):
     users = [u for u in selectors.program_reviewers(program) if u != exclude]
     if users:
-        notify_many(users=users, title=title, body=body, url=url, kind="enrollment")
+        notify_many(users=users, title=title, body=body, url=url, kind="enrollment", params=params)
 
 
 # ---- policy and quotas ----------------------------------------------------------------------
@@ -183,11 +184,11 @@ def quota_set(*, program, unit, seats: int, by) -> Quota | None:
         if liaisons:
             notify_many(
                 users=liaisons,
-                title=_("调训名额:%(program)s") % {"program": program.title},
-                body=_("%(unit)s 的名额为 %(seats)d 人,请在截止前提名参训人员。")
-                % {"unit": unit.name, "seats": seats},
+                title=_l("调训名额:%(program)s"),
+                body=_l("%(unit)s 的名额为 %(seats)d 人,请在截止前提名参训人员。"),
                 url=reverse("enrollment:quota", args=[quota.pk]),
                 kind="enrollment",
+                params={"program": program.title, "unit": unit.name, "seats": seats},
             )
     return quota
 
@@ -314,9 +315,10 @@ def nomination_create(*, quota, user, by) -> Enrollment:
     audit_log(actor=by, action="enrollment.nominate", target=e, after={"status": S.NOMINATED})
     _notify_reviewers(
         program,
-        title=_("调训提名待审核:%(program)s") % {"program": program.title},
-        body=_("%(unit)s 提名 %(name)s。") % {"unit": quota.unit.name, "name": user.full_name},
+        title=_l("调训提名待审核:%(program)s"),
+        body=_l("%(unit)s 提名 %(name)s。"),
         url=reverse("enrollment:review", args=[program.pk]),
+        params={"program": program.title, "unit": quota.unit.name, "name": user.full_name},
     )
     _notify_nominee(e, program)
     return e
@@ -325,10 +327,11 @@ def nomination_create(*, quota, user, by) -> Enrollment:
 def _notify_nominee(e, program):
     notify(
         user=e.user,
-        title=_("单位调训提名:%(program)s") % {"program": program.title},
-        body=_("您已被单位提名参加本次培训,待主办方确认。"),
+        title=_l("单位调训提名:%(program)s"),
+        body=_l("您已被单位提名参加本次培训,待主办方确认。"),
         url=reverse("enrollment:mine"),
         kind="enrollment",
+        params={"program": program.title},
     )
 
 
@@ -378,16 +381,22 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
     program = quota.program
     notify(
         user=old.user,
-        title=_("调训人员调整:%(program)s") % {"program": program.title},
-        body=_("单位已安排 %(name)s 替换您参加本次培训。") % {"name": new_user.full_name},
+        title=_l("调训人员调整:%(program)s"),
+        body=_l("单位已安排 %(name)s 替换您参加本次培训。"),
         kind="enrollment",
+        params={"program": program.title, "name": new_user.full_name},
     )
     _notify_reviewers(
         program,
-        title=_("调训人员替换待审核:%(program)s") % {"program": program.title},
-        body=_("%(unit)s:%(old)s → %(new)s")
-        % {"unit": quota.unit.name, "old": old.user.full_name, "new": new_user.full_name},
+        title=_l("调训人员替换待审核:%(program)s"),
+        body=_l("%(unit)s:%(old)s → %(new)s"),
         url=reverse("enrollment:review", args=[program.pk]),
+        params={
+            "program": program.title,
+            "unit": quota.unit.name,
+            "old": old.user.full_name,
+            "new": new_user.full_name,
+        },
     )
     _notify_nominee(new, program)
     waitlist_promote(program=program)
@@ -413,13 +422,14 @@ def nomination_confirm(*, enrollment, by) -> Enrollment:
         before={"status": S.NOMINATED},
         after={"status": S.ENROLLED},
     )
-    title = _("已确认参训:%(program)s") % {"program": program.title}
+    title, params = _l("已确认参训:%(program)s"), {"program": program.title}
     notify(
         user=e.user,
         title=title,
-        body=_("请按时报到。"),
+        body=_l("请按时报到。"),
         kind="enrollment",
         url=reverse("enrollment:mine"),
+        params=params,
     )
     if e.nominated_by_id and e.nominated_by_id != e.user_id:
         notify(
@@ -428,6 +438,7 @@ def nomination_confirm(*, enrollment, by) -> Enrollment:
             body=e.user.full_name,
             kind="enrollment",
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+            params=params,
         )
     return e
 
@@ -453,8 +464,8 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
         after={"status": S.REJECTED},
         reason=reason,
     )
-    title = _("调训提名被退回:%(program)s") % {"program": e.program.title}
-    body = _("%(name)s:%(reason)s") % {"name": e.user.full_name, "reason": reason.strip()}
+    title, body = _l("调训提名被退回:%(program)s"), _l("%(name)s:%(reason)s")
+    params = {"program": e.program.title, "name": e.user.full_name, "reason": reason.strip()}
     if e.nominated_by_id:
         notify(
             user=e.nominated_by,
@@ -462,8 +473,9 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
             body=body,
             kind="enrollment",
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+            params=params,
         )
-    notify(user=e.user, title=title, body=body, kind="enrollment")
+    notify(user=e.user, title=title, body=body, kind="enrollment", params=params)
     waitlist_promote(program=program)
     return e
 
@@ -493,9 +505,10 @@ def application_create(*, program, user, note: str = "") -> Enrollment:
     audit_log(actor=user, action="enrollment.apply", target=e, after={"status": S.APPLIED})
     _notify_reviewers(
         program,
-        title=_("新的报名待审核:%(program)s") % {"program": program.title},
+        title=_l("新的报名待审核:%(program)s"),
         body=user.full_name,
         url=reverse("enrollment:review", args=[program.pk]),
+        params={"program": program.title},
     )
     e.program_full = full
     return e
@@ -522,21 +535,22 @@ def application_approve(*, enrollment, by) -> Enrollment:
         _set_status(e, S.ENROLLED, by=by, reason="")
         notify(
             user=e.user,
-            title=_("报名已通过:%(program)s") % {"program": program.title},
-            body=_("您已被录取,请按时参训。"),
+            title=_l("报名已通过:%(program)s"),
+            body=_l("您已被录取,请按时参训。"),
             kind="enrollment",
             url=reverse("enrollment:mine"),
+            params={"program": program.title},
         )
     elif policy.waitlist_enabled:
         e.waitlist_position = _next_waitlist_position(program)
         _set_status(e, S.WAITLISTED, by=by, reason="", extra=("waitlist_position",))
         notify(
             user=e.user,
-            title=_("报名已通过,进入候补:%(program)s") % {"program": program.title},
-            body=_("名额已满,您是候补第 %(n)d 位;有空位时系统会自动录取并通知您。")
-            % {"n": e.waitlist_position},
+            title=_l("报名已通过,进入候补:%(program)s"),
+            body=_l("名额已满,您是候补第 %(n)d 位;有空位时系统会自动录取并通知您。"),
             kind="enrollment",
             url=reverse("enrollment:mine"),
+            params={"program": program.title, "n": e.waitlist_position},
         )
     else:
         raise DomainError(_("本班名额已满。"), code="full")
@@ -571,10 +585,11 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
     )
     notify(
         user=e.user,
-        title=_("报名未通过:%(program)s") % {"program": e.program.title},
+        title=_l("报名未通过:%(program)s"),
         body=reason.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
+        params={"program": e.program.title},
     )
     return e
 
@@ -629,10 +644,11 @@ def waitlist_promote(*, program) -> list[Enrollment]:
     )
     notify_many(
         users=[e.user for e in promoted],
-        title=_("候补转正:%(program)s") % {"program": program.title},
-        body=_("本班有了空余名额,您已由候补转为正式学员。"),
+        title=_l("候补转正:%(program)s"),
+        body=_l("本班有了空余名额,您已由候补转为正式学员。"),
         kind="enrollment",
         url=reverse("enrollment:mine"),
+        params={"program": program.title},
     )
     return promoted
 
@@ -678,9 +694,10 @@ def withdrawal_request(*, enrollment, by, reason: str) -> WithdrawalRequest | No
     audit_log(actor=by, action="enrollment.withdrawal_request", target=e, reason=reason)
     _notify_reviewers(
         program,
-        title=_("退训申请待审批:%(program)s") % {"program": program.title},
-        body=f"{e.user.full_name}:{reason.strip()}",
+        title=_l("退训申请待审批:%(program)s"),
+        body=_l("%(name)s:%(reason)s"),
         url=reverse("enrollment:review", args=[program.pk]),
+        params={"program": program.title, "name": e.user.full_name, "reason": reason.strip()},
     )
     return wr
 
@@ -718,18 +735,20 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
     )
     notify(
         user=e.user,
-        title=_("退训申请已批准:%(program)s") % {"program": program.title},
+        title=_l("退训申请已批准:%(program)s"),
         body=note.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
+        params={"program": program.title},
     )
     if e.nominated_by_id:
         notify(
             user=e.nominated_by,
-            title=_("本单位学员退训:%(program)s") % {"program": program.title},
+            title=_l("本单位学员退训:%(program)s"),
             body=e.user.full_name,
             kind="enrollment",
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
+            params={"program": program.title},
         )
     if was in (S.ENROLLED, S.NOMINATED):  # both held a seat
         waitlist_promote(program=program)
@@ -755,10 +774,11 @@ def withdrawal_reject(*, request, by, note: str) -> WithdrawalRequest:
     audit_log(actor=by, action="enrollment.withdrawal_reject", target=wr.enrollment, reason=note)
     notify(
         user=wr.enrollment.user,
-        title=_("退训申请未批准:%(program)s") % {"program": wr.enrollment.program.title},
+        title=_l("退训申请未批准:%(program)s"),
         body=note.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
+        params={"program": wr.enrollment.program.title},
     )
     return wr
 
@@ -1363,10 +1383,11 @@ def _import_commit(*, batch, by, create_missing, seen_hash):
     audit_log(actor=by, action="enrollment.import_commit", target=batch, after=summary)
     notify_many(
         users=list(users.values()),
-        title=_("已列入培训名册:%(program)s") % {"program": program.title},
-        body=_("请按时参训。"),
+        title=_l("已列入培训名册:%(program)s"),
+        body=_l("请按时参训。"),
         url=reverse("enrollment:mine"),
         kind="enrollment",
+        params={"program": program.title},
     )
     return batch
 

@@ -515,9 +515,11 @@ def leave_request_get_for_user(*, user, pk) -> LeaveRequest:
         ).get(pk=pk)
     except (LeaveRequest.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    leave.can_decide = can_manage_program(user, leave.program)
-    if leave.user_id != user.pk and not leave.can_decide:
+    manages = can_manage_program(user, leave.program)
+    if leave.user_id != user.pk and not manages:
         raise Http404
+    leave.manages = manages
+    leave.can_decide = manages and leave.user_id != user.pk  # nobody decides their own request
     return leave
 
 

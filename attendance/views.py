@@ -455,7 +455,7 @@ def leave_detail(request, pk):
 @require_POST
 def leave_decide(request, pk):
     leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
-    if not leave.can_decide:
+    if not leave.manages:  # a manager deciding their own request is told why by the service
         raise PermissionDenied
     try:
         services.leave_request_decide(

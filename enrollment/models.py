@@ -24,9 +24,14 @@ class Enrollment(BaseModel):
         IMPORT = "import", _("名册导入")
         MANUAL = "manual", _("手工添加")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("培训项目")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("学员"),
     )
     # The unit the trainee represented when enrolled (people move; reports group by this).
     unit = models.ForeignKey(
@@ -41,7 +46,12 @@ class Enrollment(BaseModel):
     roster_note = models.CharField(_("名册备注"), max_length=200, blank=True)
     # Named nomination (调训): the quota it counts against and the liaison who made it.
     quota = models.ForeignKey(
-        "Quota", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrollments"
+        "Quota",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrollments",
+        verbose_name=_("调训名额"),
     )
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -49,10 +59,16 @@ class Enrollment(BaseModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("提名人"),
     )
     # A substituted nominee keeps their (withdrawn) row and points at who replaced them.
     substituted_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("替换人员"),
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -60,6 +76,7 @@ class Enrollment(BaseModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("审核人"),
     )
     decision_reason = models.TextField(_("审核意见"), blank=True)
     group = models.ForeignKey(
@@ -93,7 +110,10 @@ class EnrollmentPolicy(BaseModel):
     """Per-program enrollment settings that belong to this app (the Program model is shared)."""
 
     program = models.OneToOneField(
-        Program, on_delete=models.CASCADE, related_name="enrollment_policy"
+        Program,
+        on_delete=models.CASCADE,
+        related_name="enrollment_policy",
+        verbose_name=_("培训项目"),
     )
     applications_open = models.BooleanField(_("接受个人报名(点题)"), default=False)
     application_deadline = models.DateTimeField(_("报名截止时间"), null=True, blank=True)
@@ -123,13 +143,19 @@ class EnrollmentPolicy(BaseModel):
 class Quota(BaseModel):
     """Seats a unit may fill by named nomination (名额) in one program."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="quotas")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("培训项目")
+    )
     unit = models.ForeignKey(
         OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="quotas"
     )
     seats = models.PositiveIntegerField(_("名额"))
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("设置人"),
     )
 
     class Meta:
@@ -147,7 +173,12 @@ class Quota(BaseModel):
 class DiscussionGroup(BaseModel):
     """A discussion group (研讨小组) of a program, with its leader and room."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="discussion_groups")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="discussion_groups",
+        verbose_name=_("培训项目"),
+    )
     number = models.PositiveSmallIntegerField(_("组号"))
     name = models.CharField(_("组名"), max_length=60)
     room = models.CharField(_("研讨室"), max_length=120, blank=True)
@@ -181,17 +212,29 @@ class WithdrawalRequest(BaseModel):
         REJECTED = "rejected", _("未批准")
 
     enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.CASCADE, related_name="withdrawal_requests"
+        Enrollment,
+        on_delete=models.CASCADE,
+        related_name="withdrawal_requests",
+        verbose_name=_("学员名册"),
     )
     reason = models.TextField(_("退训原因"))
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("申请人"),
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审批人"),
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
@@ -222,9 +265,15 @@ class ImportBatch(BaseModel):
         COMMITTED = "committed", _("已导入")
         CANCELLED = "cancelled", _("已取消")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="import_batches")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="import_batches", verbose_name=_("培训项目")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人"),
     )
     filename = models.CharField(_("文件名"), max_length=200)
     status = models.CharField(

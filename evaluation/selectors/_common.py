@@ -1,4 +1,5 @@
-"""Shared by the selectors of every evaluation workflow: access checks, lookups and who is enrolled."""
+"""Shared by the selectors of every evaluation workflow: access checks, lookups and who is
+enrolled."""
 
 from decimal import Decimal
 

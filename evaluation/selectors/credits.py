@@ -1,4 +1,5 @@
-"""Credit hours (学时): the per-program policy, yearly requirements, a trainee's record and the organizer's overview."""
+"""Credit hours (学时): the per-program policy, yearly requirements, a trainee's record and the
+organizer's overview."""
 
 from decimal import Decimal
 

@@ -1,4 +1,5 @@
-"""Course evaluation (满意度测评): anonymous answers, receipts, results with the anonymity threshold, reminders."""
+"""Course evaluation (满意度测评): anonymous answers, receipts, results with the anonymity threshold,
+reminders."""
 
 from dataclasses import dataclass
 from decimal import Decimal

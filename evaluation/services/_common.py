@@ -1,4 +1,5 @@
-"""Shared by the services of every evaluation workflow: closed-program check, text bounds and number parsing."""
+"""Shared by the services of every evaluation workflow: closed-program check, text bounds and
+number parsing."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -37,8 +38,11 @@ def _decimal_or_none(value, *, field):
     """A finite decimal (NaN, sNaN and ±Infinity are refused like any other non-number)."""
     if value in (None, ""):
         return None
+    text = str(value).strip()
+    if len(text) > 40:
+        raise DomainError(_("请输入数字。"), field=field)
     try:
-        number = Decimal(str(value).strip()[:40])
+        number = Decimal(text)
     except (InvalidOperation, ValueError):
         raise DomainError(_("请输入数字。"), field=field) from None
     if not number.is_finite():

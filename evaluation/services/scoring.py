@@ -1,4 +1,5 @@
-"""Live scoring (现场打分、公开晒分): rounds, criteria, judges' sheets, ranking, the projector board and the export."""
+"""Live scoring (现场打分、公开晒分): rounds, criteria, judges' sheets, ranking, the projector board and the
+export."""
 
 from decimal import Decimal
 

@@ -1,4 +1,5 @@
-"""Course evaluation (满意度测评): anonymous answers, receipts, results with the anonymity threshold, reminders."""
+"""Course evaluation (满意度测评): anonymous answers, receipts, results with the anonymity threshold,
+reminders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

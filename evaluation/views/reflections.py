@@ -1,4 +1,5 @@
-"""Reflections (学习体会): writing tasks, drafts and submission, similarity, review and the collection of excellent essays."""
+"""Reflections (学习体会): writing tasks, drafts and submission, similarity, review and the collection
+of excellent essays."""
 
 import contextlib
 import datetime as dt

@@ -3,20 +3,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import files as core_files
 from core.login_throttle import LoginForm
 
 # Nothing under MEDIA_ROOT has a URL: every stored file (uploads, exports, certificates) is
 # served by a view that checks access first (core.files.serve_file). Do not add
 # static(settings.MEDIA_URL, ...) here, and keep the reverse proxy from serving the media folder.
 urlpatterns = [
-    # Generated exports: the access-checked download (before core.urls, which still names the
-    # same path for the older view until it is removed there).
-    path(
-        "files/<uuid:pk>/download/",
-        core_files.generated_file_download,
-        name="generated_file_download",
-    ),
     path("", include("core.urls")),
     path(
         "accounts/login/",

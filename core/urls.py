@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import views
+from core import files, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,6 @@ urlpatterns = [
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("files/<uuid:pk>/", views.generated_file_status, name="generated_file"),
     path(
-        "files/<uuid:pk>/download/", views.generated_file_download, name="generated_file_download"
+        "files/<uuid:pk>/download/", files.generated_file_download, name="generated_file_download"
     ),
 ]

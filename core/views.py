@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -79,16 +79,3 @@ def generated_file_status(request, pk):
     if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
         return HttpResponseStopPolling(response.content)
     return response
-
-
-@login_required
-def generated_file_download(request, pk):
-    gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
-    if gf.status != GeneratedFile.Status.DONE or not gf.file:
-        raise Http404
-    return FileResponse(
-        gf.file.open("rb"),
-        as_attachment=True,
-        filename=gf.filename,
-        content_type=gf.content_type or "application/octet-stream",
-    )

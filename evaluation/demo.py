@@ -16,6 +16,7 @@ from evaluation import selectors, services
 from evaluation.models import (
     DEFAULT_REQUIRED_HOURS,
     CallOnPick,
+    Certificate,
     Commitment,
     CommitmentUpdate,
     Completion,
@@ -404,7 +405,32 @@ def _completion(ctx, program):
                 last_update_at=_now() - dt.timedelta(days=rng.randint(1, 50)),
                 status=Commitment.Status.DONE if progress == 100 else Commitment.Status.OPEN,
             )
+    _one_revoked(ctx, program)
     ctx.say(f"evaluation: completion confirmed for {program.code}")
+
+
+def _one_revoked(ctx, program):
+    """One certificate of the cohort withdrawn after a check of the records, so the demo shows
+    what a holder, the completion page and the public verification say about it."""
+    if Certificate.objects.filter(completion__program=program, revoked_at__isnull=False).exists():
+        return
+    trainee = ctx.users.get("trainee")
+    cert = (
+        Certificate.objects.filter(completion__program=program)
+        .exclude(completion__user=trainee)
+        .select_related("completion")
+        .order_by("-serial")
+        .first()
+    )
+    if cert is None:
+        return
+    reason = "结业后核查发现出勤记录有误,经重新确认出勤率未达结业要求"
+    Completion.objects.filter(pk=cert.completion_id).update(passed=False, reasons=[reason])
+    Certificate.objects.filter(pk=cert.pk).update(
+        revoked_at=_now() - dt.timedelta(days=3),
+        revoked_reason=reason,
+        revoked_by=ctx.users.get("organizer"),
+    )
 
 
 def seed(ctx):

@@ -3,22 +3,22 @@ and repeated header) and PDF (CJK font embedded, A4, header repeated, rows never
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from core.pdf import render_pdf
 from enrollment import selectors
 
 COLUMNS = [  # (header, width in characters, wraps)
-    (_l("序号"), 5, False),
-    (_l("姓名"), 9, False),
-    (_l("性别"), 5, False),
-    (_l("单位"), 24, True),
-    (_l("职务"), 16, True),
-    (_l("职级"), 8, False),
-    (_l("手机号码"), 13, False),
-    (_l("研讨小组"), 8, False),
-    (_l("研讨室"), 10, True),
-    (_l("备注"), 12, True),
+    (gettext_lazy("序号"), 5, False),
+    (gettext_lazy("姓名"), 9, False),
+    (gettext_lazy("性别"), 5, False),
+    (gettext_lazy("单位"), 24, True),
+    (gettext_lazy("职务"), 16, True),
+    (gettext_lazy("职级"), 8, False),
+    (gettext_lazy("手机号码"), 13, False),
+    (gettext_lazy("研讨小组"), 8, False),
+    (gettext_lazy("研讨室"), 10, True),
+    (gettext_lazy("备注"), 12, True),
 ]
 
 

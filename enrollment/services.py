@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Rank
 from core.errors import DomainError, self_decision_guard
@@ -184,8 +184,8 @@ def quota_set(*, program, unit, seats: int, by) -> Quota | None:
         if liaisons:
             notify_many(
                 users=liaisons,
-                title=_l("调训名额:%(program)s"),
-                body=_l("%(unit)s 的名额为 %(seats)d 人,请在截止前提名参训人员。"),
+                title=gettext_lazy("调训名额:%(program)s"),
+                body=gettext_lazy("%(unit)s 的名额为 %(seats)d 人,请在截止前提名参训人员。"),
                 url=reverse("enrollment:quota", args=[quota.pk]),
                 kind="enrollment",
                 params={"program": program.title, "unit": unit.name, "seats": seats},
@@ -315,8 +315,8 @@ def nomination_create(*, quota, user, by) -> Enrollment:
     audit_log(actor=by, action="enrollment.nominate", target=e, after={"status": S.NOMINATED})
     _notify_reviewers(
         program,
-        title=_l("调训提名待审核:%(program)s"),
-        body=_l("%(unit)s 提名 %(name)s。"),
+        title=gettext_lazy("调训提名待审核:%(program)s"),
+        body=gettext_lazy("%(unit)s 提名 %(name)s。"),
         url=reverse("enrollment:review", args=[program.pk]),
         params={"program": program.title, "unit": quota.unit.name, "name": user.full_name},
     )
@@ -327,8 +327,8 @@ def nomination_create(*, quota, user, by) -> Enrollment:
 def _notify_nominee(e, program):
     notify(
         user=e.user,
-        title=_l("单位调训提名:%(program)s"),
-        body=_l("您已被单位提名参加本次培训,待主办方确认。"),
+        title=gettext_lazy("单位调训提名:%(program)s"),
+        body=gettext_lazy("您已被单位提名参加本次培训,待主办方确认。"),
         url=reverse("enrollment:mine"),
         kind="enrollment",
         params={"program": program.title},
@@ -381,15 +381,15 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
     program = quota.program
     notify(
         user=old.user,
-        title=_l("调训人员调整:%(program)s"),
-        body=_l("单位已安排 %(name)s 替换您参加本次培训。"),
+        title=gettext_lazy("调训人员调整:%(program)s"),
+        body=gettext_lazy("单位已安排 %(name)s 替换您参加本次培训。"),
         kind="enrollment",
         params={"program": program.title, "name": new_user.full_name},
     )
     _notify_reviewers(
         program,
-        title=_l("调训人员替换待审核:%(program)s"),
-        body=_l("%(unit)s:%(old)s → %(new)s"),
+        title=gettext_lazy("调训人员替换待审核:%(program)s"),
+        body=gettext_lazy("%(unit)s:%(old)s → %(new)s"),
         url=reverse("enrollment:review", args=[program.pk]),
         params={
             "program": program.title,
@@ -422,11 +422,11 @@ def nomination_confirm(*, enrollment, by) -> Enrollment:
         before={"status": S.NOMINATED},
         after={"status": S.ENROLLED},
     )
-    title, params = _l("已确认参训:%(program)s"), {"program": program.title}
+    title, params = gettext_lazy("已确认参训:%(program)s"), {"program": program.title}
     notify(
         user=e.user,
         title=title,
-        body=_l("请按时报到。"),
+        body=gettext_lazy("请按时报到。"),
         kind="enrollment",
         url=reverse("enrollment:mine"),
         params=params,
@@ -464,7 +464,7 @@ def nomination_send_back(*, enrollment, by, reason: str) -> Enrollment:
         after={"status": S.REJECTED},
         reason=reason,
     )
-    title, body = _l("调训提名被退回:%(program)s"), _l("%(name)s:%(reason)s")
+    title, body = gettext_lazy("调训提名被退回:%(program)s"), gettext_lazy("%(name)s:%(reason)s")
     params = {"program": e.program.title, "name": e.user.full_name, "reason": reason.strip()}
     if e.nominated_by_id:
         notify(
@@ -505,7 +505,7 @@ def application_create(*, program, user, note: str = "") -> Enrollment:
     audit_log(actor=user, action="enrollment.apply", target=e, after={"status": S.APPLIED})
     _notify_reviewers(
         program,
-        title=_l("新的报名待审核:%(program)s"),
+        title=gettext_lazy("新的报名待审核:%(program)s"),
         body=user.full_name,
         url=reverse("enrollment:review", args=[program.pk]),
         params={"program": program.title},
@@ -535,8 +535,8 @@ def application_approve(*, enrollment, by) -> Enrollment:
         _set_status(e, S.ENROLLED, by=by, reason="")
         notify(
             user=e.user,
-            title=_l("报名已通过:%(program)s"),
-            body=_l("您已被录取,请按时参训。"),
+            title=gettext_lazy("报名已通过:%(program)s"),
+            body=gettext_lazy("您已被录取,请按时参训。"),
             kind="enrollment",
             url=reverse("enrollment:mine"),
             params={"program": program.title},
@@ -546,8 +546,8 @@ def application_approve(*, enrollment, by) -> Enrollment:
         _set_status(e, S.WAITLISTED, by=by, reason="", extra=("waitlist_position",))
         notify(
             user=e.user,
-            title=_l("报名已通过,进入候补:%(program)s"),
-            body=_l("名额已满,您是候补第 %(n)d 位;有空位时系统会自动录取并通知您。"),
+            title=gettext_lazy("报名已通过,进入候补:%(program)s"),
+            body=gettext_lazy("名额已满,您是候补第 %(n)d 位;有空位时系统会自动录取并通知您。"),
             kind="enrollment",
             url=reverse("enrollment:mine"),
             params={"program": program.title, "n": e.waitlist_position},
@@ -585,7 +585,7 @@ def application_reject(*, enrollment, by, reason: str) -> Enrollment:
     )
     notify(
         user=e.user,
-        title=_l("报名未通过:%(program)s"),
+        title=gettext_lazy("报名未通过:%(program)s"),
         body=reason.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
@@ -644,8 +644,8 @@ def waitlist_promote(*, program) -> list[Enrollment]:
     )
     notify_many(
         users=[e.user for e in promoted],
-        title=_l("候补转正:%(program)s"),
-        body=_l("本班有了空余名额,您已由候补转为正式学员。"),
+        title=gettext_lazy("候补转正:%(program)s"),
+        body=gettext_lazy("本班有了空余名额,您已由候补转为正式学员。"),
         kind="enrollment",
         url=reverse("enrollment:mine"),
         params={"program": program.title},
@@ -694,8 +694,8 @@ def withdrawal_request(*, enrollment, by, reason: str) -> WithdrawalRequest | No
     audit_log(actor=by, action="enrollment.withdrawal_request", target=e, reason=reason)
     _notify_reviewers(
         program,
-        title=_l("退训申请待审批:%(program)s"),
-        body=_l("%(name)s:%(reason)s"),
+        title=gettext_lazy("退训申请待审批:%(program)s"),
+        body=gettext_lazy("%(name)s:%(reason)s"),
         url=reverse("enrollment:review", args=[program.pk]),
         params={"program": program.title, "name": e.user.full_name, "reason": reason.strip()},
     )
@@ -735,7 +735,7 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
     )
     notify(
         user=e.user,
-        title=_l("退训申请已批准:%(program)s"),
+        title=gettext_lazy("退训申请已批准:%(program)s"),
         body=note.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
@@ -744,7 +744,7 @@ def withdrawal_approve(*, request, by, note: str = "") -> Enrollment:
     if e.nominated_by_id:
         notify(
             user=e.nominated_by,
-            title=_l("本单位学员退训:%(program)s"),
+            title=gettext_lazy("本单位学员退训:%(program)s"),
             body=e.user.full_name,
             kind="enrollment",
             url=reverse("enrollment:quota", args=[e.quota_id]) if e.quota_id else "",
@@ -774,7 +774,7 @@ def withdrawal_reject(*, request, by, note: str) -> WithdrawalRequest:
     audit_log(actor=by, action="enrollment.withdrawal_reject", target=wr.enrollment, reason=note)
     notify(
         user=wr.enrollment.user,
-        title=_l("退训申请未批准:%(program)s"),
+        title=gettext_lazy("退训申请未批准:%(program)s"),
         body=note.strip(),
         kind="enrollment",
         url=reverse("enrollment:mine"),
@@ -1383,8 +1383,8 @@ def _import_commit(*, batch, by, create_missing, seen_hash):
     audit_log(actor=by, action="enrollment.import_commit", target=batch, after=summary)
     notify_many(
         users=list(users.values()),
-        title=_l("已列入培训名册:%(program)s"),
-        body=_l("请按时参训。"),
+        title=gettext_lazy("已列入培训名册:%(program)s"),
+        body=gettext_lazy("请按时参训。"),
         url=reverse("enrollment:mine"),
         kind="enrollment",
         params={"program": program.title},

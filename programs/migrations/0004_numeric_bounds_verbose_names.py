@@ -33,6 +33,10 @@ def clamp_out_of_range(apps, schema_editor):
         for field, (low, high) in fields.items():
             model.objects.filter(**{f"{field}__lt": low}).update(**{field: low})
             model.objects.filter(**{f"{field}__gt": high}).update(**{field: high})
+    if schema_editor.connection.vendor == "postgresql":
+        # Fire the deferred triggers of these updates now: PostgreSQL cannot ALTER a table
+        # with pending trigger events in the same transaction.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

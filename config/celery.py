@@ -1,6 +1,5 @@
 """The Celery application. Apps declare periodic jobs in <app>/schedule.py as BEAT_SCHEDULE."""
 
-import importlib
 import os
 
 from celery import Celery
@@ -13,16 +12,10 @@ app.autodiscover_tasks()
 
 
 def _collect_beat_schedule() -> dict:
-    from django.conf import settings
+    from core.registry import app_modules
 
     schedule: dict = {}
-    for label in settings.LECTERN_APPS:
-        try:
-            module = importlib.import_module(f"{label}.schedule")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.schedule":
-                raise
-            continue
+    for module in app_modules("schedule"):
         schedule.update(getattr(module, "BEAT_SCHEDULE", {}))
     return schedule
 

@@ -9,10 +9,10 @@ def notifications_for(*, user, limit: int = 50):
 
 def generated_file_get_for_user(*, user, pk) -> GeneratedFile:
     """Generated files are private to whoever asked for them (admins see all)."""
-    from accounts.scoping import roles_of
+    from core.registry import user_is_admin
 
     qs = GeneratedFile.objects.all()
-    if not roles_of(user).is_admin:
+    if not user_is_admin(user):
         qs = qs.filter(owner=user)
     try:
         gf = qs.get(pk=pk)

@@ -1,11 +1,10 @@
-import importlib
-
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from core.demo_context import DEMO_PASSWORD, DemoContext
+from core.registry import app_hooks
 
 
 class Command(BaseCommand):
@@ -14,14 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ctx = DemoContext()
         with transaction.atomic():
-            for label in settings.LECTERN_APPS:
-                try:
-                    module = importlib.import_module(f"{label}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{label}.demo":
-                        raise
-                    continue
-                module.seed(ctx)
+            for seed in app_hooks("demo", "seed"):
+                seed(ctx)
         for line in ctx.log:
             self.stdout.write(line)
         counts = {

@@ -41,7 +41,10 @@ class ReflectionAssignment(BaseModel):
     """A writing task set for every trainee of a program."""
 
     program = models.ForeignKey(
-        Program, on_delete=models.CASCADE, related_name="reflection_assignments"
+        Program,
+        on_delete=models.CASCADE,
+        related_name="reflection_assignments",
+        verbose_name=_("培训项目"),
     )
     title = models.CharField(_("标题"), max_length=200)
     prompt = models.TextField(_("写作要求"), max_length=PROMPT_MAX)
@@ -55,7 +58,11 @@ class ReflectionAssignment(BaseModel):
     attachment_types = models.CharField(_("允许附件类型"), max_length=100, blank=True)
     allow_late = models.BooleanField(_("允许逾期提交"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
 
     class Meta:
@@ -101,10 +108,16 @@ class Reflection(BaseModel):
         REVIEWED = "reviewed", _("已评阅")
 
     assignment = models.ForeignKey(
-        ReflectionAssignment, on_delete=models.CASCADE, related_name="reflections"
+        ReflectionAssignment,
+        on_delete=models.CASCADE,
+        related_name="reflections",
+        verbose_name=_("心得体会任务"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reflections",
+        verbose_name=_("作者"),
     )
     title = models.CharField(_("题目"), max_length=200, blank=True)
     body = models.TextField(_("正文"), blank=True, max_length=REFLECTION_MAX)
@@ -112,7 +125,7 @@ class Reflection(BaseModel):
         _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     # The client's edit counter: an autosave that arrives after a newer one is ignored.
-    draft_rev = models.BigIntegerField(default=0)
+    draft_rev = models.BigIntegerField(_("编辑序号"), default=0)
     draft_saved_at = models.DateTimeField(_("草稿保存时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     is_late = models.BooleanField(_("逾期提交"), default=False)
@@ -128,7 +141,12 @@ class Reflection(BaseModel):
     )
     review_comment = models.TextField(_("评语"), blank=True, max_length=COMMENT_MAX)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("评阅人"),
     )
     reviewed_at = models.DateTimeField(_("评阅时间"), null=True, blank=True)
 
@@ -160,13 +178,20 @@ class SimilarityFlag(models.Model):
     """Two classmates' submitted essays that share too much text; `passages` holds the overlap."""
 
     assignment = models.ForeignKey(
-        ReflectionAssignment, on_delete=models.CASCADE, related_name="similarity_flags"
+        ReflectionAssignment,
+        on_delete=models.CASCADE,
+        related_name="similarity_flags",
+        verbose_name=_("心得体会任务"),
     )
-    first = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="+")
-    second = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey(
+        Reflection, on_delete=models.CASCADE, related_name="+", verbose_name=_("心得甲")
+    )
+    second = models.ForeignKey(
+        Reflection, on_delete=models.CASCADE, related_name="+", verbose_name=_("心得乙")
+    )
     score = models.FloatField(_("相似度"))
     passages = models.JSONField(_("重合段落"), default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("相似提示")
@@ -221,7 +246,7 @@ class EvaluationAnswer(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="evaluation_answers"
+        Session, on_delete=models.CASCADE, related_name="evaluation_answers", verbose_name=_("课程")
     )
     content = models.PositiveSmallIntegerField(_("课程内容"), choices=Rating.choices)
     delivery = models.PositiveSmallIntegerField(_("授课水平"), choices=Rating.choices)
@@ -255,10 +280,16 @@ class EvaluationReceipt(models.Model):
     harmless because answers carry no order of their own (see EvaluationAnswer)."""
 
     session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, related_name="evaluation_receipts"
+        Session,
+        on_delete=models.CASCADE,
+        related_name="evaluation_receipts",
+        verbose_name=_("课程"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evaluation_receipts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="evaluation_receipts",
+        verbose_name=_("人员"),
     )
     answered_on = models.DateField(_("评价日期"))
 
@@ -277,12 +308,19 @@ class EvaluationReceipt(models.Model):
 
 
 class ScoringRound(BaseModel):
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="scoring_rounds")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="scoring_rounds", verbose_name=_("培训项目")
+    )
     title = models.CharField(_("名称"), max_length=200)
     drop_extremes = models.BooleanField(_("去掉一个最高分和一个最低分"), default=False)
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
     locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("锁定人"),
     )
 
     class Meta:
@@ -299,7 +337,9 @@ class ScoringRound(BaseModel):
 
 
 class ScoringCriterion(models.Model):
-    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="criteria")
+    round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("评分轮次")
+    )
     name = models.CharField(_("评分项"), max_length=100)
     weight = models.DecimalField(
         _("权重"),
@@ -321,7 +361,7 @@ class ScoringCriterion(models.Model):
         default=10,
         validators=[MinValueValidator(0), MaxValueValidator(SCORE_MAX)],
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
         verbose_name = _("评分项")
@@ -343,12 +383,22 @@ class ScoringCriterion(models.Model):
 
 
 class Presenter(models.Model):
-    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="presenters")
+    round = models.ForeignKey(
+        ScoringRound,
+        on_delete=models.CASCADE,
+        related_name="presenters",
+        verbose_name=_("评分轮次"),
+    )
     name = models.CharField(_("姓名"), max_length=60)
     position = models.CharField(_("职务"), max_length=120, blank=True)
     topic = models.CharField(_("汇报题目"), max_length=200, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("人员"),
     )
     order = models.PositiveSmallIntegerField(_("出场顺序"), default=0)
 
@@ -362,9 +412,14 @@ class Presenter(models.Model):
 
 
 class Judge(models.Model):
-    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="judges")
+    round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="judges", verbose_name=_("评分轮次")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judging"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="judging",
+        verbose_name=_("人员"),
     )
 
     class Meta:
@@ -379,13 +434,19 @@ class Judge(models.Model):
 class ScoreSheet(models.Model):
     """One judge's scores for one presenter; the unique constraint forbids scoring twice."""
 
-    round = models.ForeignKey(ScoringRound, on_delete=models.CASCADE, related_name="sheets")
-    presenter = models.ForeignKey(Presenter, on_delete=models.CASCADE, related_name="sheets")
-    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="sheets")
+    round = models.ForeignKey(
+        ScoringRound, on_delete=models.CASCADE, related_name="sheets", verbose_name=_("评分轮次")
+    )
+    presenter = models.ForeignKey(
+        Presenter, on_delete=models.CASCADE, related_name="sheets", verbose_name=_("汇报人")
+    )
+    judge = models.ForeignKey(
+        Judge, on_delete=models.CASCADE, related_name="sheets", verbose_name=_("评委")
+    )
     # Weighted total on a 0–100 scale, fixed when the sheet is written.
-    total = models.DecimalField(max_digits=6, decimal_places=2)
-    values = models.JSONField(default=dict)  # criterion id (str) -> score
-    created_at = models.DateTimeField(auto_now_add=True)
+    total = models.DecimalField(_("加权得分"), max_digits=6, decimal_places=2)
+    values = models.JSONField(_("各项得分"), default=dict)  # criterion id (str) -> score
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("评分表")
@@ -405,13 +466,23 @@ class ScoreSheet(models.Model):
 
 
 class CallOnPick(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="callon_picks")
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="callon_picks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    picked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="callon_picks", verbose_name=_("课程")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="callon_picks", verbose_name=_("培训项目")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("人员")
+    )
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("点名人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("现场点名")
@@ -429,9 +500,14 @@ class CallOnPick(models.Model):
 class Completion(BaseModel):
     """A confirmed completion result: the rule check at confirmation time, with its reasons."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="completions")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="completions", verbose_name=_("培训项目")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="completions",
+        verbose_name=_("人员"),
     )
     passed = models.BooleanField(_("准予结业"))
     reasons = models.JSONField(_("原因"), default=list)
@@ -439,7 +515,11 @@ class Completion(BaseModel):
     unexcused_absences = models.PositiveSmallIntegerField(default=0)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("确认人"),
     )
     confirmed_at = models.DateTimeField(_("确认时间"))
 
@@ -462,7 +542,7 @@ class Certificate(BaseModel):
     page shows what was printed even if the person or program is later renamed."""
 
     completion = models.OneToOneField(
-        Completion, on_delete=models.PROTECT, related_name="certificate"
+        Completion, on_delete=models.PROTECT, related_name="certificate", verbose_name=_("结业结果")
     )
     serial = models.CharField(_("证书编号"), max_length=40, unique=True)
     holder_name = models.CharField(_("姓名"), max_length=60)
@@ -473,7 +553,12 @@ class Certificate(BaseModel):
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoked_reason = models.TextField(_("撤销原因"), blank=True, max_length=COMMENT_MAX)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("撤销人"),
     )
 
     class Meta:
@@ -504,7 +589,9 @@ class CreditPolicy(BaseModel):
     """How much of a session's credit hours each attendance status earns, per program.
     Programs without a row use the defaults below."""
 
-    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="credit_policy")
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="credit_policy", verbose_name=_("培训项目")
+    )
     late_percent = models.PositiveSmallIntegerField(
         _("迟到计学时(%)"), default=50, validators=[MaxValueValidator(100)]
     )
@@ -577,9 +664,14 @@ class Commitment(BaseModel):
         OPEN = "open", _("推进中")
         DONE = "done", _("已完成")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="commitments")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="commitments", verbose_name=_("培训项目")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commitments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="commitments",
+        verbose_name=_("人员"),
     )
     title = models.CharField(_("承诺事项"), max_length=200)
     description = models.TextField(_("具体措施"), blank=True, max_length=COMMITMENT_MAX)
@@ -609,7 +701,9 @@ class Commitment(BaseModel):
 
 
 class CommitmentUpdate(BaseModel):
-    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="updates")
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="updates", verbose_name=_("承诺事项")
+    )
     note = models.TextField(_("进展情况"), max_length=COMMITMENT_MAX)
     progress = models.PositiveSmallIntegerField(_("进度(%)"), validators=[MaxValueValidator(100)])
 

@@ -134,12 +134,28 @@ def _past_session(session, trainees, program, now) -> int:
         if a.checkin_at and b.checkin_at:
             b.checkin_at = a.checkin_at + dt.timedelta(seconds=40)
             b.device_id = a.device_id
-            a.flagged = b.flagged = True
+            _proxy_pair(a, b)
     AttendanceRecord.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     SessionClosure.objects.update_or_create(
         session=session, defaults={"absent_marked_at": now, "checkout_closed_at": now}
     )
     return len(rows)
+
+
+def _proxy_pair(a, b):
+    """Flag two records one phone made, each with the evidence naming the other (as
+    services.checkin_scan writes it)."""
+    for one, other in ((a, b), (b, a)):
+        one.flagged = True
+        one.flag_evidence = [
+            {
+                "signal": "device",
+                "user": other.user_id,
+                "name": other.user.full_name,
+                "record": None,
+                "at": timezone.localtime(other.checkin_at).isoformat(timespec="seconds"),
+            }
+        ]
 
 
 def _decided_leave(ctx, program, trainees, manager, now):
@@ -270,6 +286,6 @@ def _live_session(ctx, program, now):
     if len(rows) > 3:  # the proxy pair of the day
         rows[3].device_id = rows[2].device_id
         rows[3].checkin_at = rows[2].checkin_at + dt.timedelta(seconds=25)
-        rows[2].flagged = rows[3].flagged = True
+        _proxy_pair(rows[2], rows[3])
     AttendanceRecord.objects.bulk_create(rows, ignore_conflicts=True)
     return session

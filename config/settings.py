@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "enrollment",
     "attendance",
     "evaluation",
+    "credits",
     "reports",
 ]
 if not PRODUCTION:  # benchmarks and their seeder, the bench's bare view: never deployed
@@ -63,6 +64,7 @@ LECTERN_APPS = [
     "enrollment",
     "attendance",
     "evaluation",
+    "credits",
     "reports",
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("enrollment/", include("enrollment.urls")),
     path("attendance/", include("attendance.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("credits/", include("credits.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

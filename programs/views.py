@@ -191,9 +191,10 @@ def _action_page(request, ctx):
     return render(request, "programs/session_action.html", ctx)
 
 
-def _acknowledgeable(conflicts) -> bool:
-    """The "已知晓学员时间冲突" box is offered only when every problem may be overridden."""
-    return bool(conflicts) and not any(c.blocking for c in conflicts)
+def _acknowledgeable(warnings, form) -> bool:
+    """The "已知晓学员时间冲突" box is offered only when every problem may be overridden: there
+    are trainee clashes and nothing that blocks (clashes, capacity, field errors)."""
+    return bool(warnings) and not form.errors
 
 
 @login_required
@@ -265,7 +266,7 @@ def session_reschedule(request, pk):
             "session": session,
             "form": form,
             "conflicts": conflicts,
-            "acknowledgeable": _acknowledgeable(conflicts),
+            "acknowledgeable": _acknowledgeable(conflicts, form),
             "heading": _("调课"),
             "intro": _("改到新的日期和时间;订阅的日历会同步更新,相关人员会收到通知。"),
             "submit": _("确认调课"),
@@ -339,7 +340,7 @@ def program_reschedule(request, pk):
             "program": program,
             "form": form,
             "conflicts": conflicts,
-            "acknowledgeable": _acknowledgeable(conflicts),
+            "acknowledgeable": _acknowledgeable(conflicts, form),
             "heading": _("整个项目改期"),
             "intro": _(
                 "项目日期和每节课按同样的天数前后移动(时刻不变);只适用于尚未开课的项目。"
@@ -487,7 +488,7 @@ def _form_response(
         editing_session=session,
         adding_date=new_date,
         conflicts=list(conflicts),
-        acknowledgeable=_acknowledgeable(conflicts),
+        acknowledgeable=_acknowledgeable(conflicts, form),
         plan=plan,
     )
     if request.htmx:
@@ -496,13 +497,14 @@ def _form_response(
 
 
 def _schedule_write(request, program, form, write):
-    """Run a schedule write; return (ok, conflicts) and put errors on the form."""
+    """Run a schedule write; return (ok, warnings): every blocking problem goes on the form,
+    the trainee clashes that may be acknowledged come back as warnings."""
     try:
         write()
     except services.ConflictError as err:
         for c in err.blocking:
             form.add_error(None, c.message)
-        return False, err.conflicts
+        return False, err.warnings
     except DomainError as err:
         add_domain_error(form, err)
         return False, []
@@ -620,8 +622,14 @@ def session_edit(request, pk):
                 timezone.localdate(data["start"]),
                 message=message,
             )
-        plan = None
-    return _form_response(request, program, period, form, session=session, conflicts=conflicts)
+        if plan is not None and plan.count > 1:
+            # Confirmed already: keep the confirmation while the organizer fixes or acknowledges.
+            plan.signature = _plan_signature(plan)
+        else:
+            plan = None
+    return _form_response(
+        request, program, period, form, session=session, conflicts=conflicts, plan=plan
+    )
 
 
 @login_required
@@ -725,7 +733,7 @@ def series_create(request, pk):
         "program": program,
         "form": form,
         "conflicts": conflicts,
-        "acknowledgeable": _acknowledgeable(conflicts),
+        "acknowledgeable": _acknowledgeable(conflicts, form),
     }
     template = "programs/series_form.html#form" if request.htmx else "programs/series_form.html"
     return render(request, template, ctx)

@@ -134,3 +134,62 @@ def test_every_blocking_problem_is_listed_and_no_override_is_offered(world, clie
     assert "少于本项目计划人数" in body and "占用小会议室" in body
     assert "data-error-summary" in body
     assert 'name="acknowledge"' not in body
+
+
+def test_confirmed_series_edit_can_then_acknowledge_trainee_clashes(world, client_for):
+    """Preview → confirm → trainee-clash warning → acknowledge saves (no endless preview)."""
+    import re
+
+    from programs import services
+    from tests.factories import EnrollmentFactory
+
+    start = world.program.start_date
+    p = ProgramFactory(
+        organizing_unit=world.city_a,
+        start_date=start,
+        end_date=start + dt.timedelta(days=30),
+        title="周讲座",
+    )
+    EnrollmentFactory(program=p, user=world.trainee)
+    room = VenueFactory(unit=world.city_a, capacity=500)
+    services.series_create(
+        program=p,
+        by=world.organizer,
+        data={
+            "weekdays": [start.weekday()],
+            "start_time": dt.time(19),
+            "end_time": dt.time(20),
+            "first_date": start,
+            "count": 3,
+            "kind": "lecture",
+            "topic": "晚间讲座",
+            "credit_hours": 1,
+            "venue": room,
+            "branch_venues": [],
+            "lecturers": [],
+        },
+    )
+    first = p.sessions.order_by("start").first()
+    c = client_for(world.organizer)
+    url = reverse("programs:session_edit", args=[first.pk])
+    # Moving to 09:00–12:00 clashes with the trainee's other program (world.session, 09:00).
+    post = _session_post(
+        world,
+        start,
+        start_time="09:00",
+        end_time="12:00",
+        topic="晚间讲座",
+        credit_hours="1",
+        venue=room.pk,
+        branch_venues=[],
+        lecturers=[],
+        scope="following",
+    )
+    preview = c.post(url, post, headers=HX).content.decode()
+    signature = re.search(r'name="confirmed" value="([^"]+)"', preview).group(1)
+    warned = c.post(url, {**post, "confirmed": signature}, headers=HX).content.decode()
+    assert "名学员同时参加另一项目" in warned and 'name="acknowledge"' in warned
+    assert f'value="{signature}"' in warned
+    r = c.post(url, {**post, "confirmed": signature, "acknowledge": "on"}, headers=HX)
+    assert r["HX-Reswap"] == "none" and "已修改" in r.content.decode()
+    assert {timezone.localtime(s.start).time() for s in p.sessions.all()} == {dt.time(9)}

@@ -258,3 +258,20 @@ def test_a_closed_program_refuses_roster_changes(world, status):
     with pytest.raises(DomainError):
         _preview(world, [("子二", "青湖区", "13700000102")])
     assert not User.objects.filter(full_name__in=["子一", "子二"]).exists()
+
+
+def test_the_preview_page_costs_the_same_for_few_or_many_unknown_units(world, tree, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.organizer)
+    counts = []
+    for n in (2, 20):
+        rows = [(f"丑{i}", f"某某局{n}-{i}", f"136{n:02d}{i:06d}") for i in range(n)]
+        batch = _preview(world, rows)
+        url = reverse("enrollment:import_preview", args=[batch.pk])
+        client.get(url)  # warm the session and caches
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

@@ -1,17 +1,12 @@
-"""What reminders are due now. Each source returns Reminder objects; reports.services sends each
-(kind, person, occasion) at most once, so sources may return the same reminder on every tick.
-
-Other apps add sources without touching this file: `<app>/reminders.py` with
-`due_reminders(now) -> iterable[reports.services.Reminder]` (the evaluation app uses kinds
-`reflection_deadline` and `evaluation_pending`).
+"""The reports app's reminder sources (sessions ahead, low attendance, leave waiting), offered to
+the one reminder engine, core.reminders, which sends each (kind, person, occasion) at most once;
+so a source may return the same reminder on every tick.
 """
 
-import importlib
 from collections import defaultdict
 from datetime import timedelta
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from attendance.models import AttendanceRecord, AttendanceStatus
 from attendance.selectors import rate_tallies
+from core.reminders import Reminder
 from enrollment.models import Enrollment
 from programs.models import Program, ProgramStaff, Session
 from reports.models import ReminderKind
-from reports.services import Reminder
 
 
 def _url(name: str, *args) -> str:
@@ -195,26 +190,13 @@ def leave_pending_reminders(now) -> list[Reminder]:
 BUILTIN_SOURCES = [session_reminders, low_attendance_reminders, leave_pending_reminders]
 
 
-def app_sources() -> list:
-    sources = []
-    for label in settings.LECTERN_APPS:
-        if label == "reports":
-            continue
-        try:
-            module = importlib.import_module(f"{label}.reminders")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{label}.reminders":
-                raise
-            continue
-        hook = getattr(module, "due_reminders", None)
-        if hook:
-            sources.append(hook)
-    return sources
+def reminder_sources() -> list:
+    """What this app offers the engine (core.reminders.sources)."""
+    return list(BUILTIN_SOURCES)
 
 
 def due_reminders(now=None) -> list[Reminder]:
-    now = now or timezone.now()
-    reminders: list[Reminder] = []
-    for source in [*BUILTIN_SOURCES, *app_sources()]:
-        reminders.extend(source(now) or [])
-    return reminders
+    """Every app's due reminders (core.reminders.due_reminders), for callers that know reports."""
+    from core.reminders import due_reminders as every_due
+
+    return every_due(now)

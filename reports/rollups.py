@@ -11,6 +11,9 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from attendance import rules
+from reports.credit import credit_requirements
+from reports.credit import evaluation_model as _evaluation_model
+from reports.credit import percents as _percents
 from reports.models import RollupDirtyProgram, RollupState
 
 
@@ -52,24 +55,6 @@ def _in(column: str, ids) -> str:
 # Credit hours follow evaluation's CreditPolicy (percent of a session's hours per status, with its
 # defaults); completion follows its confirmed Completion rows where a program has them;
 # satisfaction counts 满意 and 较满意 on the "overall" indicator of its anonymous answers.
-
-
-def _evaluation_model(name: str):
-    try:
-        from evaluation import models as evaluation_models
-    except ImportError:
-        return None
-    return getattr(evaluation_models, name, None)
-
-
-def _percents() -> dict:
-    """Percent of a session's hours each status earns (evaluation's defaults when present)."""
-    try:
-        from evaluation.models import DEFAULT_CREDIT_PERCENT
-
-        return DEFAULT_CREDIT_PERCENT
-    except ImportError:
-        return {"late": 100, "left_early": 100, "late_left_early": 100, "on_leave": 0}
 
 
 def _policy_join() -> str:
@@ -304,8 +289,6 @@ SUM_COLUMNS = [
 
 def _rebuild_cubes(years) -> None:
     """Fold the detailed rollups of these years (None = all) into the county-level cubes."""
-    from reports.selectors import credit_requirements
-
     year_filter = _in("year", years) if years is not None else "1 = 1"
     # Met: the rank has a requirement and the hours reach it. A rank without one (a cadre with
     # no rank) never meets it, as in the detail path (selectors._compliance_by).

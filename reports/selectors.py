@@ -20,6 +20,12 @@ from attendance.selectors import rate_tallies
 from core.numbers import round_hours
 from enrollment.models import Enrollment
 from programs.models import Program, Session
+from reports.credit import (  # noqa: F401 - the credit rules, read here and by the rollups
+    DEFAULT_CREDIT_REQUIREMENT,
+    credit_percents,
+    credit_requirement,
+    credit_requirements,
+)
 
 # One full-width character per status, so a row of marks lines up under the session columns.
 STATUS_MARK = {
@@ -33,15 +39,6 @@ STATUS_MARK = {
 }
 NO_MARK = "－"  # held, no record yet
 FUTURE_MARK = "　"  # not held yet (ideographic space keeps the column width)
-
-# Annual credit-hour requirement per rank when the evaluation app defines none (学时/年).
-DEFAULT_CREDIT_REQUIREMENT = {
-    Rank.PROVINCIAL: Decimal("110"),
-    Rank.BUREAU: Decimal("110"),
-    Rank.COUNTY: Decimal("110"),
-    Rank.SECTION: Decimal("90"),
-    Rank.STAFF: Decimal("90"),
-}
 
 
 def rate(numerator, denominator) -> float | None:
@@ -281,51 +278,10 @@ def attendance_flat_rows(*, program):
 # --- Trainee training record (个人培训档案) ------------------------------------------------------
 
 
-def credit_requirements() -> dict:
-    """Required yearly credit hours per rank: the evaluation app's table when it has one."""
-    try:
-        from evaluation.selectors import required_hours_by_rank
-
-        return {**DEFAULT_CREDIT_REQUIREMENT, **required_hours_by_rank()}
-    except ImportError:
-        return dict(DEFAULT_CREDIT_REQUIREMENT)
-
-
-def credit_requirement(rank: str, year: int | None = None) -> Decimal:
-    return credit_requirements().get(rank, Decimal("90"))
-
-
-def credit_percents(program_ids) -> dict:
-    """{program_id: {status: percent}} from evaluation's CreditPolicy, defaults otherwise."""
-    from reports.rollups import _evaluation_model, _percents
-
-    base = {
-        AttendanceStatus.PRESENT: 100,
-        AttendanceStatus.LATE: _percents()["late"],
-        AttendanceStatus.LEFT_EARLY: _percents()["left_early"],
-        AttendanceStatus.LATE_LEFT_EARLY: _percents()["late_left_early"],
-        AttendanceStatus.ON_LEAVE: _percents()["on_leave"],
-    }
-    result = {pid: dict(base) for pid in program_ids}
-    model = _evaluation_model("CreditPolicy")
-    if model is not None:
-        for policy in model.objects.filter(program_id__in=list(program_ids)):
-            result[policy.program_id] = {
-                **base,
-                AttendanceStatus.LATE: policy.late_percent,
-                AttendanceStatus.LEFT_EARLY: policy.left_early_percent,
-                AttendanceStatus.LATE_LEFT_EARLY: policy.late_left_early_percent,
-                AttendanceStatus.ON_LEAVE: policy.leave_percent,
-            }
-    return result
-
-
 def _certificates_of(user) -> list:
-    """Certificates from the evaluation app (guarded: reports work without it)."""
-    try:
-        from evaluation.selectors import my_certificates
-    except ImportError:
-        return []
+    """The person's certificates (the evaluation app)."""
+    from evaluation.selectors import my_certificates
+
     return [
         {"serial": c.serial, "title": c.program_title, "issued": c.issued_on}
         for c in my_certificates(user=user)
@@ -529,11 +485,9 @@ def _compliance_by(filters: StatsFilters, key: str, requirement: dict, prefix_le
 
 
 def _min_answers() -> int:
-    """Evaluation's anonymity threshold (reports works without the evaluation app)."""
-    try:
-        from evaluation.selectors import MIN_ANSWERS
-    except ImportError:
-        return 5
+    """Evaluation's anonymity threshold."""
+    from evaluation.selectors import MIN_ANSWERS
+
     return MIN_ANSWERS
 
 

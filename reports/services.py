@@ -1,16 +1,15 @@
-"""Writes of the reports app: export requests and runs, reminders sent exactly once.
+"""Writes of the reports app: export requests and runs, reminder preferences.
 
-Rollups live in reports.rollups (re-exported here for callers that only know services).
+Rollups live in reports.rollups and the reminder engine in core.reminders (both re-exported
+here for callers that only know reports.services).
 """
 
 import base64
 import logging
-import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.http import Http404
@@ -18,13 +17,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
 from core.errors import DomainError
 from core.jobs import file_job_fail, file_job_progress, run_file_job
 from core.models import GeneratedFile
-from core.services import generated_file_start, notify_many
+from core.reminders import (  # noqa: F401 - the engine, for callers that know reports
+    BULK_THRESHOLD,
+    CHUNK,
+    Reminder,
+    reminder_send_once,
+    reminders_send,
+)
+from core.services import generated_file_start
 from reports import rendering
-from reports.models import ReminderPreference, ReminderSent
+from reports.models import ReminderPreference
 from reports.rollups import (  # noqa: F401 - re-exported
     rollup_mark_dirty,
     rollup_rebuild_all,
@@ -259,137 +264,6 @@ def summary_merge_finish(*, file_id, parts: list[str], task=None) -> str:
 
 
 # --- Reminders ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Reminder:
-    """One message to some people on one occasion. Apps yield these from
-    `<app>.reminders.due_reminders(now)`; reports sends each (kind, occasion, person) once.
-
-    `title`/`body` are gettext_lazy("……%(name)s……") with the values in `params` (plain str/int),
-    so every recipient reads the reminder in their own language (core.services.notify_many);
-    a plain str is still sent as it is."""
-
-    kind: str
-    occasion: str
-    user_ids: list
-    title: object
-    body: object = ""
-    url: str = ""
-    extra: dict = field(default_factory=dict)
-    params: dict = field(default_factory=dict)
-
-
-# Above this many recipients in one run, PostgreSQL inserts the sent-markers with one
-# array-unnest statement per chunk instead of building model instances (300k in seconds), and
-# recipients are loaded and notified (core.services.notify_many) a chunk at a time.
-BULK_THRESHOLD = 2000
-CHUNK = 50_000
-
-
-def reminders_send(*, reminders: list[Reminder], notification_kind: str | None = None) -> int:
-    """Send reminders, each at most once per (kind, person, occasion). Returns how many sent.
-
-    Markers are inserted with ignore_conflicts under this run's id; only rows carrying the id
-    were inserted by this run, so only those people are notified — in the same transaction, so
-    a crash before commit leaves neither marker nor message, and the next run sends them.
-    """
-    if not reminders:
-        return 0
-    run = uuid.uuid4()
-    with transaction.atomic():
-        kinds = {r.kind for r in reminders}
-        disabled = set(
-            ReminderPreference.objects.filter(kind__in=kinds, enabled=False).values_list(
-                "kind", "user_id"
-            )
-        )
-        rows = [
-            (r.kind, uid, r.occasion)
-            for r in reminders
-            for uid in dict.fromkeys(r.user_ids)
-            if (r.kind, uid) not in disabled
-        ]
-        bulk = connection.vendor == "postgresql" and len(rows) >= BULK_THRESHOLD
-        _markers_insert(rows, run, bulk=bulk)
-        fresh = defaultdict(list)
-        for kind, occasion, uid in (
-            ReminderSent.objects.filter(run=run)
-            .values_list("kind", "occasion", "user_id")
-            .iterator(chunk_size=20000)
-        ):
-            fresh[(kind, occasion)].append(uid)
-        if not fresh:
-            return 0
-        sent = 0
-        only = ("id", "email", "email_notifications")
-        users = {}
-        if not bulk:  # small run: one query for everybody
-            ids = list(set().union(*fresh.values()))
-            users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True).only(*only)}
-        for r in reminders:
-            ids_now = fresh.pop((r.kind, r.occasion), None) or []
-            for start in range(0, len(ids_now), CHUNK):
-                part = ids_now[start : start + CHUNK]
-                if bulk:  # large run: a chunk of people in memory at a time
-                    users = {
-                        u.pk: u
-                        for u in User.objects.filter(pk__in=part, is_active=True).only(*only)
-                    }
-                recipients = [users[i] for i in part if i in users]
-                if recipients:
-                    # core's one notification path: inbox rows in one INSERT, e-mails queued
-                    # after commit, a sweep for what a broker outage left unsent
-                    sent += notify_many(
-                        users=recipients,
-                        title=r.title,
-                        body=r.body,
-                        url=r.url,
-                        kind=notification_kind or f"reminder.{r.kind}",
-                        params=r.params or None,
-                    )
-    return sent
-
-
-def _markers_insert(rows, run, *, bulk: bool) -> None:
-    if not bulk:
-        ReminderSent.objects.bulk_create(
-            [ReminderSent(kind=k, user_id=u, occasion=o, run=run) for k, u, o in rows],
-            ignore_conflicts=True,
-            batch_size=5000,
-        )
-        return
-    now = timezone.now()
-    table = ReminderSent._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            part = rows[start : start + CHUNK]
-            cursor.execute(
-                f"INSERT INTO {table} (kind, user_id, occasion, run, created_at) "
-                "SELECT k, u, o, %s, %s FROM unnest(%s::varchar[], %s::bigint[], %s::varchar[]) "
-                "AS t(k, u, o) ON CONFLICT DO NOTHING",
-                [run, now, [r[0] for r in part], [r[1] for r in part], [r[2] for r in part]],
-            )
-
-
-def reminder_send_once(
-    *, kind: str, occasion: str, users, title, body="", url: str = "", params=None
-) -> int:
-    """For other apps: notify these people once for this occasion (e.g. a leave decision)."""
-    ids = [getattr(u, "pk", u) for u in users]
-    return reminders_send(
-        reminders=[
-            Reminder(
-                kind=kind,
-                occasion=occasion,
-                user_ids=ids,
-                title=title,
-                body=body,
-                url=url,
-                params=params or {},
-            )
-        ]
-    )
 
 
 def reminder_preferences_set(*, user, enabled_kinds: set[str]) -> None:

@@ -28,10 +28,10 @@ def summary_merge(self, parts: list[str], file_id: str) -> str:
 
 @shared_task
 def reminders_dispatch() -> int:
-    """The beat job: send every due reminder that has not been sent yet."""
-    from reports.reminders import due_reminders
+    """The beat job: send every due reminder that has not been sent yet (core.reminders)."""
+    from core.reminders import dispatch
 
-    return services.reminders_send(reminders=due_reminders(timezone.now()))
+    return dispatch(timezone.now())
 
 
 @shared_task

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import reminders as core_reminders
 from core.models import Notification
-from reports import reminders as reminder_sources
 from reports.models import ReminderKind, ReminderPreference, ReminderSent
 from reports.services import Reminder, reminder_send_once, reminders_send
 from reports.tasks import reminders_dispatch
@@ -104,7 +104,7 @@ def test_app_hook_reminders_are_sent_once(world, monkeypatch):
             )
         ]
 
-    monkeypatch.setattr(reminder_sources, "app_sources", lambda: [evaluation_due])
+    monkeypatch.setattr(core_reminders, "sources", lambda: [evaluation_due])
     assert reminders_dispatch.apply().get() == 1
     assert reminders_dispatch.apply().get() == 0
     assert Notification.objects.get(user=world.trainee).title == "学习心得明天截止"
@@ -175,10 +175,8 @@ def test_bulk_path_sends_once_and_emails_after_commit(monkeypatch):
     """The PostgreSQL array path used for large runs keeps the same guarantees."""
     from django.core import mail
 
-    from reports import services
-
-    monkeypatch.setattr(services, "BULK_THRESHOLD", 1)
-    monkeypatch.setattr(services, "CHUNK", 7)
+    monkeypatch.setattr(core_reminders, "BULK_THRESHOLD", 1)
+    monkeypatch.setattr(core_reminders, "CHUNK", 7)
     users = [UserFactory(email=f"u{i}@example.cn" if i % 2 else "") for i in range(20)]
     items = [
         Reminder(

@@ -22,7 +22,7 @@ def test_real_worker_renders_summary_in_chunks_with_progress(world, monkeypatch,
     from celery.contrib.testing.worker import start_worker
 
     build_program(trainees=60, sessions=4, units=4, program=world.program, parent=world.city_a)
-    monkeypatch.setattr(rendering, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(rendering.summary, "CHUNK_ROWS", 20)
     app.conf.task_always_eager = False
     assert app.conf.broker_url.startswith("redis://")
     seen: list[tuple[str, int]] = []

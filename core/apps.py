@@ -8,7 +8,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("核心")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from core import audit
+
         _register_remaining_models_in_admin()
+        # the audit table's database guard (core.audit): SQLite's trigger function, and flush
+        connection_created.connect(audit.register_sqlite_guard, dispatch_uid="lectern-audit-guard")
+        audit.allow_flush()
 
 
 def _register_remaining_models_in_admin():

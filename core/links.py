@@ -17,6 +17,8 @@ FALLBACK_BASE = "http://localhost:8000"
 
 _current_base: ContextVar[str] = ContextVar("lectern_current_base", default="")
 _current_page: ContextVar[str] = ContextVar("lectern_current_page", default="")
+# the request being served (core.audit reads its client address, user agent and user)
+_current_request: ContextVar[object] = ContextVar("lectern_current_request", default=None)
 
 
 def request_base(request) -> str:
@@ -80,11 +82,18 @@ def current_page() -> str:
 @contextmanager
 def remembering_request(request):
     token = _current_page.set(page_of(request))
+    request_token = _current_request.set(request)
     try:
         with using_base(request_base(request)):
             yield
     finally:
+        _current_request.reset(request_token)
         _current_page.reset(token)
+
+
+def current_request():
+    """The request being served now (None in a job or command)."""
+    return _current_request.get()
 
 
 def absolute_url(path: str, request=None, *, base: str = "") -> str:

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +17,16 @@ class BaseModel(models.Model):
 
 
 class AuditLog(models.Model):
-    """Who changed what, when, from what to what, and why. Append-only."""
+    """Who changed what, when, from what to what, and why. Append-only and hash-chained.
+
+    Written only through core.audit (audit_log/audit_log_many): each row stores the SHA-256 of
+    its content and of the previous row's hash (`row_hash`, `prev_hash`), computed under a lock
+    so concurrent writers keep one chain; the database refuses UPDATE and DELETE on this table
+    (triggers of migration 0004). `manage.py audit_verify` walks the chain."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        REFUSED = "refused", _("被拒绝")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -32,7 +42,17 @@ class AuditLog(models.Model):
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
     reason = models.TextField(_("原因"), blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    # who and from where, as they were at the time (the user may change or be removed later)
+    actor_name = models.CharField(_("操作人账号"), max_length=150, blank=True, default="")
+    actor_roles = models.JSONField(_("操作人角色"), default=list, blank=True)
+    client_ip = models.CharField(_("客户端地址"), max_length=45, blank=True, default="")
+    user_agent = models.CharField(_("客户端标识"), max_length=300, blank=True, default="")
+    result = models.CharField(
+        _("结果"), max_length=10, choices=Result.choices, default=Result.SUCCESS
+    )
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, blank=True, default="")
+    row_hash = models.CharField(_("本条哈希"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计日志")
@@ -42,6 +62,21 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+    def save(self, *args, _chained=False, **kwargs):
+        """Only new entries, and only through core.audit (which chains them)."""
+        if not self._state.adding:
+            raise ValueError("Audit entries cannot be changed.")
+        if not _chained:
+            from core import audit
+
+            audit.write([self])
+            return
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries cannot be deleted.")
 
 
 class GeneratedFile(BaseModel):

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
+from core import audit
 from core.links import absolute_url, current_base, current_page, local_path, serving_request
 from core.models import AuditLog, GeneratedFile, Notification, render_message
 from core.queue import enqueue, enqueue_on_commit
@@ -20,13 +21,36 @@ from core.queue import enqueue, enqueue_on_commit
 log = logging.getLogger(__name__)
 
 
-def audit_log(*, actor, action: str, target, before=None, after=None, reason: str = "") -> AuditLog:
-    """Append one entry to the audit trail. `target` is any model instance."""
-    entry = _audit_row(
-        actor=actor, action=action, target=target, before=before, after=after, reason=reason
-    )
-    entry.save(force_insert=True)
-    return entry
+def audit_log(
+    *,
+    actor,
+    action: str,
+    target,
+    before=None,
+    after=None,
+    reason: str = "",
+    result: str = "success",
+    request=None,
+) -> AuditLog:
+    """Append one entry to the audit trail. `target` is any model instance.
+
+    The record also carries the actor's roles, the client address and user agent (of `request`,
+    else the request being served) and `result` ("success" or "refused"); it is hash-chained
+    (core.audit). A refused action is recorded outside the transaction the refusal rolls back."""
+    return audit.write(
+        [
+            audit.build(
+                actor=actor,
+                action=action,
+                target=target,
+                before=before,
+                after=after,
+                reason=reason,
+                result=result,
+                request=request,
+            )
+        ]
+    )[0]
 
 
 @dataclass(frozen=True)
@@ -39,31 +63,21 @@ class AuditEntry:
     before: object = None
     after: object = None
     reason: str = ""
-
-
-def _audit_row(*, actor, action, target, before, after, reason) -> AuditLog:
-    return AuditLog(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        before=before,
-        after=after,
-        reason=reason or "",
-    )
+    result: str = "success"
 
 
 def audit_log_many(entries) -> list[AuditLog]:
     """Many audit entries (AuditEntry) in one INSERT, each exactly as audit_log writes it."""
-    return AuditLog.objects.bulk_create(
+    return audit.write(
         [
-            _audit_row(
+            audit.build(
                 actor=e.actor,
                 action=e.action,
                 target=e.target,
                 before=e.before,
                 after=e.after,
                 reason=e.reason,
+                result=e.result,
             )
             for e in entries
         ]

@@ -1,0 +1,255 @@
+"""The cadre's training record (培训档案): credit entries from every source and the 2023 rules as
+policy data.
+
+Policy rows (requirements by rank, conversions, caps, approval levels) carry an effective date
+and optionally a unit: the row that applies to a cadre is the one in force whose unit is the
+nearest ancestor of the cadre's unit (no unit: the national row). `credits.rules` reads them.
+
+Hours earned in Lectern sessions are never stored here: they are read through evaluation's one
+credit rule (evaluation.selectors.credits). A CreditEntry records every other source.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Rank
+from core.models import BaseModel
+
+MAX_ENTRY_HOURS = Decimal("1000.0")  # one record: a year of full-time study at most
+MAX_POLICY_HOURS = Decimal("9999.9")
+
+
+class SourceKind(models.TextChoices):
+    LECTERN_SESSION = "lectern_session", _("讲台课程")
+    EXTERNAL_CLASS = "external_class", _("外部培训班")
+    ONLINE = "online", _("网络学院")
+    STUDY_GROUP = "study_group", _("中心组学习")
+    TEACHING = "teaching", _("授课")
+    PAPER = "paper", _("论文")
+    OTHER = "other", _("其他")
+
+
+# Kinds a person files (Lectern sessions are derived, never filed).
+FILED_KINDS = [k for k in SourceKind if k != SourceKind.LECTERN_SESSION]
+
+
+class Category(models.TextChoices):
+    REQUIRED = "required", _("必修")
+    ELECTIVE = "elective", _("选修")
+
+
+class Mode(models.TextChoices):
+    FULL_TIME = "full_time", _("脱产")
+    ONLINE = "online", _("在线")
+    PART_TIME = "part_time", _("业余")
+    OTHER = "other", _("其他")
+
+
+class PaperLevel(models.TextChoices):
+    NATIONAL = "national", _("国家级刊物")
+    PROVINCIAL = "provincial", _("省级刊物")
+    CITY = "city", _("市级及以下")
+
+
+def _unit_fk(related_name):
+    return models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("适用单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        help_text=_("留空表示全国通用;填写则适用于该单位及其下级单位。"),
+    )
+
+
+class Requirement(BaseModel):
+    """What a rank must complete: hours a year and/or hours per five years, and the online
+    minimum a year (《干部教育培训工作条例》2023)."""
+
+    rank = models.CharField(_("职级"), max_length=12, choices=Rank.choices)
+    unit = _unit_fk("credit_requirements")
+    effective_from = models.DateField(_("生效日期"))
+    annual_hours = models.DecimalField(
+        _("每年学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    five_year_hours = models.DecimalField(
+        _("五年累计学时"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    online_hours = models.DecimalField(
+        _("每年网络学习学时"), max_digits=5, decimal_places=1, default=Decimal(0)
+    )
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("学时要求")
+        verbose_name_plural = _("学时要求")
+        ordering = ["rank", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rank", "unit", "effective_from"], name="credit_req_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["rank", "effective_from"],
+                condition=Q(unit__isnull=True),
+                name="credit_req_unique_national",
+            ),
+            models.CheckConstraint(
+                condition=(Q(annual_hours__isnull=True) | Q(annual_hours__gte=0))
+                & (Q(five_year_hours__isnull=True) | Q(five_year_hours__gte=0))
+                & Q(online_hours__gte=0),
+                name="credit_req_hours_nonneg",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_rank_display()} {self.effective_from}"
+
+
+class Conversion(BaseModel):
+    """One conversion or cap row: how much a unit of study is worth, in 学时."""
+
+    class Kind(models.TextChoices):
+        FULL_DAY = "full_day", _("脱产培训每天折算学时")
+        HALF_DAY_LECTURE = "half_day_lecture", _("半天专题讲座折算学时")
+        TEACHING_FACTOR = "teaching_factor", _("授课学时系数")
+        ONLINE_TIER = "online_tier", _("网络课程时长档次")
+        PAPER = "paper", _("论文按级别折算学时")
+        CATEGORY_CAP = "category_cap", _("类别年度上限")
+
+    kind = models.CharField(_("规则"), max_length=20, choices=Kind.choices)
+    unit = _unit_fk("credit_conversions")
+    effective_from = models.DateField(_("生效日期"))
+    # online_tier: the shortest course (minutes) the tier applies to; paper: the level;
+    # category_cap: the source kind capped. Empty for the single-value rules.
+    key = models.CharField(_("条件"), max_length=20, blank=True, default="")
+    value = models.DecimalField(_("数值"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("折算规则")
+        verbose_name_plural = _("折算规则")
+        ordering = ["kind", "key", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key", "unit", "effective_from"], name="credit_conv_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "key", "effective_from"],
+                condition=Q(unit__isnull=True),
+                name="credit_conv_unique_national",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0) & Q(value__lte=MAX_POLICY_HOURS),
+                name="credit_conv_value_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key} = {self.value}"
+
+
+class ApprovalPolicy(BaseModel):
+    """Approval levels: whether the cadre's unit reviews before the organization department."""
+
+    unit = _unit_fk("credit_approval_policies")
+    effective_from = models.DateField(_("生效日期"))
+    unit_review = models.BooleanField(_("需单位审核"), default=True)
+
+    class Meta:
+        verbose_name = _("审核层级")
+        verbose_name_plural = _("审核层级")
+        ordering = ["effective_from"]
+
+
+class CreditEntry(BaseModel):
+    """One training record from a source outside Lectern's sessions."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        UNIT_PENDING = "unit_pending", _("待单位审核")
+        DEPT_PENDING = "dept_pending", _("待组织部审核")
+        APPROVED = "approved", _("已认定")
+        REJECTED = "rejected", _("已退回")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("干部"),
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+    )
+    kind = models.CharField(_("来源"), max_length=20, choices=SourceKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    organizer_name = models.CharField(_("举办单位"), max_length=120, blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    category = models.CharField(
+        _("类别"), max_length=10, choices=Category.choices, default=Category.REQUIRED
+    )
+    mode = models.CharField(_("方式"), max_length=10, choices=Mode.choices, default=Mode.FULL_TIME)
+    evidence = models.FileField(_("证明材料"), upload_to="credits/evidence/%Y/", blank=True)
+    evidence_name = models.CharField(_("证明材料文件名"), max_length=200, blank=True)
+    evidence_link = models.URLField(_("证明链接"), blank=True, max_length=500)
+    status = models.CharField(
+        _("状态"), max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    reject_reason = models.CharField(_("退回原因"), max_length=500, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("单位审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit_decided_at = models.DateTimeField(_("单位审核时间"), null=True, blank=True)
+    dept_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("组织部审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dept_decided_at = models.DateTimeField(_("组织部审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学时记录")
+        verbose_name_plural = _("学时记录")
+        ordering = ["-start_date", "id"]
+        indexes = [models.Index(fields=["user", "start_date"], name="credit_entry_user_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) & Q(hours__lte=MAX_ENTRY_HOURS),
+                name="credit_entry_hours_bounded",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="credit_entry_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=SourceKind.LECTERN_SESSION), name="credit_entry_not_lectern"
+            ),
+            # The same course on the same day counts once (a rejected record may be filed again).
+            models.UniqueConstraint(
+                fields=["user", "title", "start_date"],
+                condition=~Q(status="rejected"),
+                name="credit_entry_no_duplicate",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def year(self) -> int:
+        return self.start_date.year

@@ -55,8 +55,8 @@ def _uneven_units(program, sizes):
 HEADING = re.compile(r"桃源乡第\d\d村\(\d+ 人\)")
 
 
-@pytest.mark.parametrize("shift", range(4))
-def test_no_unit_heading_is_left_alone_at_a_page_bottom(tmp_path, shift):
+@pytest.mark.parametrize(("doc", "shift"), [("signin", s) for s in range(4)] + [("summary", 0)])
+def test_no_unit_heading_is_left_alone_at_a_page_bottom(tmp_path, doc, shift):
     """Whatever the unit sizes, a page never ends with a unit heading whose rows start on the
     next page, nor with a heading and a single row (break-after: avoid on the heading row and
     on its first row)."""
@@ -65,8 +65,11 @@ def test_no_unit_heading_is_left_alone_at_a_page_bottom(tmp_path, shift):
         trainees=sum(sizes), sessions=1, units=1, seed=30 + shift
     )
     _uneven_units(program, sizes)
-    path = tmp_path / "signin.pdf"
-    path.write_bytes(rendering.signin_pdf(session=sessions[0]))
+    path = tmp_path / f"{doc}.pdf"
+    if doc == "signin":
+        path.write_bytes(rendering.signin_pdf(session=sessions[0]))
+    else:
+        path.write_bytes(rendering.summary_pdf(program=program, workers=1))
     pages = pdf_pages_text(path)
     assert len(pages) >= 3
     for number, page in enumerate(pages[:-1], start=1):

@@ -14,3 +14,7 @@ class AccountsConfig(AppConfig):
         from django.db.models import fields
 
         fields.BLANK_CHOICE_LABEL = _("请选择")
+
+        from accounts import signals
+
+        signals.connect()

@@ -114,6 +114,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("界面语言"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Set when an administrator or an import issues a password (accounts.services
+    # .user_issue_password): every page leads to the password change until the person sets
+    # their own (accounts.middleware). Demo accounts never carry it.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    # When the password was last set: administrator-role passwords expire after
+    # LECTERN_ADMIN_PASSWORD_MAX_AGE_DAYS.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
 
     objects = LecternUserManager()
 
@@ -148,6 +155,16 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("管理员(组织部)")
     ORGANIZER = "organizer", _("培训组织者")
     LIAISON = "liaison", _("单位联络员")
+    # 三员分立: the three administrators of the system itself. No account holds two of them,
+    # nor one of them together with a business role (accounts.services.role_grant; the database
+    # refuses two of them on one account: constraint rolegrant_one_officer_role).
+    SYSTEM_ADMIN = "sysadmin", _("系统管理员")
+    SECURITY_ADMIN = "secadmin", _("安全管理员")
+    AUDIT_ADMIN = "auditadmin", _("安全审计员")
+
+
+OFFICER_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+BUSINESS_ROLES = (Role.ADMIN, Role.ORGANIZER, Role.LIAISON)
 
 
 class RoleGrant(BaseModel):
@@ -163,7 +180,13 @@ class RoleGrant(BaseModel):
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique")
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="rolegrant_unique"),
+            # at most one of the three administrator roles per account (三员分立)
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=["sysadmin", "secadmin", "auditadmin"]),
+                name="rolegrant_one_officer_role",
+            ),
         ]
 
     def __str__(self):
@@ -176,3 +199,44 @@ def subtree_q(paths: list[str], field: str) -> Q:
     for path in paths:
         q |= Q(**{f"{field}__path__startswith": path})
     return q
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a person's earlier passwords: a new password may not be one of the last
+    LECTERN_PASSWORD_HISTORY (accounts.passwords.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
+
+
+class UserSession(models.Model):
+    """One signed-in session of a person (the "我的登录会话" page); the session itself lives in
+    Django's session store under `session_key`."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    session_key = models.CharField(_("会话标识"), max_length=64, unique=True)
+    ip = models.CharField(_("网络地址"), max_length=45, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("登录时间"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("最近活动"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        ordering = ["-last_seen", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.ip} · {self.created_at:%Y-%m-%d %H:%M}"

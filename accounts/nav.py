@@ -10,9 +10,20 @@ from core.registry import NavItem
 
 
 def nav_items(request):
-    if roles_of(request.user).is_admin:
-        return [NavItem(_("系统后台"), reverse("admin:index"), "admin", order=900)]
-    return []
+    roles = roles_of(request.user)
+    items = []
+    if roles.is_admin:
+        items.append(NavItem(_("系统后台"), reverse("admin:index"), "admin", order=900))
+    if roles.is_security_admin:
+        items.append(
+            NavItem(_("角色授权"), reverse("accounts:security_roles"), "security_roles", order=910)
+        )
+        items.append(
+            NavItem(
+                _("登录锁定"), reverse("accounts:security_lockouts"), "security_lockouts", order=911
+            )
+        )
+    return items
 
 
 def shell_context(request):

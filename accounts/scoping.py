@@ -19,6 +19,21 @@ class UserRoles:
     organizer_paths: list[str] = field(default_factory=list)
     liaison_unit_ids: list[int] = field(default_factory=list)
     liaison_paths: list[str] = field(default_factory=list)
+    # 三员分立 (the administrators of the system itself, never combined with the roles above)
+    is_system_admin: bool = False
+    is_security_admin: bool = False
+    is_audit_admin: bool = False
+    organizer_min_depth: int | None = None
+
+    @property
+    def is_officer(self) -> bool:
+        return self.is_system_admin or self.is_security_admin or self.is_audit_admin
+
+    @property
+    def is_any_admin(self) -> bool:
+        """The business administrator or one of the three: shorter sessions, expiring
+        passwords, one session at a time."""
+        return self.is_admin or self.is_officer
 
     @property
     def is_organizer(self) -> bool:
@@ -42,6 +57,15 @@ def roles_of(user: User) -> UserRoles:
             roles.is_admin = True
         elif role == Role.ORGANIZER:
             roles.organizer_paths.append(path)
+            depth = path.count(".") - 1
+            if roles.organizer_min_depth is None or depth < roles.organizer_min_depth:
+                roles.organizer_min_depth = depth
+        elif role == Role.SYSTEM_ADMIN:
+            roles.is_system_admin = True
+        elif role == Role.SECURITY_ADMIN:
+            roles.is_security_admin = True
+        elif role == Role.AUDIT_ADMIN:
+            roles.is_audit_admin = True
         elif role == Role.LIAISON:
             roles.liaison_unit_ids.append(unit_id)
             roles.liaison_paths.append(path)
@@ -99,6 +123,18 @@ def require_organizer(view):
     def wrapper(request, *args, **kwargs):
         roles = roles_of(request.user)
         if not (roles.is_admin or roles.is_organizer):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_security_admin(view):
+    """403 unless the user is the security administrator (pair with @login_required)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles_of(request.user).is_security_admin:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -6,4 +6,31 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("sessions/", views.my_sessions, name="sessions"),
+    path("sessions/<int:pk>/end/", views.my_session_end, name="session_end"),
+    path("security/roles/", views.security_roles, name="security_roles"),
+    path(
+        "security/roles/<int:pk>/revoke/",
+        views.security_role_revoke,
+        name="security_role_revoke",
+    ),
+    path("security/lockouts/", views.security_lockouts, name="security_lockouts"),
+    path(
+        "security/lockouts/<int:pk>/release/",
+        views.security_lockout_release,
+        name="security_lockout_release",
+    ),
 ]

@@ -21,6 +21,8 @@ import os
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 # Types a browser may show in the page (inline) without risk of running script in our origin.
@@ -86,10 +88,15 @@ def generated_file_download(request, pk):
     else, or a file not finished, gets a 404."""
     from core import selectors
     from core.models import GeneratedFile
+    from core.services import audit_log
 
     gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
     if gf.status != GeneratedFile.Status.DONE or not gf.file:
         raise Http404
+    if gf.expires_at is not None and gf.expires_at <= timezone.now():
+        # the link has expired (issue 17 item 10); the cleanup job deletes the file
+        return render(request, "core/file_expired.html", {"file": gf}, status=410)
+    audit_log(actor=request.user, action="export.download", target=gf)
     return serve_file(
         request,
         gf.file,

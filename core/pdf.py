@@ -90,19 +90,47 @@ def _extra_stylesheet(css: str):
     return CSS(string=css, font_config=_font_config())
 
 
-def html_to_pdf(html: str, *, extra_css: str = "", title: str | None = None) -> bytes:
+def watermark_for(user, when=None) -> str:
+    """The export watermark (issue 17 item 10): who exported and when, e.g.
+    "导出:张三(zhangsan) 2026-12-02 14:05"."""
+    from django.utils import timezone
+
+    when = timezone.localtime(when or timezone.now())
+    name = getattr(user, "full_name", "") or ""
+    login = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    who = f"{name}({login})" if name and login else (name or login or "-")
+    return gettext("导出:%(who)s %(time)s") % {"who": who, "time": when.strftime("%Y-%m-%d %H:%M")}
+
+
+def watermark_css(text: str) -> str:
+    """A visible mark in every page's top margin (right) with the given text."""
+    return (
+        "@page { @top-right { content: %s; font-size: 7pt; color: #777; } }\n"
+        "@page landscape { @top-right { content: %s; font-size: 7pt; color: #777; } }"
+    ) % (_css_string(text), _css_string(text))
+
+
+def html_to_pdf(
+    html: str, *, extra_css: str = "", title: str | None = None, watermark: str = ""
+) -> bytes:
     """Turn an HTML string into PDF bytes with Lectern's base stylesheet. `title` (else the
-    HTML <title>) is the PDF's Title metadata; the document's language is the active one."""
+    HTML <title>) is the PDF's Title metadata; the document's language is the active one.
+    `watermark` (see watermark_for) is printed in every page's top margin and kept in the
+    PDF's keywords."""
     from weasyprint import HTML
 
     stylesheets = [_base_stylesheet()]
     if extra_css:
         stylesheets.append(_extra_stylesheet(extra_css))
+    if watermark:
+        stylesheets.append(_extra_stylesheet(watermark_css(watermark)))
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
         stylesheets=stylesheets, font_config=_font_config()
     )
     if title:
         document.metadata.title = str(title)
+    if watermark:
+        document.metadata.keywords = [str(watermark)]
     if not document.metadata.lang:
         document.metadata.lang = translation.get_language() or settings.LANGUAGE_CODE
     return document.write_pdf()
@@ -114,7 +142,8 @@ def render_pdf(
     *,
     extra_css: str = "",
     title: str | None = None,
+    watermark: str = "",
 ) -> bytes:
-    """Render a Django template to PDF bytes."""
+    """Render a Django template to PDF bytes (`watermark`: see html_to_pdf)."""
     html = render_to_string(template_name, context or {})
-    return html_to_pdf(html, extra_css=extra_css, title=title)
+    return html_to_pdf(html, extra_css=extra_css, title=title, watermark=watermark)

@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
 from core import audit
+from core.errors import DomainError
 from core.links import absolute_url, current_base, current_page, local_path, serving_request
 from core.models import AuditLog, GeneratedFile, Notification, render_message
 from core.queue import enqueue, enqueue_on_commit
@@ -200,8 +201,39 @@ QUEUE_WAITING = _lazy(
 REQUEUE_AFTER_SECONDS = 30
 
 
+EXPORT_REASON_NEEDED = _lazy("导出 %(rows)s 条个人信息(超过 %(limit)s 条)须填写导出原因。")
+
+
+def export_reason_rows() -> int:
+    """Exports of personal data with more rows than this need a reason (issue 17 item 10)."""
+    return int(getattr(settings, "LECTERN_EXPORT_REASON_ROWS", 500))
+
+
+def export_link_hours() -> int:
+    """How long a finished export can be downloaded; afterwards the cleanup job deletes it."""
+    return int(getattr(settings, "LECTERN_EXPORT_LINK_HOURS", 24))
+
+
+def export_check(*, rows: int | None, personal: bool, reason: str) -> None:
+    """Refuse a large export of personal data without a reason (a DomainError for the form)."""
+    limit = export_reason_rows()
+    if personal and rows is not None and rows > limit and not (reason or "").strip():
+        raise DomainError(EXPORT_REASON_NEEDED % {"rows": rows, "limit": limit}, field="reason")
+
+
 def generated_file_start(
-    *, owner, kind: str, title: str, params: dict, task, args=(), return_url: str = ""
+    *,
+    owner,
+    kind: str,
+    title: str,
+    params: dict,
+    task,
+    args=(),
+    return_url: str = "",
+    reason: str = "",
+    rows: int | None = None,
+    personal: bool = False,
+    scope: str = "",
 ):
     """Record a file to be made by `task(file_id, *args)` and queue the job after commit.
 
@@ -209,7 +241,13 @@ def generated_file_start(
     generated_files_requeue (a beat job, so it runs once the broker is back) sends it again.
     The task name and arguments are kept on the row for that, with the address the user asked
     from (links the job writes point there) and the page to go back to from the file's page
-    (`return_url`, else the page the request came from)."""
+    (`return_url`, else the page the request came from).
+
+    Export control (issue 17 item 10): every file is audited as `export.create` with who, what
+    (kind, title), `scope` (e.g. the program or unit it covers), `rows` and `personal` (whether
+    it holds personal data); a personal-data export of more than LECTERN_EXPORT_REASON_ROWS rows
+    needs a `reason`, else DomainError (field "reason")."""
+    export_check(rows=rows, personal=personal, reason=reason)
     gf = generated_file_create(
         owner=owner,
         kind=kind,
@@ -221,6 +259,20 @@ def generated_file_start(
             "_base": current_base(),
             "_return": local_path(return_url) or current_page(),
         },
+    )
+    audit_log(
+        actor=owner,
+        action="export.create",
+        target=gf,
+        after={
+            "kind": kind,
+            "title": str(title),
+            "scope": str(scope or ""),
+            "rows": rows,
+            "personal": bool(personal),
+            "params": {k: v for k, v in params.items() if not str(k).startswith("_")},
+        },
+        reason=reason,
     )
     transaction.on_commit(lambda: generated_file_enqueue(file_id=gf.pk))
     return gf
@@ -308,7 +360,7 @@ def generated_file_finish(*, file_id, content: bytes, filename: str, content_typ
         gf.status = GeneratedFile.Status.DONE
         gf.progress = 100
         gf.error = ""
-        gf.expires_at = timezone.now() + timedelta(days=settings.GENERATED_FILE_RETENTION_DAYS)
+        gf.expires_at = timezone.now() + timedelta(hours=export_link_hours())
         gf.save(
             update_fields=[
                 "file",

@@ -146,10 +146,12 @@ def _xlsx_value(value):
     return value
 
 
-def xlsx_bytes(sheets: Iterable[Sheet], *, title="", subject="", creator="") -> bytes:
+def xlsx_bytes(sheets: Iterable[Sheet], *, title="", subject="", creator="", watermark="") -> bytes:
     """A workbook (write-only, so memory stays flat for long sheets) of the given sheets, each
     laid out for A4 printing: fitted to one page wide, header row repeated on every page,
-    header frozen, column widths; every cell through :func:`safe_cell`."""
+    header frozen, column widths; every cell through :func:`safe_cell`. `watermark` (who
+    exported and when: core.pdf.watermark_for) goes into the workbook's description and
+    keywords properties."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -160,6 +162,9 @@ def xlsx_bytes(sheets: Iterable[Sheet], *, title="", subject="", creator="") -> 
     wb.properties.title = str(title or "")
     wb.properties.subject = str(subject or "")
     wb.properties.creator = str(creator or "Lectern")
+    if watermark:
+        wb.properties.description = str(watermark)
+        wb.properties.keywords = str(watermark)
 
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="EEEEEE")

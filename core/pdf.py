@@ -104,10 +104,9 @@ def watermark_for(user, when=None) -> str:
 
 def watermark_css(text: str) -> str:
     """A visible mark in every page's top margin (right) with the given text."""
-    return (
-        "@page { @top-right { content: %s; font-size: 7pt; color: #777; } }\n"
-        "@page landscape { @top-right { content: %s; font-size: 7pt; color: #777; } }"
-    ) % (_css_string(text), _css_string(text))
+    content = _css_string(text)
+    rule = f"@top-right {{ content: {content}; font-size: 7pt; color: #777; }}"
+    return f"@page {{ {rule} }}\n@page landscape {{ {rule} }}"
 
 
 def html_to_pdf(

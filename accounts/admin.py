@@ -45,7 +45,22 @@ class OrgUnitAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
 
 
-class RoleGrantInline(admin.TabularInline):
+class _GrantsOnlyByBreakGlass:
+    """Roles are granted on the security administrator's page (accounts:security_roles,
+    三员分立 checked and audited), not here; only a superuser (break-glass, audited at sign-in)
+    may still change them in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class RoleGrantInline(_GrantsOnlyByBreakGlass, admin.TabularInline):
     model = RoleGrant
     extra = 0
     autocomplete_fields = ["unit"]
@@ -89,9 +104,22 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        """A password set here (a new account, or the admin's "change password" form) is an
+        issued one: the person must change it at their first sign-in."""
+        if not change or "password" in getattr(form, "changed_data", ()):
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            User.objects.filter(pk=id).update(must_change_password=True)
+        return response
+
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(_GrantsOnlyByBreakGlass, admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     autocomplete_fields = ["user", "unit"]

@@ -14,6 +14,16 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.file_jobs_fail_stale",
         "schedule": crontab(minute="*/5"),
     },
+    # Retention (issue 17 item 11): what is past its period is purged, audited per kind; audit
+    # entries past the online retention are archived to a hash-stamped file.
+    "core-retention-purge": {
+        "task": "core.tasks.retention_purge",
+        "schedule": crontab(minute=37, hour=3),
+    },
+    "core-audit-archive": {
+        "task": "core.tasks.audit_archive",
+        "schedule": crontab(minute=7, hour=4),
+    },
     "core-notification-email-sweep": {
         "task": "core.tasks.notification_email_sweep",
         "schedule": crontab(minute="*/10"),

@@ -54,6 +54,34 @@ def audit_log(
     )[0]
 
 
+def audit_log_target(
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+    actor=None,
+    before=None,
+    after=None,
+    reason: str = "",
+    result: str = "success",
+) -> AuditLog:
+    """An audit entry about something that is not one model row (a policy, a job, a batch)."""
+    return audit.write(
+        [
+            audit.build(
+                actor=actor,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                before=before,
+                after=after,
+                reason=reason,
+                result=result,
+            )
+        ]
+    )[0]
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One entry for audit_log_many: the same fields audit_log takes."""

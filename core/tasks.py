@@ -84,3 +84,19 @@ def file_jobs_fail_stale() -> int:
     from core.jobs import file_jobs_fail_stale as sweep
 
     return sweep()
+
+
+@shared_task
+def retention_purge() -> dict:
+    """Delete what is past its retention period (core.retention), audited per kind."""
+    from core import retention
+
+    return {r.kind: r.count for r in retention.purge()}
+
+
+@shared_task
+def audit_archive() -> int:
+    """Move audit entries past the online retention (≥ 180 days) to an archive file."""
+    from core import audit
+
+    return audit.archive().count

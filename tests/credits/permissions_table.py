@@ -1,0 +1,53 @@
+"""Every credits URL for every role (walked by tests/test_url_permissions.py)."""
+
+from django.core.files.base import ContentFile
+
+from credits.models import CreditEntry
+from tests.credits.factories import entry_for
+from tests.permissions import Entry, everyone
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _pending(w):
+    entry = CreditEntry.objects.filter(user=w.trainee, title="待审外部培训").first()
+    return entry or entry_for(w.trainee, status="unit_pending", title="待审外部培训")
+
+
+def _with_evidence(w):
+    entry = _pending(w)
+    if not entry.evidence:
+        entry.evidence.save("evidence.pdf", ContentFile(PDF), save=True)
+    return entry
+
+
+def _status(w):
+    return list(CreditEntry.objects.order_by("pk").values_list("status", flat=True))
+
+
+def _scope(ok, **more):
+    """The trainee of 青湖区: themselves, 青湖区's liaison, 云江市's organizer and the admin."""
+    return everyone(404, **{"trainee": ok, "liaison": ok, "organizer": ok, "admin": ok, **more})
+
+
+PERMISSIONS = {
+    "credits:mine": Entry(expect=everyone(200)),
+    "credits:entry_create": Entry(expect=everyone(200)),
+    "credits:record": Entry(kwargs=lambda w: {"pk": w.trainee.pk}, expect=_scope(200)),
+    "credits:promotion": Entry(
+        kwargs=lambda w: {"pk": w.trainee.pk}, expect=_scope(403, organizer=200, admin=200)
+    ),
+    "credits:entry": Entry(kwargs=lambda w: {"pk": _pending(w).pk}, expect=_scope(200)),
+    "credits:evidence": Entry(kwargs=lambda w: {"pk": _with_evidence(w).pk}, expect=_scope(200)),
+    "credits:decide": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": _pending(w).pk},
+        data=lambda w: {"decision": "approve"},
+        expect=_scope(302, trainee=403),
+        effect=_status,
+    ),
+    "credits:review": Entry(
+        expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
+    ),
+    "credits:compliance": Entry(expect=everyone(403, organizer=200, outsider=200, admin=200)),
+}

@@ -1,7 +1,8 @@
-"""Evaluation's reminder sources for reports' beat job (see reports/reminders.py).
+"""Evaluation's reminder sources for the reminder engine (core.reminders).
 
-Each (kind, occasion, person) is sent at most once by reports, so these may return the same
-reminder on every tick.
+Each (kind, occasion, person) is sent at most once by the engine, so these may return the same
+reminder on every tick. Titles and bodies are lazy translations with their values in `params`,
+so each trainee reads them in their own language.
 """
 
 from collections import defaultdict
@@ -9,15 +10,18 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from attendance.models import AttendanceRecord
 from attendance.rules import IN_ROOM as ATTENDED  # as evaluation.selectors
+from core.reminders import Reminder
 from enrollment.models import Enrollment
 from evaluation.models import EvaluationReceipt, Reflection, ReflectionAssignment
 from programs.models import Program, Session
-from reports.models import ReminderKind
-from reports.services import Reminder
+
+# Reminder kinds (the values the engine's sent-markers and preferences know them by).
+REFLECTION_DEADLINE = "reflection_deadline"
+EVALUATION_PENDING = "evaluation_pending"
 
 DEADLINE_AHEAD = timedelta(hours=24)
 EVALUATION_WINDOW = timedelta(days=2)
@@ -50,11 +54,12 @@ def reflection_deadline_reminders(now) -> list[Reminder]:
         due = timezone.localtime(a.deadline).strftime("%m-%d %H:%M")
         out.append(
             Reminder(
-                kind=ReminderKind.REFLECTION_DEADLINE,
+                kind=REFLECTION_DEADLINE,
                 occasion=f"reflection:{a.pk}",
                 user_ids=users,
-                title=_("学习心得“%(title)s”将于 %(due)s 截止") % {"title": a.title, "due": due},
-                body=_("%(program)s。请在截止前提交。") % {"program": a.program.title},
+                title=gettext_lazy("学习心得“%(title)s”将于 %(due)s 截止"),
+                body=gettext_lazy("%(program)s。请在截止前提交。"),
+                params={"title": a.title, "due": due, "program": a.program.title},
                 url=reverse("evaluation:reflection_write", args=[a.pk]),
             )
         )
@@ -84,11 +89,12 @@ def evaluation_pending_reminders(now) -> list[Reminder]:
         if users:
             out.append(
                 Reminder(
-                    kind=ReminderKind.EVALUATION_PENDING,
+                    kind=EVALUATION_PENDING,
                     occasion=f"evaluation:{s.pk}",
                     user_ids=users,
-                    title=_("请对课程“%(topic)s”进行满意度评价") % {"topic": s.topic},
-                    body=_("%(program)s。评价匿名,只需一分钟。") % {"program": s.program.title},
+                    title=gettext_lazy("请对课程“%(topic)s”进行满意度评价"),
+                    body=gettext_lazy("%(program)s。评价匿名,只需一分钟。"),
+                    params={"topic": s.topic, "program": s.program.title},
                     url=reverse("evaluation:evaluate", args=[s.pk]),
                 )
             )

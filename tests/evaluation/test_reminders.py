@@ -59,3 +59,12 @@ def test_pending_evaluation_reminds_attendees_who_have_not_answered_once(world):
     notes = Notification.objects.filter(kind="reminder.evaluation_pending")
     assert [n.user_id for n in notes] == [world.trainee.pk]
     assert str(session.pk) in notes[0].url
+
+
+def test_reminders_are_stored_for_the_readers_language(world):
+    now = timezone.now()
+    make_assignment(world.program, title="学习体会", deadline=now + dt.timedelta(hours=5))
+    tick(now)
+    note = Notification.objects.get(user=world.trainee, kind="reminder.reflection_deadline")
+    assert note.title_msgid == "学习心得“%(title)s”将于 %(due)s 截止"
+    assert note.params["title"] == "学习体会" and note.params["program"] == world.program.title

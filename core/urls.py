@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import files, views
+from core import audit_views, files, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("files/<uuid:pk>/", views.generated_file_status, name="generated_file"),
+    path("audit/", audit_views.audit_log_page, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     path(
         "files/<uuid:pk>/download/", files.generated_file_download, name="generated_file_download"
     ),

@@ -14,6 +14,9 @@ PERMISSIONS = {
         kwargs=lambda w: {"pk": "00000000-0000-0000-0000-000000000000"},
         expect=everyone(404, anonymous=LOGIN),
     ),
+    # the audit administrator's pages: no role of the world is the audit administrator
+    "audit_log": Entry(expect=everyone(403)),
+    "audit_log_export": Entry(expect=everyone(403)),
     "login": Entry(expect=everyone(302, anonymous=200)),
     "logout": Entry(method="post", expect=everyone(302, anonymous=302)),
     "accounts:profile": Entry(expect=everyone(200)),

@@ -467,23 +467,35 @@ LEVEL_CHARS = "省市区县"
 
 
 def _compose(names: list[str]) -> str:
-    """云江市 + 市发展和改革委员会 -> 云江市发展和改革委员会; 青湖区 + 委组织部 -> 青湖区委组织部."""
+    """云江市 + 市发展和改革委员会 -> 云江市发展和改革委员会; 青湖区 + 委组织部 -> 青湖区委组织部;
+    云江市 + 云江市教育局 -> 云江市教育局 (a name that already holds its parent's)."""
     out = ""
     for name in names:
-        out = out[:-1] + name if out and name.startswith(out[-1]) else out + name
+        if out and name.startswith(out):
+            out = name
+        elif out and name.startswith(out[-1]):
+            out = out[:-1] + name
+        else:
+            out += name
     return out
 
 
 def unit_forms(unit, by_id: dict) -> set[str]:
     """Every way of writing `unit` with or without the names of the units above it (as far up as
-    `by_id` holds them): 市发展和改革委员会, 云江市发展和改革委员会."""
+    `by_id` holds them): 市发展和改革委员会, 云江市发展和改革委员会, 发展和改革委员会 — whether the
+    tree stores the full name or the one relative to its parent."""
     chain = [unit]
     parent = by_id.get(unit.parent_id)
     while parent is not None:
         chain.insert(0, parent)
         parent = by_id.get(parent.parent_id)
     names = [u.name for u in chain]
-    return {_compose(names[i:]) for i in range(len(names))}
+    forms = {_compose(names[i:]) for i in range(len(names))}
+    for above in names[:-1]:  # 云江市发展和改革委员会 is also written 市发展和改革委员会
+        if unit.name.startswith(above) and len(unit.name) > len(above) + 1:
+            rest = unit.name[len(above) :]
+            forms |= {above[-1] + rest, rest}
+    return forms
 
 
 def text_variants(text: str) -> set[str]:

@@ -275,3 +275,19 @@ def test_the_preview_page_costs_the_same_for_few_or_many_unknown_units(world, tr
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_tree_holding_full_names_is_matched_the_same_way(world):
+    """The demo tree stores 云江市发展和改革委员会 (the parent's name inside the unit's own)."""
+    full = OrgUnitFactory(name="云江市发展和改革委员会", parent=world.city_a)
+    edu = OrgUnitFactory(name="云江市教育局", parent=world.city_a)
+    units = list(OrgUnit.objects.filter(path__startswith=world.city_a.path))
+    by_id = {u.pk: u for u in units}
+    assert {"云江市发展和改革委员会", "市发展和改革委员会"} <= unit_forms(full, by_id)
+    assert "云江市云江市发展和改革委员会" not in unit_forms(full, by_id)
+    assert suggest_units("市发改委", units, by_id)[0] == full
+    batch = _preview(
+        world, [("寅一", "市教育局", "13700000111"), ("寅二", "发改委", "13700000112")]
+    )
+    assert batch.rows[0]["unit_id"] == edu.pk
+    assert batch.rows[1]["unit_unknown"]

@@ -6,7 +6,6 @@ written {"sqlite": n, "postgresql": m}.
 """
 
 BUDGETS = {
-    "devtools:ping": 2,
     "accounts:profile": 7,
     "attendance:board": 8,
     "attendance:index": 13,
@@ -21,6 +20,7 @@ BUDGETS = {
     "attendance:scan_resume": 2,
     "attendance:screen": 8,
     "attendance:session": 10,
+    "devtools:ping": 2,
     "enrollment:export_xlsx": 6,
     "enrollment:groups": 10,
     "enrollment:import_preview": 9,
@@ -70,6 +70,7 @@ BUDGETS = {
     "plans:item_edit": 6,
     "plans:list": 6,
     "plans:standards": 6,
+    "programs:cancel_sessions": 6,
     "programs:clone": 6,
     "programs:create": 6,
     "programs:detail": 11,
@@ -80,9 +81,12 @@ BUDGETS = {
     "programs:lecturer_list": 5,
     "programs:list": 7,
     "programs:my_schedule": 8,
+    "programs:reschedule": 5,
     "programs:series_create": 10,
+    "programs:session_cancel": 9,
     "programs:session_create": 14,
     "programs:session_edit": 17,
+    "programs:session_reschedule": 9,
     "programs:timetable": 10,
     "programs:venue_create": 5,
     "programs:venue_edit": 7,

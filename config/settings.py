@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # second factor for administrative roles (accounts.otp): TOTP and recovery codes
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "plans",
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # idle/absolute session limits and the forced password change (accounts.middleware)
     "accounts.middleware.SessionPolicyMiddleware",
@@ -256,6 +261,13 @@ LECTERN_SESSION_ABSOLUTE_HOURS_TRAINEE = env_int("LECTERN_SESSION_ABSOLUTE_HOURS
 SESSION_COOKIE_AGE = (
     max(LECTERN_SESSION_ABSOLUTE_HOURS, LECTERN_SESSION_ABSOLUTE_HOURS_TRAINEE) * 3600
 )
+# Second factor (TOTP, recovery codes; accounts.otp). Required for the business admin, the three
+# administrators and organizers whose unit lies at depth <= LECTERN_OTP_ORGANIZER_MAX_DEPTH
+# (0 province, 1 city, 2 county; -1: no organizer). On by default in production only, so the
+# demo and the tests sign in with a password alone; LECTERN_OTP_ENFORCED=1 turns it on anywhere.
+LECTERN_OTP_ENFORCED = env_bool("LECTERN_OTP_ENFORCED", default=PRODUCTION)
+LECTERN_OTP_ORGANIZER_MAX_DEPTH = env_int("LECTERN_OTP_ORGANIZER_MAX_DEPTH", 1)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Lectern")
 # Lock out a (username, IP) pair, never a bare IP: a venue's hall shares one NAT address.
 # 等保: at most 5 consecutive failures, then at least 15 minutes (each lockout is audited and
 # listed for the security administrator: accounts.signals, accounts:security_lockouts).

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit
 from core.models import BaseModel
+from plans.models import MAX_AMOUNT, CostCategory
 
 # Sane bounds of every number an organizer types (issue 12 item 12): enforced by the model's
 # validators (so forms and services refuse with a message) and by database check constraints.
@@ -145,6 +146,27 @@ class Program(BaseModel):
     # this moment, set by an admin's explicit reopening (programs.services.program_reopen).
     reopened_until = models.DateTimeField(_("临时开放至"), null=True, blank=True)
     reopen_reason = models.CharField(_("临时开放原因"), max_length=200, blank=True)
+
+    # Where the class comes from (issue 16 item 2): an approved (备案) item of a training plan. A
+    # program may be published only with one, unless an admin waived the rule (audited).
+    plan_item = models.ForeignKey(
+        "plans.PlanItem",
+        verbose_name=_("计划班次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programs",
+    )
+    plan_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("计划外举办批准人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    plan_waived_at = models.DateTimeField(_("计划外举办批准时间"), null=True, blank=True)
+    plan_waiver_reason = models.CharField(_("计划外举办理由"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("培训项目")
@@ -437,3 +459,33 @@ class CalendarFeed(BaseModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.user or self.lecturer}"
+
+
+class ProgramCost(BaseModel):
+    """The actual cost of one cost category of a program (yuan), by the plan's categories
+    (plans.models.CostCategory), entered by the organizer; compared with the plan item's budget
+    and the training-cost cap (plans.rules)."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="costs"
+    )
+    category = models.CharField(_("费用类别"), max_length=12, choices=CostCategory.choices)
+    amount = models.DecimalField(
+        _("实际金额(元)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=_between(Decimal("0"), MAX_AMOUNT),
+    )
+
+    class Meta:
+        verbose_name = _("实际经费")
+        verbose_name_plural = _("实际经费")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "category"], name="programcost_one_per_category"
+            ),
+            _range_check("programcost_amount_range", "amount", 0, MAX_AMOUNT),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.amount}"

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.pdf import html_to_pdf
-from core.tabular import Column, Sheet, xlsx_bytes
+from core.tabular import Column, Sheet, fitted_header_height, xlsx_bytes
 from reports import selectors
 from reports.pdfmerge import merge_with_page_numbers
-from reports.rendering.common import _pct, header_height, header_rows_fitted
+from reports.rendering.common import _pct
 from reports.rendering.layout import (
     LINE_COLOR,
     NO_PAGE_NUMBERS_CSS,
@@ -391,7 +391,14 @@ def summary_xlsx(*, program) -> bytes:
     head = [title, period]
     content = xlsx_bytes(
         [
-            Sheet(gettext("考勤汇总"), columns, rows, title_lines=head, landscape=True),
+            Sheet(
+                gettext("考勤汇总"),
+                columns,
+                rows,
+                title_lines=head,
+                landscape=True,
+                header_height=fitted_header_height(columns),
+            ),
             Sheet(
                 gettext("按单位"),
                 [
@@ -422,4 +429,4 @@ def summary_xlsx(*, program) -> bytes:
         ],
         title=title,
     )
-    return header_rows_fitted(content, {1: (len(head) + 2, header_height(columns))})
+    return content

@@ -190,6 +190,8 @@ def test_unused_columns_are_reported_and_the_note_is_kept(world, client_for):
     assert "政治面貌" in page.content.decode()
     services.import_commit(batch=batch, by=world.organizer, create_missing=False)
     assert Enrollment.objects.get(program=world.program, user=person).roster_note == "班长"
+    roster = client_for(world.organizer).get(reverse("enrollment:roster", args=[world.program.pk]))
+    assert "班长" in roster.content.decode()
 
 
 # ---- login names, what a confirmation needs, stale previews -----------------------------------

@@ -165,8 +165,21 @@ if XDIST_WORKER:
     }
 
 
+SERIAL_HOME = Path(__file__).parent / "faults"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Disruptive tests (restarting a service) run last so nothing else sees the hiccup."""
+    """Disruptive tests (restarting a service) run last so nothing else sees the hiccup. Tests
+    marked serial or disruptive live in tests/faults/: bin/test's one-process pass collects only
+    that folder, so one elsewhere would run in neither pass."""
+    misplaced = [
+        item.nodeid
+        for item in items
+        if (item.get_closest_marker("serial") or item.get_closest_marker("disruptive"))
+        and SERIAL_HOME not in Path(str(item.fspath)).parents
+    ]
+    if misplaced:
+        raise pytest.UsageError(f"serial/disruptive tests belong in tests/faults/: {misplaced}")
     items.sort(key=lambda item: 1 if item.get_closest_marker("disruptive") else 0)
 
 

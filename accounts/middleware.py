@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from accounts import sessions
 
 
-def _exempt(path: str) -> bool:
+def _exempt(path: str, *, otp: bool = False) -> bool:
     from django.conf import settings
 
     allowed = [
-        reverse("accounts:password_change"),
+        reverse("accounts:otp_setup") if otp else reverse("accounts:password_change"),
+        reverse("accounts:otp_verify"),
         reverse("logout"),
         reverse("login"),
         "/i18n/",
@@ -53,6 +54,15 @@ class SessionPolicyMiddleware:
                 UserSession.objects.filter(session_key=request.session.session_key).update(
                     last_seen=timezone.now()
                 )
+            if (
+                request.session.get(sessions.OTP_REQUIRED)
+                and not user.is_verified()
+                and not _exempt(request.path, otp=True)
+            ):
+                from accounts.otp import has_device
+
+                target = "accounts:otp_verify" if has_device(user) else "accounts:otp_setup"
+                return redirect(f"{reverse(target)}?next={request.path}")
             if (
                 user.must_change_password or request.session.get(sessions.PW_EXPIRED)
             ) and not _exempt(request.path):

@@ -14,6 +14,7 @@ LAST = "_lectern_last"
 IDLE = "_lectern_idle"
 ABSOLUTE = "_lectern_abs"
 PW_EXPIRED = "_lectern_pw_expired"
+OTP_REQUIRED = "_lectern_otp_required"
 # The last-activity stamp is written at most this often (seconds): one session write a minute
 # instead of one per request.
 TOUCH_EVERY = 60

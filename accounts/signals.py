@@ -18,6 +18,10 @@ def on_logged_in(sender, request, user, **kwargs):
     kind = sessions.stamp(request.session, user)
     if password_expired(user):
         request.session[sessions.PW_EXPIRED] = True
+    from accounts.otp import otp_required
+
+    if otp_required(user):
+        request.session[sessions.OTP_REQUIRED] = True
     if not request.session.session_key:
         request.session.save()
     key = request.session.session_key

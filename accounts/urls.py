@@ -19,6 +19,8 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("otp/", views.otp_setup, name="otp_setup"),
+    path("otp/verify/", views.otp_verify, name="otp_verify"),
     path("sessions/", views.my_sessions, name="sessions"),
     path("sessions/<int:pk>/end/", views.my_session_end, name="session_end"),
     path("security/roles/", views.security_roles, name="security_roles"),

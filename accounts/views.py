@@ -194,3 +194,84 @@ def security_lockout_release(request, pk):
     services.lockout_release(attempt=attempt, by=request.user)
     messages.success(request, _("已解除锁定。"))
     return redirect("accounts:security_lockouts")
+
+
+# --- Second factor -----------------------------------------------------------------------------
+
+
+def _next(request, default="home"):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    from django.urls import reverse
+
+    return reverse(default)
+
+
+@login_required
+def otp_setup(request):
+    """Enrol an authenticator app: the QR (otpauth://), a code from the app to confirm, then the
+    recovery codes, shown once."""
+    from django_otp import login as otp_login
+
+    from accounts import otp
+
+    device = otp.pending_device(request.user)
+    error = ""
+    if request.method == "POST":
+        codes = otp.otp_enrol_confirm(
+            user=request.user,
+            device=device,
+            token=request.POST.get("token", ""),
+            facts=services.client_facts(request),
+        )
+        if codes is not None:
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/otp_codes.html",
+                {"codes": codes, "next": _next(request, "accounts:profile")},
+            )
+        error = _("验证码不正确,请核对手机上显示的 6 位数字后重试。")
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "qr": otp.qr_data_uri(device),
+            "secret": otp.secret_text(device),
+            "has_device": otp.has_device(request.user),
+            "error": error,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+    )
+
+
+@login_required
+def otp_verify(request):
+    """The sign-in step after the password: a code from the authenticator or a recovery code."""
+    from django_otp import login as otp_login
+
+    from accounts import otp
+
+    if not otp.has_device(request.user):
+        return redirect("accounts:otp_setup")
+    error = ""
+    if request.method == "POST":
+        device = otp.otp_verify(
+            user=request.user,
+            token=request.POST.get("token", ""),
+            facts=services.client_facts(request),
+        )
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_next(request))
+        error = _("验证码不正确或已使用,请重试。")
+    return render(
+        request,
+        "accounts/otp_verify.html",
+        {"error": error, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )

@@ -38,3 +38,12 @@ PERMISSIONS = {
         method="post", kwargs=lambda w: {"pk": 999999}, expect=everyone(403)
     ),
 }
+
+PERMISSIONS.update(
+    {
+        # anyone signed in may enrol an authenticator; nobody in the world has one, so the code
+        # step sends everyone to enrolment
+        "accounts:otp_setup": Entry(expect=everyone(200)),
+        "accounts:otp_verify": Entry(expect=everyone(302)),
+    }
+)

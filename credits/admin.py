@@ -1,10 +1,13 @@
+"""Credits models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin)."""
+
 from django.contrib import admin
 
-from credits.models import ApprovalPolicy, Conversion, Requirement
+from credits.models import ApprovalPolicy, Conversion, CreditEntry, Requirement
+from programs.admin import ScaleAdmin, scaled
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(ScaleAdmin):
     list_display = [
         "rank",
         "unit",
@@ -15,16 +18,22 @@ class RequirementAdmin(admin.ModelAdmin):
     ]
     list_filter = ["rank"]
     raw_id_fields = ["unit"]
+    list_select_related = ["unit"]
 
 
 @admin.register(Conversion)
-class ConversionAdmin(admin.ModelAdmin):
+class ConversionAdmin(ScaleAdmin):
     list_display = ["kind", "key", "unit", "effective_from", "value"]
     list_filter = ["kind"]
     raw_id_fields = ["unit"]
+    list_select_related = ["unit"]
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(admin.ModelAdmin):
+class ApprovalPolicyAdmin(ScaleAdmin):
     list_display = ["unit", "effective_from", "unit_review"]
     raw_id_fields = ["unit"]
+    list_select_related = ["unit"]
+
+
+scaled(CreditEntry)

@@ -36,6 +36,8 @@ def _record_page(request, cadre):
             "year": year,
             "own": cadre.pk == request.user.pk,
             "may_file": access.may_file_for(request.user, cadre),
+            "may_review": access.may_oversee(request.user),
+            "may_compliance": access.may_see_compliance(request.user),
             **selectors.record_data(cadre=cadre, year=year),
         },
     )
@@ -154,7 +156,12 @@ def compliance(request):
     if not access.may_see_compliance(request.user):
         raise PermissionDenied
     units = units_organized_by(request.user).order_by("path")
-    form = ComplianceFilter(request.GET or None, units=units, ranks=Rank.choices)
+    form = ComplianceFilter(
+        request.GET or None,
+        units=units,
+        ranks=Rank.choices,
+        initial={"year": timezone.localdate().year},
+    )
     year, unit, rank, show_all = timezone.localdate().year, None, "", False
     if form.is_valid():
         year = form.cleaned_data["year"] or year

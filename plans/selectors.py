@@ -37,3 +37,15 @@ def pending_review_count(*, user) -> int:
     return PlanItem.objects.filter(
         status=PlanItem.Status.PENDING, plan__in=TrainingPlan.objects.filter(plans_visible_q(user))
     ).count()
+
+
+def approved_items_for(*, user):
+    """The approved (备案) items of the plans `user` sees: what a program may be started from."""
+    return (
+        PlanItem.objects.filter(
+            status=PlanItem.Status.APPROVED,
+            plan__in=TrainingPlan.objects.filter(plans_visible_q(user)),
+        )
+        .select_related("plan__unit")
+        .order_by("-plan__year", "start_date", "id")
+    )

@@ -482,6 +482,50 @@ def _others(b, ctx):
         b.session(p, start, (19, 0), (21, 0), "数字政府建设概论", lecturers=["严思远"])
 
 
+# Which approved item of 云江市's annual plan (plans/demo.py) each demo program comes from.
+PLAN_ITEMS = {
+    "YJC-2026-XZ": "云江市乡镇党政正职专题培训班",
+    "YJC-2026-JT": "云江市“一把手上讲台”周四下午系列讲座",
+    "YJC-JZJT-1": "局长讲堂(第1–3期)",
+    "YJC-JZJT-2": "局长讲堂(第1–3期)",
+    "YJC-JZJT-3": "局长讲堂(第1–3期)",
+}
+WAIVER_REASON = "系统启用前已举办或上级临时部署,经组织部同意计划外举办"
+
+
+def _plan_basis(ctx):
+    """Link the demo programs to the demo plan items (plans' demo runs first); the other
+    programs past draft run outside the plan with the admin's waiver. Drafts stay without one,
+    to show that publishing needs a plan item."""
+    from django.utils import timezone
+
+    from plans.models import PlanItem
+
+    items = {
+        i.title: i
+        for i in PlanItem.objects.filter(
+            title__in=set(PLAN_ITEMS.values()), status=PlanItem.Status.APPROVED
+        ).order_by("-plan__year")
+    }
+    admin = ctx.users.get("admin")
+    linked = waived = 0
+    for code, program in ctx.programs.items():
+        if program.plan_item_id or program.plan_waived_at:
+            continue
+        item = items.get(PLAN_ITEMS.get(code, ""))
+        if item is not None:
+            program.plan_item = item
+            program.save(update_fields=["plan_item"])
+            linked += 1
+        elif program.status != S.DRAFT:
+            program.plan_waived_by = admin
+            program.plan_waived_at = timezone.now()
+            program.plan_waiver_reason = WAIVER_REASON
+            program.save(update_fields=["plan_waived_by", "plan_waived_at", "plan_waiver_reason"])
+            waived += 1
+    ctx.say(f"programs: {linked} programs linked to plan items, {waived} run outside the plan")
+
+
 def seed(ctx):
     venues = _venues(ctx)
     lecturers = _lecturers(ctx)
@@ -490,6 +534,7 @@ def seed(ctx):
     _township_class(b, ctx)
     _director_forum(b, ctx)
     _others(b, ctx)
+    _plan_basis(ctx)
     ctx.extra["venues"] = venues
     ctx.say(
         f"programs: {len(ctx.programs)} programs, {len(venues)} venues, {len(lecturers)} lecturers"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank, User
 from core.errors import DomainError
+from plans.models import PlanItem
 from programs.models import SESSION_HOURS_MAX, Lecturer, Program, Session, Venue
 from programs.recurrence import at_local, parse_dates
 from programs.services import PROGRAM_FIELDS
@@ -66,16 +67,33 @@ class ProgramForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, units, families, **kwargs):
+    def __init__(self, *args, units, families, plan_items, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organizing_unit"].queryset = units
         self.fields["family"].queryset = families
         self.fields["family"].required = False
+        field = self.fields["plan_item"]
+        # The approved items in scope, and the program's own item even when it is back in review.
+        current = self.instance.plan_item_id if self.instance.pk else None
+        field.queryset = plan_items | PlanItem.objects.filter(pk=current) if current else plan_items
+        field.required = False
+        field.label = _("计划班次(已备案)")
+        field.empty_label = _("计划外(须系统管理员批准)")
+        field.help_text = _("项目须来自已备案的计划班次才能发布。")
+        field.label_from_instance = lambda item: (
+            _("%(year)s年 %(unit)s:%(title)s")
+            % {
+                "year": item.plan.year,
+                "unit": item.plan.unit.name,
+                "title": item.title,
+            }
+        )
 
     FIELDSETS = [
         (
             _("基本信息"),
             [
+                "plan_item",
                 "code",
                 "title",
                 "theme",
@@ -328,6 +346,16 @@ class ReasonForm(forms.Form):
         label=_("停课原因"),
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("如:授课人临时出差")}),
+    )
+
+
+class WaiverForm(forms.Form):
+    """计划外举办: why the class runs without an approved plan item (the admin's reason)."""
+
+    reason = forms.CharField(
+        label=_("计划外举办理由"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("如:上级临时部署的专题培训")}),
     )
 
 

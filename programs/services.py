@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from accounts.scoping import roles_of
 from core.errors import DomainError
 from core.services import audit_log, notify_many
+from plans.models import PlanItem
+from plans.selectors import approved_items_for
 from programs import hooks
 from programs.access import CLOSED_STATUSES, ensure_program_open, program_is_reopened
 from programs.conflicts import Conflict, Slot, find_conflicts
@@ -73,6 +75,7 @@ PROGRAM_FIELDS = [
     "completion_max_unexcused_absences",
     "completion_requires_reflection",
     "completion_min_score",
+    "plan_item",
 ]
 
 
@@ -216,8 +219,14 @@ def program_create(*, by, data: dict) -> Program:
     program = Program(**{k: v for k, v in data.items() if k in PROGRAM_FIELDS})
     program.status = S.DRAFT
     _validate_program(program)
+    _check_plan_item(program.plan_item, by=by)
     program.save()
-    audit_log(actor=by, action="program.create", target=program, after={"code": program.code})
+    audit_log(
+        actor=by,
+        action="program.create",
+        target=program,
+        after={"code": program.code, "plan_item": program.plan_item_id},
+    )
     return program
 
 
@@ -239,7 +248,8 @@ def program_update(*, program: Program, by, data: dict) -> Program:
         [k for k in PROGRAM_NUMBERS if k in data],
     )
     before = {
-        k: str(getattr(program, k)) for k in ("start_date", "end_date", "title", "code", "capacity")
+        k: str(getattr(program, k))
+        for k in ("start_date", "end_date", "title", "code", "capacity", "plan_item_id")
     }
     changed = []
     for key, value in data.items():
@@ -247,6 +257,13 @@ def program_update(*, program: Program, by, data: dict) -> Program:
             setattr(program, key, value)
             changed.append(key)
     _validate_program(program)
+    if "plan_item" in changed:
+        _check_plan_item(program.plan_item, by=by)
+        if program.plan_item is None and program.status != S.DRAFT and not program.plan_waived_at:
+            raise DomainError(
+                _("已发布的项目须关联已备案的计划班次(或经管理员批准计划外举办)。"),
+                field="plan_item",
+            )
     if {"start_date", "end_date"} & set(changed):
         outside = [
             s
@@ -294,6 +311,10 @@ def program_transition(*, program: Program, to: str, by) -> Program:
         )
     if to == S.PUBLISHED and not program.sessions.exists():
         raise DomainError(_("请先排课再发布。"))
+    if to == S.PUBLISHED and program.status == S.DRAFT:
+        problem = plan_basis_problem(program)
+        if problem:
+            raise DomainError(problem, code="no_plan")
     before = program.status
     program.status = to
     # Moving on closes any reopening: the program is read-only again in its new state.
@@ -305,6 +326,74 @@ def program_transition(*, program: Program, to: str, by) -> Program:
         target=program,
         before={"status": before},
         after={"status": to},
+    )
+    return program
+
+
+# --- plan basis (issue 16 item 2) -------------------------------------------------------------
+
+
+def _check_plan_item(item: PlanItem | None, *, by) -> None:
+    """A program may come only from an approved (备案) plan item its organizer sees."""
+    if item is None:
+        return
+    if item.status != PlanItem.Status.APPROVED:
+        raise DomainError(
+            _("计划班次“%(title)s”当前为“%(status)s”,只有已备案的班次可以作为项目依据。")
+            % {"title": item.title, "status": item.get_status_display()},
+            field="plan_item",
+        )
+    if not approved_items_for(user=by).filter(pk=item.pk).exists():
+        raise DomainError(_("该计划班次不在您的管理范围内。"), field="plan_item")
+
+
+def plan_basis_problem(program: Program) -> str:
+    """Why the program may not be published for want of a plan, or "" when it may: it comes
+    from an approved plan item, or an admin allowed it to run outside the plan."""
+    if program.plan_waived_at is not None:
+        return ""
+    item = program.plan_item
+    if item is None:
+        return _(
+            "该项目没有关联已备案的计划班次,不能发布。请在“编辑”中选择计划班次;"
+            "未列入培训计划的班次须由系统管理员批准计划外举办并说明理由。"
+        )
+    if item.status != PlanItem.Status.APPROVED:
+        return _("关联的计划班次“%(title)s”当前为“%(status)s”,重新备案后才能发布。") % {
+            "title": item.title,
+            "status": item.get_status_display(),
+        }
+    return ""
+
+
+@transaction.atomic
+def program_plan_waive(*, program: Program, by, reason: str) -> Program:
+    """An admin allows a program to run without an approved plan item (计划外举办), with the
+    reason; audited."""
+    if not roles_of(by).is_admin:
+        raise DomainError(_("只有系统管理员可以批准计划外举办。"), code="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写计划外举办的理由。"), field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("理由最多 200 个字。"), field="reason")
+    program = Program.objects.select_for_update().select_related("plan_item").get(pk=program.pk)
+    if program.plan_item is not None and program.plan_item.status == PlanItem.Status.APPROVED:
+        raise DomainError(_("该项目已关联已备案的计划班次,无需批准计划外举办。"))
+    if program.plan_waived_at is not None:
+        raise DomainError(_("该项目已批准计划外举办。"))
+    program.plan_waived_by = by
+    program.plan_waived_at = timezone.now()
+    program.plan_waiver_reason = reason
+    program.save(
+        update_fields=["plan_waived_by", "plan_waived_at", "plan_waiver_reason", "updated_at"]
+    )
+    audit_log(
+        actor=by,
+        action="program.plan_waive",
+        target=program,
+        after={"plan_item": program.plan_item_id},
+        reason=reason,
     )
     return program
 

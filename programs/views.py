@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap
 from accounts.scoping import require_organizer, roles_of
 from core.errors import DomainError
 from core.links import absolute_url
+from plans.selectors import approved_items_for
 from programs import selectors, services
 from programs.access import (
     CLOSED_STATUSES,
@@ -41,6 +42,7 @@ from programs.forms import (
     SeriesForm,
     SessionForm,
     VenueForm,
+    WaiverForm,
     add_domain_error,
 )
 from programs.ical import feed_calendar
@@ -76,19 +78,45 @@ def program_list(request):
     return render(request, template, ctx)
 
 
-def _program_form(request, *, instance=None):
+def _program_form(request, *, instance=None, initial=None):
     return ProgramForm(
         request.POST or None,
         instance=instance,
+        initial=initial,
         units=selectors.units_for_choice(user=request.user),
         families=selectors.families_for_user(user=request.user),
+        plan_items=approved_items_for(user=request.user),
     )
+
+
+def _from_plan_item(request):
+    """The approved plan item named by ?plan_item= (in the user's scope) and the fields it
+    carries over to a new program: title, dates, content, headcount as capacity."""
+    try:
+        pk = int(request.GET.get("plan_item", ""))
+    except ValueError:
+        return None, None
+    item = approved_items_for(user=request.user).filter(pk=pk).first()
+    if item is None:
+        return None, None
+    initial = {
+        "plan_item": item.pk,
+        "title": item.title,
+        "start_date": item.start_date,
+        "end_date": item.end_date,
+        "capacity": item.headcount,
+        "description": item.content,
+    }
+    if selectors.units_for_choice(user=request.user).filter(pk=item.plan.unit_id).exists():
+        initial["organizing_unit"] = item.plan.unit_id
+    return item, initial
 
 
 @login_required
 @require_organizer
 def program_create(request):
-    form = _program_form(request)
+    source, initial = _from_plan_item(request) if request.method == "GET" else (None, None)
+    form = _program_form(request, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             program = services.program_create(by=request.user, data=form.cleaned_data)
@@ -97,7 +125,16 @@ def program_create(request):
         else:
             messages.success(request, _("项目已创建(草稿),请排课。"))
             return redirect("programs:detail", pk=program.pk)
-    return render(request, "programs/program_form.html", {"form": form, "program": None})
+    return render(
+        request,
+        "programs/program_form.html",
+        {
+            "form": form,
+            "program": None,
+            "source": source,
+            "plan_items": approved_items_for(user=request.user)[:200],
+        },
+    )
 
 
 @login_required
@@ -123,16 +160,22 @@ def program_detail(request, pk):
     program = program_get(
         user=request.user,
         pk=pk,
-        queryset=Program.objects.select_related("organizing_unit", "family"),
+        queryset=Program.objects.select_related(
+            "organizing_unit", "family", "plan_item__plan__unit", "plan_waived_by"
+        ),
     )
     is_open = program_is_open(program)
     is_admin = roles_of(request.user).is_admin
+    can_organize = can_organize_program(request.user, program)
     ctx = {
         "program": program,
         "sessions": selectors.program_sessions(program=program),
         "staff": program.staff.select_related("user"),
-        "can_organize": can_organize_program(request.user, program),
+        "can_organize": can_organize,
         "can_manage": program.access == Access.MANAGE,
+        "plan_problem": services.plan_basis_problem(program) if can_organize else "",
+        "can_waive": is_admin and not program.plan_waived_at,
+        "waive_form": WaiverForm(),
         "is_open": is_open,
         "closed_message": "" if is_open else program_closed_message(program),
         "reopened": program_is_reopened(program),
@@ -184,6 +227,26 @@ def program_reopen_end(request, pk):
         messages.error(request, err.message)
     else:
         messages.success(request, _("已结束临时开放,项目恢复只读。"))
+    return redirect("programs:detail", pk=program.pk)
+
+
+@login_required
+@require_POST
+def program_plan_waive(request, pk):
+    """An admin allows a program to run outside the training plan (audited, with the reason)."""
+    program = _program_for_admin(request, pk)
+    form = WaiverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("programs:detail", pk=program.pk)
+    try:
+        services.program_plan_waive(
+            program=program, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("已批准计划外举办,项目可以发布。"))
     return redirect("programs:detail", pk=program.pk)
 
 

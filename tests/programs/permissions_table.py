@@ -61,6 +61,14 @@ PERMISSIONS = {
         data=lambda w: {"reason": "补录", "days": "7"},
         expect=everyone(403, outsider=404, other_trainee=404, admin=302),
     ),
+    # Letting a program run outside the training plan is the admin's alone (audited).
+    "programs:plan_waive": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.program.pk},
+        data=lambda w: {"reason": "上级临时部署"},
+        expect=everyone(403, outsider=404, other_trainee=404, admin=302),
+        effect=lambda w: type(w.program).objects.get(pk=w.program.pk).plan_waiver_reason,
+    ),
     "programs:reopen_end": Entry(
         method="post",
         kwargs=lambda w: {"pk": w.program.pk},

@@ -42,7 +42,10 @@ def _data(day, start=(9, 0), end=(12, 0), **extra):
 
 
 def test_program_moves_through_every_state_and_logs_each_move(world):
-    p = ProgramFactory(organizing_unit=world.city_a, status=S.DRAFT)
+    from tests.plans.factories import item_for, plan_for
+
+    item = item_for(plan_for(world.city_a), status="approved")
+    p = ProgramFactory(organizing_unit=world.city_a, status=S.DRAFT, plan_item=item)
     SessionFactory(program=p, venue=world.venue)
     for to in (S.PUBLISHED, S.RUNNING, S.COMPLETED, S.ARCHIVED):
         services.program_transition(program=p, to=to, by=world.organizer)

@@ -570,3 +570,34 @@ def leave_choices(*, program, user, now=None, days_back=7) -> list:
     for s in sessions:
         s.blocked = blocked.get(s.pk, "")
     return sessions
+
+
+def _scalar(qs, expression):
+    """A correlated scalar subquery of one aggregate (no GROUP BY)."""
+    from django.db.models import Subquery
+
+    return Subquery(qs.order_by().values(v=expression)[:1])
+
+
+def poll_fingerprint(session: Session) -> tuple:
+    """What a live board or check-in screen shows of a session, in one cheap query: the records'
+    count and latest change, the enrolments' count and latest change, and the branch venues.
+    Unchanged → the poll answers 304 without building the board (issue 18 item 2)."""
+    from django.db.models import F, Func, OuterRef
+
+    records = AttendanceRecord.objects.filter(session_id=OuterRef("pk"))
+    enrolled = Enrollment.objects.filter(program_id=OuterRef("program_id"))
+    branches = Session.branch_venues.through.objects.filter(session_id=OuterRef("pk"))
+    row = (
+        Session.objects.filter(pk=session.pk)
+        .annotate(
+            rn=_scalar(records, Func(F("id"), function="COUNT")),
+            rm=_scalar(records, Func(F("updated_at"), function="MAX")),
+            en=_scalar(enrolled, Func(F("id"), function="COUNT")),
+            em=_scalar(enrolled, Func(F("updated_at"), function="MAX")),
+            bv=_scalar(branches, Func(F("venue_id"), function="SUM")),
+        )
+        .values_list("updated_at", "rn", "rm", "en", "em", "bv")
+        .first()
+    )
+    return row or ()

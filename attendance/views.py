@@ -1,3 +1,5 @@
+import functools
+import hashlib
 import secrets
 import time
 from datetime import UTC, datetime
@@ -8,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
@@ -40,6 +43,7 @@ DEVICE_SALT = "lectern.attendance.device"
 DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
 SCREEN_POLL_SECONDS = 5
 BOARD_POLL_SECONDS = 5
+BOARD_MISSING_NAMES = 30  # names of missing trainees a board venue shows (all: the session page)
 
 
 # --- Scanning (phones) ----------------------------------------------------------------------
@@ -218,13 +222,62 @@ def _session_venue(user, pk, venue_pk):
     return session, venue, venues
 
 
-@never_cache
+def _poll_etag(request, session, *parts) -> str:
+    """The ETag of a polled fragment: what it shows of the session (one cheap query), who looks
+    (scope) and in which language, plus what the caller adds (token slot, window state)."""
+    key = repr(
+        (
+            request.user.pk,
+            getattr(request, "LANGUAGE_CODE", ""),
+            session.program.updated_at,
+            sorted(getattr(session, "managed_venue_ids", ()) or ()),
+            getattr(session, "program_access", None),
+            selectors.poll_fingerprint(session),
+            *parts,
+        )
+    )
+    return f'"{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"'
+
+
+def _not_modified(request, etag):
+    """304 when the poller already holds this fragment (If-None-Match), else None."""
+    held = request.headers.get("If-None-Match", "")
+    if etag in [t.strip().removeprefix("W/") for t in held.split(",")]:
+        response = HttpResponseNotModified()
+        _revalidate(response, etag)
+        return response
+    return None
+
+
+def _revalidate(response, etag):
+    """Polled fragments may be kept by the browser but must be revalidated on every poll (so
+    htmx's XHR sends If-None-Match); the full page is never kept (its clock carries the time)."""
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ["HX-Request", "Cookie", "Accept-Language"])
+    return response
+
+
+def _polled(view):
+    """The full page is never cached; the htmx poll of its live part answers conditionally."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if not response.has_header("ETag"):
+            add_never_cache_headers(response)
+        return response
+
+    return wrapper
+
+
+@_polled
 @login_required
 def screen(request, pk, venue_pk):
-    """The projector page of one venue: rotating QR, clock, live counts (htmx polls #live)."""
+    """The projector page of one venue: rotating QR, clock, live counts (htmx polls #live; an
+    unchanged poll answers 304 without building the board)."""
     session, venue, venues = _session_venue(request.user, pk, venue_pk)
     purpose = tokens.CHECKOUT if request.GET.get("purpose") == "out" else tokens.CHECKIN
-    board = selectors.session_board(session=session, venues=venues)
     policy = Policy.of(session.program)
     window = (
         policy.checkout_window(session.end)
@@ -233,6 +286,15 @@ def screen(request, pk, venue_pk):
     )
     now = timezone.now()
     is_open = window[0] <= now <= window[1]
+    etag = None
+    if request.htmx:
+        slot = tokens.current_slot() if is_open else None
+        etag = _poll_etag(
+            request, session, "screen", venue.pk, purpose, is_open, now < window[0], slot
+        )
+        if (unchanged := _not_modified(request, etag)) is not None:
+            return unchanged
+    board = selectors.session_board(session=session, venues=venues)
     # A scannable code only while its window is open: before, the screen says when it opens
     # (the poll brings the code in time); after, that it has closed.
     qr = url = ""
@@ -257,15 +319,23 @@ def screen(request, pk, venue_pk):
         "max_age": tokens.MAX_AGE_SECONDS,
         "other_purpose": "in" if purpose == tokens.CHECKOUT else "out",
     }
-    template = "attendance/screen.html#live" if request.htmx else "attendance/screen.html"
-    return render(request, template, context)
+    if etag is None:
+        return render(request, "attendance/screen.html", context)
+    return _revalidate(render(request, "attendance/screen.html#live", context), etag)
 
 
-@never_cache
+@_polled
 @login_required
 def board(request, pk):
-    """The live board: per venue checked in / expected, late, missing, flagged."""
+    """The live board: per venue checked in / expected, late, flagged, and the first names of
+    who is missing (the full list is on the session's attendance page). An unchanged htmx poll
+    answers 304 without building the board."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
+    etag = None
+    if request.htmx:
+        etag = _poll_etag(request, session, "board")
+        if (unchanged := _not_modified(request, etag)) is not None:
+            return unchanged
     board = selectors.session_board(session=session, scope=selectors.session_scope(session))
     context = {
         "session": session,
@@ -273,9 +343,12 @@ def board(request, pk):
         "now": timezone.now(),
         "poll": BOARD_POLL_SECONDS,
         "venues": [vb.venue for vb in board.venues],  # the board loaded them (in scope) already
+        "missing_slice": f":{BOARD_MISSING_NAMES}",
+        "missing_more": -BOARD_MISSING_NAMES,
     }
-    template = "attendance/board.html#live" if request.htmx else "attendance/board.html"
-    return render(request, template, context)
+    if etag is None:
+        return render(request, "attendance/board.html", context)
+    return _revalidate(render(request, "attendance/board.html#live", context), etag)
 
 
 # --- Managing a session ---------------------------------------------------------------------

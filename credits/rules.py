@@ -18,11 +18,13 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from attendance.models import AttendanceRecord
 from core.numbers import round_hours
 from credits.models import Conversion, CreditEntry, Requirement, SourceKind
 from evaluation.selectors.credits import _counts_for_credit, _credit_expr
+from programs.models import Program, Session
 
 WINDOW_YEARS = 5
 ZERO = Decimal(0)
@@ -222,13 +224,30 @@ class PolicyBook:
 # --- reading the facts ------------------------------------------------------------------------
 
 
-def facts_for(user_ids, *, first_year: int, last_year: int) -> dict:
-    """user id -> [Fact]: approved records by kind and year, and Lectern session hours by year
-    through evaluation's credit rule. Two queries whatever the number of people."""
+def taught_sessions():
+    """Sessions that earn their lecturers teaching hours: held (ended, not cancelled) in a
+    program that was published."""
+    return Session.objects.exclude(status=Session.Status.CANCELLED).filter(
+        end__lte=timezone.now(),
+        program__status__in=[
+            Program.Status.PUBLISHED,
+            Program.Status.RUNNING,
+            Program.Status.COMPLETED,
+            Program.Status.ARCHIVED,
+        ],
+    )
+
+
+def facts_for(users, *, first_year: int, last_year: int, book: "PolicyBook") -> dict:
+    """user id -> [Fact]: approved records by kind and year; Lectern session hours by year
+    through evaluation's credit rule; and teaching hours earned from the timetable (the hours of
+    each session the cadre taught as a Lectern lecturer × the teaching factor in force). Three
+    queries whatever the number of people."""
+    users = {u.pk: u for u in users}
     out = defaultdict(list)
     entries = (
         CreditEntry.objects.filter(
-            user_id__in=user_ids,
+            user_id__in=list(users),
             status=CreditEntry.Status.APPROVED,
             start_date__year__gte=first_year,
             start_date__year__lte=last_year,
@@ -243,7 +262,7 @@ def facts_for(user_ids, *, first_year: int, last_year: int) -> dict:
     lectern = (
         AttendanceRecord.objects.filter(
             _counts_for_credit(user_ref="user"),
-            user_id__in=user_ids,
+            user_id__in=list(users),
             session__start__year__gte=first_year,
             session__start__year__lte=last_year,
         )
@@ -256,14 +275,36 @@ def facts_for(user_ids, *, first_year: int, last_year: int) -> dict:
         out[row["user_id"]].append(
             Fact(SourceKind.LECTERN_SESSION, row["y"], Decimal(row["h"] or 0))
         )
+    taught = (
+        taught_sessions()
+        .filter(
+            lecturers__user_id__in=list(users),
+            start__year__gte=first_year,
+            start__year__lte=last_year,
+        )
+        .annotate(y=ExtractYear("start"))
+        .values("lecturers__user_id", "y")
+        .annotate(h=Sum("credit_hours"))
+        .order_by()
+    )
+    for row in taught:
+        user = users[row["lecturers__user_id"]]
+        path = user.unit.path if user.unit_id else ""
+        factor = book.value(
+            Conversion.Kind.TEACHING_FACTOR, "", unit_path=path, on=date(row["y"], 12, 31)
+        )
+        if factor:
+            out[user.pk].append(
+                Fact(SourceKind.TEACHING, row["y"], Decimal(row["h"] or 0) * factor)
+            )
     return out
 
 
 def progress_many(users, *, year: int, book: PolicyBook | None = None) -> dict:
-    """user id -> Progress for `year` (users with .unit loaded). Four queries in all."""
+    """user id -> Progress for `year` (users with .unit loaded). Five queries in all."""
     book = book or PolicyBook()
     users = list(users)
-    facts = facts_for([u.pk for u in users], first_year=year - WINDOW_YEARS + 1, last_year=year)
+    facts = facts_for(users, first_year=year - WINDOW_YEARS + 1, last_year=year, book=book)
     out = {}
     for user in users:
         path = user.unit.path if user.unit_id else ""

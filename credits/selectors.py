@@ -9,7 +9,7 @@ from accounts.models import Rank, User, subtree_q
 from accounts.scoping import roles_of
 from credits import access
 from credits.models import Category, CreditEntry, SourceKind
-from credits.rules import PolicyBook, progress_many
+from credits.rules import PolicyBook, progress_many, taught_sessions
 from evaluation.selectors.credits import credit_record
 
 
@@ -28,12 +28,19 @@ def record_data(*, cadre, year: int) -> dict:
     for e in entries:
         by_category[e.category].append(e)
     sessions, _total, _required = credit_record(user=cadre, year=year)
+    taught = list(
+        taught_sessions()
+        .filter(lecturers__user=cadre, start__year=year)
+        .select_related("program")
+        .order_by("start", "id")
+    )
     return {
         "progress": progress,
         "by_category": [
             (Category(c).label, by_category[c]) for c in Category.values if by_category[c]
         ],
         "sessions": sessions,
+        "taught": taught,
         "kinds": [(SourceKind(k).label, h) for k, h in sorted(progress.by_kind.items())],
         "over_cap": [(SourceKind(k).label, h) for k, h in sorted(progress.over_cap.items())],
     }

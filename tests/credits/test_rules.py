@@ -212,3 +212,49 @@ def test_rules_agree_with_an_independent_statement_of_the_policy(facts, year, ne
     )
     assert [r[0] for r in p.reasons] == short
     assert p.met is (not short)
+
+
+def test_teaching_hours_come_from_the_timetable_times_the_factor(world):
+    from programs.models import Program
+
+    lecturer = world.lecturer_user  # a cadre who teaches (Lecturer 授课人甲)
+    world.session.lecturers.clear()
+    published = world.program
+    published.status = Program.Status.PUBLISHED
+    published.save()
+    draft = SessionFactory().program  # a draft program: not counted
+    draft.status = Program.Status.DRAFT
+    draft.save()
+    past = dt.datetime(2026, 3, 5, 9, tzinfo=dt.UTC)
+    for program, status in (
+        (published, Session.Status.SCHEDULED),
+        (published, Session.Status.CANCELLED),
+        (draft, Session.Status.SCHEDULED),
+    ):
+        s = SessionFactory(program=program, start=past, credit_hours=D("3"), status=status)
+        s.lecturers.add(world.lecturer)
+    future = SessionFactory(
+        program=published, start=dt.datetime(2099, 3, 5, 9, tzinfo=dt.UTC), credit_hours=D("3")
+    )
+    future.lecturers.add(world.lecturer)
+    p = progress_for(lecturer, year=2026)
+    assert p.by_kind == {"teaching": D("6")}  # 3 h × factor 2, once
+    Conversion.objects.create(
+        kind="teaching_factor", unit=world.city_a, effective_from=dt.date(2026, 1, 1), value=D("3")
+    )
+    assert progress_for(lecturer, year=2026).by_kind == {"teaching": D("9")}
+
+
+def test_taught_hours_and_filed_teaching_share_the_yearly_cap(world):
+    from programs.models import Program
+
+    world.program.status = Program.Status.RUNNING
+    world.program.save()
+    world.session.lecturers.clear()
+    s = SessionFactory(
+        program=world.program, start=dt.datetime(2026, 3, 5, 9, tzinfo=dt.UTC), credit_hours=D("4")
+    )
+    s.lecturers.add(world.lecturer)
+    entry_for(world.lecturer_user, kind="teaching", hours=D("25"), title="外单位授课")
+    p = progress_for(world.lecturer_user, year=2026)
+    assert p.by_kind["teaching"] == D("30") and p.over_cap["teaching"] == D("3")

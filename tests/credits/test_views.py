@@ -188,3 +188,20 @@ def test_list_pages_take_the_same_queries_at_two_sizes(world, client_for, role, 
     small = _queries(c, url)
     grow(12)
     assert _queries(c, url) == small
+
+
+def test_a_lecturer_cadre_sees_the_sessions_they_taught_on_their_record(world, client_for):
+    world.session.lecturers.clear()
+    s = SessionFactory(
+        program=world.program,
+        start=dt.datetime(YEAR, 3, 5, 9, tzinfo=dt.UTC),
+        credit_hours=D("3"),
+        topic="乡村振兴政策解读",
+    )
+    s.lecturers.add(world.lecturer)
+    text = (
+        client_for(world.lecturer_user)
+        .get(reverse("credits:mine") + f"?year={YEAR}")
+        .content.decode()
+    )
+    assert "讲台授课" in text and "乡村振兴政策解读" in text and "6.0" in text

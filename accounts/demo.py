@@ -77,6 +77,10 @@ DEMO_USERS = {
     "lecturer": ("顾明远", "YJC-FGW", "主任", Rank.BUREAU),
     "liaison": ("沈书瑶", "YJC-QH-ZZB", "干部科科员", Rank.STAFF),
     "trainee": ("江沐阳", "YJC-QH-T1", "街道办事处主任", Rank.SECTION),
+    # 三员分立: the administrators of the system itself (no business role)
+    "sysadmin": ("程立新", "YJ-ZZB", "信息化工作科科长", Rank.SECTION),
+    "secadmin": ("罗雪松", "YJ-ZZB", "保密科科长", Rank.SECTION),
+    "auditor": ("陆静怡", "YJ-ZZB", "干部监督处主任科员", Rank.SECTION),
 }
 
 
@@ -179,6 +183,9 @@ def seed_people(ctx, *, cadres_per_unit: int = 6):
         ("organizer", Role.ORGANIZER, "YJC"),
         ("organizer2", Role.ORGANIZER, "LC"),
         ("liaison", Role.LIAISON, "YJC-QH"),
+        ("sysadmin", Role.SYSTEM_ADMIN, "YJ"),
+        ("secadmin", Role.SECURITY_ADMIN, "YJ"),
+        ("auditor", Role.AUDIT_ADMIN, "YJ"),
     ]
     for username, role, code in grants:
         RoleGrant.objects.get_or_create(user=ctx.users[username], role=role, unit=ctx.units[code])

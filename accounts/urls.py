@@ -29,6 +29,7 @@ urlpatterns = [
         views.security_role_revoke,
         name="security_role_revoke",
     ),
+    path("security/otp-reset/", views.security_otp_reset, name="security_otp_reset"),
     path("security/lockouts/", views.security_lockouts, name="security_lockouts"),
     path(
         "security/lockouts/<int:pk>/release/",

@@ -275,3 +275,23 @@ def otp_verify(request):
         "accounts/otp_verify.html",
         {"error": error, "next": request.GET.get("next", request.POST.get("next", ""))},
     )
+
+
+@login_required
+@require_security_admin
+@require_POST
+def security_otp_reset(request):
+    """A lost phone: the security administrator removes a person's second factor; they enrol
+    again at their next sign-in (audited)."""
+    from accounts import otp
+    from accounts.models import User
+
+    user = User.objects.filter(username=request.POST.get("username", "").strip()).first()
+    if user is None:
+        messages.error(request, _("没有这个用户名。"))
+    elif user.pk == request.user.pk:
+        messages.error(request, _("不能重置本人的两步验证,请由另一名安全管理员办理。"))
+    else:
+        otp.otp_reset(user=user, by=request.user)
+        messages.success(request, _("已重置该用户的两步验证,其下次登录时须重新设置。"))
+    return redirect("accounts:security_roles")

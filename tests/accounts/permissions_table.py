@@ -47,3 +47,7 @@ PERMISSIONS.update(
         "accounts:otp_verify": Entry(expect=everyone(302)),
     }
 )
+
+PERMISSIONS["accounts:security_otp_reset"] = Entry(
+    method="post", data=lambda w: {"username": w.organizer.username}, expect=everyone(403)
+)

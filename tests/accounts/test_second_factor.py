@@ -133,3 +133,35 @@ def test_codes_expire_with_time(admin):
     stale = f"{totp(device.bin_key, device.step, device.t0, device.digits, -10):06d}"
     later = signed_in(admin)
     assert later.post(reverse("accounts:otp_verify"), {"token": stale}).status_code == 200
+
+
+def test_security_admin_resets_a_lost_phone(admin, province):
+    client = signed_in(admin)
+    enrol(client, admin)
+    sec = UserFactory(username="otp_sec")
+    RoleGrantFactory(user=sec, role=Role.SECURITY_ADMIN, unit=province)
+    sec_client = Client()
+    sec_client.force_login(sec)  # the session is not OTP-verified: the code step comes first
+    assert sec_client.post(reverse("accounts:security_otp_reset"), {"username": admin.username})[
+        "Location"
+    ].startswith(reverse("accounts:otp_setup"))
+    assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
+    from accounts.otp import otp_reset
+
+    otp_reset(user=admin, by=sec)
+    assert not TOTPDevice.objects.filter(user=admin).exists()
+    assert AuditLog.objects.filter(action="otp.reset", actor=sec).exists()
+    again = signed_in(admin)
+    assert again.get(reverse("home"))["Location"].startswith(reverse("accounts:otp_setup"))
+
+
+def test_security_admin_reset_page(admin, province, settings):
+    settings.LECTERN_OTP_ENFORCED = False
+    sec = UserFactory(username="otp_sec2")
+    RoleGrantFactory(user=sec, role=Role.SECURITY_ADMIN, unit=province)
+    TOTPDevice.objects.create(user=admin, name="a", confirmed=True)
+    client = Client()
+    client.force_login(sec)
+    response = client.post(reverse("accounts:security_otp_reset"), {"username": admin.username})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=admin).exists()

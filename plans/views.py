@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.scoping import roles_of
 from core.errors import DomainError
 from plans import access, selectors, services
 from plans.forms import ItemForm, PlanForm, ReviewForm, add_domain_error
@@ -33,6 +34,9 @@ def plan_list(request):
             "year": year,
             "may_review": access.may_review(request.user),
             "pending": selectors.pending_review_count(user=request.user),
+            # the plan-versus-actual page (programs:plan_execution) is for organizers and admins
+            "may_see_execution": roles_of(request.user).is_admin
+            or roles_of(request.user).is_organizer,
         },
     )
 

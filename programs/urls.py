@@ -33,6 +33,7 @@ urlpatterns = [
     path(
         "lecturers/<int:pk>/feed/", views.lecturer_feed_regenerate, name="lecturer_feed_regenerate"
     ),
+    path("execution/", views.plan_execution, name="plan_execution"),
     path("schedule/", views.my_schedule, name="my_schedule"),
     path("schedule/feed/", views.feed_regenerate, name="feed_regenerate"),
     path("feed/<str:token>.ics", views.feed, name="feed"),

@@ -69,6 +69,8 @@ PERMISSIONS = {
         expect=everyone(403, outsider=404, other_trainee=404, admin=302),
         effect=lambda w: type(w.program).objects.get(pk=w.program.pk).plan_waiver_reason,
     ),
+    # Plan versus actual: organizers and admins, each for their own scope.
+    "programs:plan_execution": Entry(expect=_organizer_pages(200)),
     "programs:reopen_end": Entry(
         method="post",
         kwargs=lambda w: {"pk": w.program.pk},

@@ -93,3 +93,7 @@ def entry_get(*, user, pk, decide: bool = False) -> CreditEntry:
     if decide and not may_decide(user, entry):
         raise PermissionDenied
     return entry
+
+
+def may_import(user) -> bool:
+    return roles_of(user).is_admin

@@ -100,3 +100,10 @@ class ComplianceFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["rank"].choices = [("", _("全部")), *ranks]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("网络学院导出文件"),
+        help_text=_("Excel(.xlsx)或 CSV:姓名、身份证号或手机号码、课程名称、学时、完成日期。"),
+    )

@@ -253,3 +253,30 @@ class CreditEntry(BaseModel):
     @property
     def year(self) -> int:
         return self.start_date.year
+
+
+class OnlineImport(BaseModel):
+    """One upload of the online college's yearly export, previewed before it is confirmed.
+    `rows` holds every row as read and matched (see credits.online_import)."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("待确认")
+        COMMITTED = "committed", _("已导入")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    rows = models.JSONField(_("数据行"), default=list)
+    imported = models.PositiveIntegerField(_("导入条数"), default=0)
+
+    class Meta:
+        verbose_name = _("网络学院导入")
+        verbose_name_plural = _("网络学院导入")
+        ordering = ["-created_at"]

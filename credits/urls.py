@@ -14,4 +14,7 @@ urlpatterns = [
     path("entries/<int:pk>/decide/", views.entry_decide, name="decide"),
     path("review/", views.review, name="review"),
     path("compliance/", views.compliance, name="compliance"),
+    path("import/", views.online_import, name="import"),
+    path("import/<int:pk>/", views.online_import_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", views.online_import_confirm, name="import_confirm"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -12,7 +12,8 @@ from accounts.scoping import units_organized_by
 from core.errors import DomainError
 from core.files import serve_file
 from credits import access, selectors, services
-from credits.forms import ComplianceFilter, DecisionForm, EntryForm, add_domain_error
+from credits.forms import ComplianceFilter, DecisionForm, EntryForm, ImportForm, add_domain_error
+from credits.models import OnlineImport
 from credits.rules import progress_for
 
 PAGE_SIZE = 50
@@ -38,6 +39,7 @@ def _record_page(request, cadre):
             "may_file": access.may_file_for(request.user, cadre),
             "may_review": access.may_oversee(request.user),
             "may_compliance": access.may_see_compliance(request.user),
+            "may_import": access.may_import(request.user),
             **selectors.record_data(cadre=cadre, year=year),
         },
     )
@@ -179,3 +181,55 @@ def compliance(request):
         "credits/compliance.html",
         {"form": form, "page": page, "year": year, "query": query.urlencode(), "count": len(rows)},
     )
+
+
+def _require_import(user):
+    if not access.may_import(user):
+        raise PermissionDenied
+
+
+@login_required
+def online_import(request):
+    _require_import(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.online_import_preview(
+                upload=form.cleaned_data["file"], by=request.user
+            )
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            return redirect("credits:import_preview", batch.pk)
+    return render(request, "credits/import.html", {"form": form})
+
+
+@login_required
+@require_GET
+def online_import_preview(request, pk):
+    _require_import(request.user)
+    batch = get_object_or_404(OnlineImport, pk=pk)
+    rows = batch.rows
+    return render(
+        request,
+        "credits/import_preview.html",
+        {
+            "batch": batch,
+            "counts": services.online_import_counts(rows),
+            "report": [r for r in rows if r["problem"] or r["unmatched"] or r.get("known")][:500],
+        },
+    )
+
+
+@login_required
+@require_POST
+def online_import_confirm(request, pk):
+    _require_import(request.user)
+    batch = get_object_or_404(OnlineImport, pk=pk)
+    try:
+        n = services.online_import_commit(batch=batch, by=request.user)
+    except DomainError as err:
+        messages.error(request, str(err))
+    else:
+        messages.success(request, _("已导入 %(n)s 条网络学院学时记录。") % {"n": n})
+    return redirect("credits:import_preview", batch.pk)

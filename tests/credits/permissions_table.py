@@ -2,7 +2,7 @@
 
 from django.core.files.base import ContentFile
 
-from credits.models import CreditEntry
+from credits.models import CreditEntry, OnlineImport
 from tests.credits.factories import entry_for
 from tests.permissions import Entry, everyone
 
@@ -23,6 +23,27 @@ def _with_evidence(w):
 
 def _status(w):
     return list(CreditEntry.objects.order_by("pk").values_list("status", flat=True))
+
+
+def _batch(w):
+    row = {
+        "row": 2,
+        "name": w.trainee.full_name,
+        "id_number": "",
+        "phone": w.trainee.phone,
+        "course": "网络课程",
+        "hours": "2.0",
+        "date": "2026-03-01",
+        "problem": "",
+        "user_id": w.trainee.pk,
+        "unmatched": "",
+        "known": "",
+    }
+    return OnlineImport.objects.create(created_by=w.admin, filename="export.xlsx", rows=[row])
+
+
+def _imported(w):
+    return CreditEntry.objects.filter(title="网络课程").count()
 
 
 def _scope(ok, **more):
@@ -50,4 +71,14 @@ PERMISSIONS = {
         expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
     ),
     "credits:compliance": Entry(expect=everyone(403, organizer=200, outsider=200, admin=200)),
+    "credits:import": Entry(expect=everyone(403, admin=200)),
+    "credits:import_preview": Entry(
+        kwargs=lambda w: {"pk": _batch(w).pk}, expect=everyone(403, admin=200)
+    ),
+    "credits:import_confirm": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": _batch(w).pk},
+        expect=everyone(403, admin=302),
+        effect=_imported,
+    ),
 }

@@ -147,3 +147,20 @@ def test_profile_states_the_session_policy(client):
     text = client.get(reverse("accounts:profile")).content.decode()
     assert reverse("accounts:sessions") in text
     assert "7 天" in text
+
+
+def test_my_sessions_page_costs_the_same_queries_for_1_and_6_sessions():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(n):
+        user = UserFactory(username=f"s_count{n}")
+        clients = [login(Client(), user, ua=f"device {i}") for i in range(n)]
+        clients[-1].get(reverse("accounts:sessions"))  # settle first-request writes
+        with CaptureQueriesContext(connection) as ctx:
+            page = clients[-1].get(reverse("accounts:sessions"))
+        assert page.status_code == 200
+        assert page.content.decode().count("device ") == n
+        return len(ctx.captured_queries)
+
+    assert cost(1) == cost(6)

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank, User
 from core.errors import DomainError
-from plans.models import PlanItem
+from plans.models import MAX_AMOUNT, CostCategory, PlanItem
 from programs.models import SESSION_HOURS_MAX, Lecturer, Program, Session, Venue
 from programs.recurrence import at_local, parse_dates
 from programs.services import PROGRAM_FIELDS
@@ -347,6 +348,27 @@ class ReasonForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("如:授课人临时出差")}),
     )
+
+
+class CostForm(forms.Form):
+    """The actual cost of each cost category (元); empty means none."""
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        actual = {c.category: c.amount for c in program.costs.all()} if program else {}
+        for value, label in CostCategory.choices:
+            self.fields[f"cost_{value}"] = forms.DecimalField(
+                label=label,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=MAX_AMOUNT,
+                max_digits=10,
+                decimal_places=2,
+                initial=actual.get(value),
+            )
+
+    def amounts(self) -> dict:
+        return {v: self.cleaned_data.get(f"cost_{v}") for v in CostCategory.values}
 
 
 class WaiverForm(forms.Form):

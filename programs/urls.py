@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/clone/", views.program_clone, name="clone"),
     path("<int:pk>/reopen/", views.program_reopen, name="reopen"),
     path("<int:pk>/reopen/end/", views.program_reopen_end, name="reopen_end"),
+    path("<int:pk>/costs/", views.program_costs, name="costs"),
     path("<int:pk>/plan-waiver/", views.program_plan_waive, name="plan_waive"),
     path("<int:pk>/cancel/", views.program_cancel_sessions, name="cancel_sessions"),
     path("<int:pk>/reschedule/", views.program_reschedule, name="reschedule"),

@@ -69,6 +69,8 @@ PERMISSIONS = {
         expect=everyone(403, outsider=404, other_trainee=404, admin=302),
         effect=lambda w: type(w.program).objects.get(pk=w.program.pk).plan_waiver_reason,
     ),
+    # Actual costs: the program's organizers and admins; class staff see the program but 403.
+    "programs:costs": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=_organize(200)),
     # Plan versus actual: organizers and admins, each for their own scope.
     "programs:plan_execution": Entry(expect=_organizer_pages(200)),
     "programs:reopen_end": Entry(

@@ -1,0 +1,95 @@
+"""Budget versus actual of one program (issue 16 item 7): the plan item's budget per cost
+category against the program's actual costs, and the warnings when the actual total passes the
+budget or the training-cost cap. The cap arithmetic is plans.rules' (budget_check,
+class_budget_cap); nothing is computed here but sums."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from plans.models import CostCategory
+from plans.rules import budget_check, class_budget_cap
+from programs import hooks
+from programs.models import Program
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class CostRow:
+    category: str
+    label: str
+    planned: Decimal | None
+    actual: Decimal | None
+
+    @property
+    def over(self) -> bool:
+        return self.actual is not None and self.actual > (self.planned or ZERO)
+
+
+@dataclass
+class BudgetView:
+    rows: list[CostRow]
+    planned_total: Decimal | None
+    actual_total: Decimal
+    cap: Decimal | None
+    headcount: int
+    days: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def program_budget(program: Program) -> BudgetView:
+    item = program.plan_item
+    planned = {}
+    if item is not None:
+        planned = {line.category: line.amount for line in item.budget.all()}
+    actual = {c.category: c.amount for c in program.costs.all()}
+    rows = [
+        CostRow(value, label, planned.get(value), actual.get(value))
+        for value, label in CostCategory.choices
+    ]
+    actual_total = sum(actual.values(), ZERO)
+    # The cap for what was actually held: the class's category from its plan item, the trainees
+    # enrolled (the planned capacity while nobody is), the program's days.
+    enrolled = hooks.enrolled_count(program)
+    headcount = enrolled or program.capacity
+    days = (program.end_date - program.start_date).days + 1
+    view = BudgetView(
+        rows=rows,
+        planned_total=None,
+        actual_total=actual_total,
+        cap=None,
+        headcount=headcount,
+        days=days,
+    )
+    if item is None:
+        view.warnings.append(_("本项目没有关联计划班次,没有预算可以对照。"))
+        return view
+    check = budget_check(item, list(item.budget.all()))
+    view.planned_total = check.total
+    view.cap = class_budget_cap(
+        class_category=item.class_category,
+        unit=item.plan.unit,
+        start=program.start_date,
+        days=days,
+        headcount=headcount,
+    )
+    if check.over:
+        view.warnings.append(_("计划预算本身超过经费标准:%(msg)s") % {"msg": check.message})
+    if actual_total > check.total:
+        view.warnings.append(
+            _("实际经费 %(actual)s 元超过计划预算 %(planned)s 元。")
+            % {"actual": actual_total, "planned": check.total}
+        )
+    if view.cap is not None and actual_total > view.cap:
+        view.warnings.append(
+            _("实际经费 %(actual)s 元超过经费标准上限 %(cap)s 元(%(n)s 人 × %(days)s 天)。")
+            % {"actual": actual_total, "cap": view.cap, "n": headcount, "days": days}
+        )
+    over = [r.label for r in rows if r.over]
+    if over:
+        view.warnings.append(
+            _("超出预算的费用类别:%(list)s。") % {"list": _("、").join(str(x) for x in over)}
+        )
+    return view

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -352,17 +353,63 @@ def board(request, pk):
 
 
 # --- Managing a session ---------------------------------------------------------------------
+ROSTER_PAGE_SIZE = 50  # rows per page of a session's roster and a program's rates (issue 18)
+ROW_STATUSES = [
+    ("missing", gettext_lazy("未到")),
+    ("in", gettext_lazy("已签到")),
+    ("late", gettext_lazy("迟到")),
+    ("leave", gettext_lazy("请假")),
+    ("flagged", gettext_lazy("疑似代签")),
+]
+
+
+def _roster_filters(request, board) -> dict:
+    """The roster's filters from the query string (kept by the page links): venue, status, name."""
+    venue = request.GET.get("venue", "")
+    venue_ids = {str(vb.venue.pk) for vb in board.venues}
+    status = request.GET.get("status", "")
+    return {
+        "venue": int(venue) if venue in venue_ids else None,
+        "status": status if status in dict(ROW_STATUSES) else "",
+        "q": request.GET.get("q", "").strip()[:50],
+    }
+
+
+def _row_matches(row, filters) -> bool:
+    if filters["venue"] is not None and row.counted_venue_id != filters["venue"]:
+        return False
+    if filters["q"] and filters["q"] not in row.name and filters["q"] not in row.unit:
+        return False
+    status, rec = filters["status"], row.record
+    if status == "missing":
+        return not row.checked_in and not row.on_leave
+    if status == "in":
+        return row.checked_in
+    if status == "late":
+        return row.checked_in and rec.status in selectors.LATE_STATUSES
+    if status == "leave":
+        return row.on_leave
+    if status == "flagged":
+        return rec is not None and rec.flagged
+    return True
+
+
 @login_required
 def session_detail(request, pk):
     """The roster of one session with statuses and the manual marking form."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
     board = selectors.session_board(session=session, scope=selectors.session_scope(session))
+    filters = _roster_filters(request, board)
+    rows = [r for r in board.rows if _row_matches(r, filters)]
     return render(
         request,
         "attendance/session.html",
         {
             "session": session,
             "board": board,
+            "page": Paginator(rows, ROSTER_PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": filters,
+            "row_statuses": ROW_STATUSES,
             "venues": [v.venue for v in board.venues],
             "markable": [(s, AttendanceStatus(s).label) for s in services.MARKABLE],
             "policy": Policy.of(session.program),
@@ -439,12 +486,16 @@ def program_detail(request, pk):
     """A program's attendance: sessions with counts, per-trainee rates, pending leave."""
     program = program_get(user=request.user, pk=pk, need=Access.MANAGE)
     rows, overall = selectors.program_rates(program=program)
+    q = request.GET.get("q", "").strip()[:50]
+    below = request.GET.get("below") == "1"
+    shown = [r for r in rows if (not q or q in r.name or q in r.unit) and (not below or r.below)]
     return render(
         request,
         "attendance/program.html",
         {
             "program": program,
-            "rows": rows,
+            "page": Paginator(shown, ROSTER_PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": {"q": q, "below": below},
             "overall": overall,
             "sessions": selectors.program_sessions_with_counts(program=program),
             "pending": LeaveRequest.objects.filter(

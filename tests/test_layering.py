@@ -1,6 +1,7 @@
 """Imports run one way (CONTRIBUTING.md, "Layers"): read from the source with `ast`, not run.
 
-    core < accounts < plans < programs < enrollment < attendance < evaluation
+    core < accounts < plans < programs < enrollment < attendance < evaluation < credits
+    (settings.LECTERN_APPS, in that order)
 
 A module may import its own app and the apps below it, never one above. `reports` reads every
 app, and nothing outside `reports` imports it. `devtools` (development only) may import anything
@@ -18,8 +19,9 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-ORDER = ["core", "accounts", "plans", "programs", "enrollment", "attendance", "evaluation"]
 READS_ALL = "reports"
+# The layers are settings.LECTERN_APPS, "in the order data flows", reports aside.
+ORDER = [label for label in settings.LECTERN_APPS if label != READS_ALL]
 DEV_ONLY = "devtools"
 WIRING = "config"
 PACKAGES = [*ORDER, READS_ALL, DEV_ONLY, WIRING]

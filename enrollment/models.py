@@ -329,3 +329,102 @@ class UnitAlias(BaseModel):
 
     def __str__(self):
         return f"{self.text} → {self.unit}"
+
+
+class NominationNotice(BaseModel):
+    """The official nomination notice (调训通知) of a program: drafted from the program and its
+    quotas by the organizer, then sent to the liaisons of every unit with a quota. One a program."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SENT = "sent", _("已发送")
+
+    program = models.OneToOneField(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="nomination_notice",
+        verbose_name=_("培训项目"),
+    )
+    doc_number = models.CharField(_("文号"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"), max_length=8000)
+    reply_deadline = models.DateTimeField(_("回执截止时间"))
+    contact = models.CharField(_("联系人及电话"), max_length=120)
+    issuing_unit = models.CharField(_("发文单位"), max_length=120)
+    issue_date = models.DateField(_("发文日期"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("拟稿人"),
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发送人"),
+    )
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调训通知")
+        verbose_name_plural = _("调训通知")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.doc_number} {self.title}"
+
+
+class NoticeReceipt(BaseModel):
+    """One unit's copy of a sent notice: when its liaison first opened it (read receipt) and
+    whether the unit declined; 'replied' and 'overdue' are derived from its quota's nominations
+    and the notice's reply deadline (enrollment.selectors_notices)."""
+
+    notice = models.ForeignKey(
+        NominationNotice,
+        on_delete=models.CASCADE,
+        related_name="receipts",
+        verbose_name=_("调训通知"),
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位")
+    )
+    sent_at = models.DateTimeField(_("送达时间"))
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("阅读人"),
+    )
+    declined_at = models.DateTimeField(_("回复不参训时间"), null=True, blank=True)
+    decline_reason = models.TextField(_("不参训原因"), blank=True, max_length=1000)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("回复人"),
+    )
+
+    class Meta:
+        verbose_name = _("通知回执")
+        verbose_name_plural = _("通知回执")
+        ordering = ["notice", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "unit"], name="notice_receipt_unique_unit"),
+            models.CheckConstraint(
+                condition=models.Q(declined_at__isnull=True) | ~models.Q(decline_reason=""),
+                name="notice_receipt_decline_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.notice} · {self.unit}"

@@ -7,20 +7,10 @@ Both the rollups (SQL) and the selectors (Python) build on these, so neither imp
 
 from decimal import Decimal
 
-from accounts.models import Rank
 from attendance.models import AttendanceStatus
 from evaluation import models as evaluation_models
 from evaluation.models import DEFAULT_CREDIT_PERCENT
 from evaluation.selectors import required_hours_by_rank
-
-# Annual credit-hour requirement per rank where the evaluation app's table has none (学时/年).
-DEFAULT_CREDIT_REQUIREMENT = {
-    Rank.PROVINCIAL: Decimal("110"),
-    Rank.BUREAU: Decimal("110"),
-    Rank.COUNTY: Decimal("110"),
-    Rank.SECTION: Decimal("90"),
-    Rank.STAFF: Decimal("90"),
-}
 
 
 def evaluation_model(name: str):
@@ -34,8 +24,8 @@ def percents() -> dict:
 
 
 def credit_requirements() -> dict:
-    """Required yearly credit hours per rank: evaluation's table over the defaults."""
-    return {**DEFAULT_CREDIT_REQUIREMENT, **required_hours_by_rank()}
+    """Required yearly credit hours per rank: evaluation's table (its defaults included)."""
+    return required_hours_by_rank()
 
 
 def credit_requirement(rank: str, year: int | None = None) -> Decimal:

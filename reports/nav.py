@@ -18,6 +18,9 @@ def nav_items(request):
 
 
 def home_panels(request):
+    """The admin's statistics panel. A trainee's yearly credit hours are shown once, fresh, by
+    evaluation's panel (the one credit rule), not from the rollup table here: this panel only
+    leads to the person's training record."""
     from reports.models import TraineeYearRollup
 
     year = timezone.localdate().year
@@ -32,23 +35,6 @@ def home_panels(request):
                 order=300,
             )
         )
-    hours = (
-        TraineeYearRollup.objects.filter(user=request.user, year=year, level="")
-        .values_list("credit_hours", flat=True)
-        .first()
-    )
-    if hours is not None:
-        from reports.selectors import credit_requirement
-
-        panels.append(
-            Panel(
-                "reports/panels/credit.html",
-                {
-                    "hours": hours,
-                    "year": year,
-                    "required": credit_requirement(request.user.rank, year),
-                },
-                order=400,
-            )
-        )
+    if TraineeYearRollup.objects.filter(user=request.user, level="").exists():
+        panels.append(Panel("reports/panels/record.html", {"year": year}, order=400))
     return panels

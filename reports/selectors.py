@@ -21,7 +21,6 @@ from core.numbers import round_hours
 from enrollment.models import Enrollment
 from programs.models import Program, Session
 from reports.credit import (  # noqa: F401 - the credit rules, read here and by the rollups
-    DEFAULT_CREDIT_REQUIREMENT,
     credit_percents,
     credit_requirement,
     credit_requirements,

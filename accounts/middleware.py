@@ -6,6 +6,8 @@
   before anything else.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -47,7 +49,7 @@ class SessionPolicyMiddleware:
                 UserSession.objects.filter(session_key=key).delete()
                 logout(request)
                 messages.info(request, _("您长时间未操作或登录已超过时限,请重新登录。"))
-                return redirect(f"{reverse('login')}?next={request.path}")
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.path})}")
             if sessions.touch(request.session) and request.session.session_key:
                 from accounts.models import UserSession
 
@@ -62,7 +64,7 @@ class SessionPolicyMiddleware:
                 from accounts.otp import has_device
 
                 target = "accounts:otp_verify" if has_device(user) else "accounts:otp_setup"
-                return redirect(f"{reverse(target)}?next={request.path}")
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.path})}")
             if (
                 user.must_change_password or request.session.get(sessions.PW_EXPIRED)
             ) and not _exempt(request.path):

@@ -172,10 +172,15 @@ def security_role_revoke(request, pk):
 @login_required
 @require_security_admin
 def security_lockouts(request):
-    from axes.models import AccessAttempt
+    from datetime import timedelta
 
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    # the lockouts still in force (axes keeps older attempts until its own cleanup)
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
     attempts = AccessAttempt.objects.filter(
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
     ).order_by("-attempt_time")[:200]
     return render(
         request,

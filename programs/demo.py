@@ -8,7 +8,15 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import Rank
-from programs.models import Lecturer, Program, ProgramFamily, ProgramStaff, Session, Venue
+from programs.models import (
+    Lecturer,
+    Program,
+    ProgramCost,
+    ProgramFamily,
+    ProgramStaff,
+    Session,
+    Venue,
+)
 from programs.recurrence import at_local
 
 K = Session.Kind
@@ -524,6 +532,21 @@ def _plan_basis(ctx):
             program.save(update_fields=["plan_waived_by", "plan_waived_at", "plan_waiver_reason"])
             waived += 1
     ctx.say(f"programs: {linked} programs linked to plan items, {waived} run outside the plan")
+    # Actual costs (经费): 第2期 settled within its budget; the township class so far, its meals
+    # already over the planned amount (the cost page warns).
+    costs = {
+        "YJC-JZJT-2": {"teaching": "4000", "materials": "2200"},
+        "YJC-2026-XZ": {"teaching": "21000", "lodging": "98400", "meals": "63900"},
+    }
+    for code, lines in costs.items():
+        program = ctx.programs.get(code)
+        if program is not None and not program.costs.exists():
+            ProgramCost.objects.bulk_create(
+                [
+                    ProgramCost(program=program, category=c, amount=Decimal(a))
+                    for c, a in lines.items()
+                ]
+            )
 
 
 def seed(ctx):

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.models import Rank, User
 from credits.models import Conversion, CreditEntry
@@ -52,7 +53,14 @@ def seed(ctx):
         )
     year = ctx.today.year
     if trainee is not None:
-        done = {"status": S.APPROVED, "unit_decided_by": liaison, "dept_decided_by": admin}
+        now = timezone.now()
+        done = {
+            "status": S.APPROVED,
+            "unit_decided_by": liaison,
+            "unit_decided_at": now,
+            "dept_decided_by": admin,
+            "dept_decided_at": now,
+        }
         cert = _entry(
             trainee,
             "云江省委党校乡镇党委书记进修班",
@@ -92,6 +100,7 @@ def seed(ctx):
             evidence_link="https://example.org/qh/notice/58",
             status=S.DEPT_PENDING,
             unit_decided_by=liaison,
+            unit_decided_at=now,
         )
         _entry(
             trainee,
@@ -116,9 +125,11 @@ def seed(ctx):
             status=S.REJECTED,
             reject_reason="学习记录截图未显示完成时间,请补充学习证明后重新登记。",
             unit_decided_by=liaison,
+            unit_decided_at=now,
         )
     if county is None:
         return
+    now = timezone.now()
     cadres = list(
         User.objects.filter(
             unit__path__startswith=county.path, rank__in=[Rank.SECTION, Rank.COUNTY]
@@ -139,7 +150,9 @@ def seed(ctx):
             hours=hours,
             status=S.APPROVED if n % 3 else S.UNIT_PENDING,
             unit_decided_by=liaison if n % 3 else None,
+            unit_decided_at=now if n % 3 else None,
             dept_decided_by=admin if n % 3 else None,
+            dept_decided_at=now if n % 3 else None,
             evidence_link="https://example.org/yjc/dangxiao/2026-zqn",
         )
         if n % 2:
@@ -153,7 +166,9 @@ def seed(ctx):
                 mode="online",
                 status=S.APPROVED,
                 unit_decided_by=liaison,
+                unit_decided_at=now,
                 dept_decided_by=admin,
+                dept_decided_at=now,
                 evidence_link="https://example.org/online-college/yearly",
             )
     ctx.say(f"credits: records for {len(cadres) + 1} cadres of 青湖区")

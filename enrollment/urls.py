@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment import views, views_notices
 
 app_name = "enrollment"
 
@@ -34,7 +34,12 @@ urlpatterns = [
     path("group/<int:pk>/edit/", views.group_edit, name="group_edit"),
     path("program/<int:pk>/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("program/<int:pk>/export-pdf/", views.export_pdf, name="export_pdf"),
+    path("program/<int:pk>/notice/", views_notices.notice, name="notice"),
+    path("program/<int:pk>/notice/send/", views_notices.notice_send, name="notice_send"),
+    path("program/<int:pk>/notice.pdf", views_notices.notice_pdf, name="notice_pdf"),
     # unit liaisons
+    path("receipt/<int:pk>/", views_notices.notice_receipt, name="notice_receipt"),
+    path("receipt/<int:pk>/decline/", views_notices.notice_decline, name="notice_decline"),
     path("liaison/", views.liaison, name="liaison"),
     path("quota/<int:pk>/", views.quota, name="quota"),
     path("quota/<int:pk>/nominate/", views.nominate, name="nominate"),

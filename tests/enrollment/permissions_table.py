@@ -54,6 +54,40 @@ def substitution_data(w):
     return {"user": UserFactory(unit=w.county_a).pk, "reason": "工作调动"}
 
 
+def notice(w, *, send=True):
+    """A notice of the world's program (moved to start in ten days, plan waived) with a quota for
+    青湖区, sent unless `send` is False."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from enrollment.services import notices
+    from programs.models import Program
+
+    today = timezone.localdate()
+    Program.objects.filter(pk=w.program.pk).update(
+        start_date=today + dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=14),
+        plan_waived_by=w.admin,
+    )
+    w.program.refresh_from_db()
+    QuotaFactory(program=w.program, unit=w.county_a, seats=2)
+    data = notices.notice_defaults(program=w.program)
+    data.update(
+        doc_number="云组干调〔2026〕12号",
+        contact="王老师,0871-6000000",
+        reply_deadline=timezone.now() + dt.timedelta(days=5),
+    )
+    n = notices.notice_save(program=w.program, by=w.organizer, **data)
+    if send:
+        notices.notice_send(notice=n, by=w.organizer)
+    return n
+
+
+def receipt(w):
+    return {"pk": notice(w).receipts.get(unit=w.county_a).pk}
+
+
 PERMISSIONS = {
     "enrollment:open": Entry(expect=everyone(200)),
     "enrollment:mine": Entry(expect=everyone(200)),
@@ -159,6 +193,23 @@ PERMISSIONS = {
         method="post",
         kwargs=lambda w: {"pk": nomination(w).pk},
         data=substitution_data,
+        expect=manage_only(403) | {"liaison": 302},
+    ),
+    "enrollment:notice": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:notice_send": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": notice(w, send=False).program_id},
+        expect=manage_only(302),
+    ),
+    "enrollment:notice_pdf": Entry(
+        kwargs=lambda w: {"pk": notice(w).program_id},
+        expect=manage_only() | {"liaison": 200},
+    ),
+    "enrollment:notice_receipt": Entry(kwargs=receipt, expect=manage_only() | {"liaison": 200}),
+    "enrollment:notice_decline": Entry(
+        method="post",
+        kwargs=receipt,
+        data=lambda w: {"reason": "主要负责同志参加防汛工作"},
         expect=manage_only(403) | {"liaison": 302},
     ),
 }

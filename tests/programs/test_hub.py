@@ -67,7 +67,7 @@ def test_an_apps_own_program_tabs_replace_its_stand_ins(world, rf, monkeypatch):
 
 def test_programs_imports_no_app_above_it():
     """Imports run one way: programs' modules name no enrollment/attendance/evaluation/reports
-    import (hooks.capacity_raised's transitional fallback and the demo aside)."""
+    import (the demo aside)."""
     import ast
     from pathlib import Path
 
@@ -87,13 +87,4 @@ def test_programs_imports_no_app_above_it():
             for name in names:
                 if name.split(".")[0] in higher:
                     offenders.append(f"{path.name}:{node.lineno} {name}")
-    assert offenders == [f"hooks.py:{_fallback_line()} enrollment.services"]
-
-
-def _fallback_line():
-    from pathlib import Path
-
-    import programs
-
-    lines = (Path(programs.__file__).parent / "hooks.py").read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if "from enrollment.services" in line)
+    assert offenders == []

@@ -1,13 +1,44 @@
-"""Credits models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin)."""
+"""The policy rows as the organization department edits them. Every change is audited (a change
+with an effective date in the past takes effect at once: the record, compliance and promotion
+check compute from the rows on every read, so nothing is left to recompute by hand)."""
 
 from django.contrib import admin
+from django.forms.models import model_to_dict
 
-from credits.models import ApprovalPolicy, Conversion, CreditEntry, Requirement
-from programs.admin import ScaleAdmin, scaled
+from attendance.admin_base import ScaleAdmin, scale_the_rest
+from core.services import audit_log
+from credits.models import ApprovalPolicy, Conversion, Requirement
+
+
+def _snapshot(obj) -> dict:
+    return {k: str(v) for k, v in model_to_dict(obj).items()}
+
+
+class AuditedPolicyAdmin(ScaleAdmin):
+    raw_id_fields = ["unit"]
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and obj.pk:
+            before = _snapshot(type(obj).objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        action = f"credits.policy.{obj._meta.model_name}.{'change' if change else 'add'}"
+        audit_log(
+            actor=request.user, action=action, target=obj, before=before, after=_snapshot(obj)
+        )
+
+    def delete_model(self, request, obj):
+        audit_log(
+            actor=request.user,
+            action=f"credits.policy.{obj._meta.model_name}.delete",
+            target=obj,
+            before=_snapshot(obj),
+        )
+        super().delete_model(request, obj)
 
 
 @admin.register(Requirement)
-class RequirementAdmin(ScaleAdmin):
+class RequirementAdmin(AuditedPolicyAdmin):
     list_display = [
         "rank",
         "unit",
@@ -17,23 +48,17 @@ class RequirementAdmin(ScaleAdmin):
         "online_hours",
     ]
     list_filter = ["rank"]
-    raw_id_fields = ["unit"]
-    list_select_related = ["unit"]
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ScaleAdmin):
+class ConversionAdmin(AuditedPolicyAdmin):
     list_display = ["kind", "key", "unit", "effective_from", "value"]
     list_filter = ["kind"]
-    raw_id_fields = ["unit"]
-    list_select_related = ["unit"]
 
 
 @admin.register(ApprovalPolicy)
-class ApprovalPolicyAdmin(ScaleAdmin):
+class ApprovalPolicyAdmin(AuditedPolicyAdmin):
     list_display = ["unit", "effective_from", "unit_review"]
-    raw_id_fields = ["unit"]
-    list_select_related = ["unit"]
 
 
-scaled(CreditEntry)
+scale_the_rest("credits")

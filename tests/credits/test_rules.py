@@ -258,3 +258,31 @@ def test_taught_hours_and_filed_teaching_share_the_yearly_cap(world):
     entry_for(world.lecturer_user, kind="teaching", hours=D("25"), title="外单位授课")
     p = progress_for(world.lecturer_user, year=2026)
     assert p.by_kind["teaching"] == D("30") and p.over_cap["teaching"] == D("3")
+
+
+def test_a_back_dated_policy_change_applies_at_once_and_is_audited(world, client_for):
+    from core.models import AuditLog
+
+    entry_for(world.trainee, hours=D("95"), title="外部培训")
+    assert progress_for(world.trainee, year=2026).met is False  # online minimum not met
+    c = client_for(world.admin)
+    c.force_login(world.admin)
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    r = c.post(
+        "/admin/credits/requirement/add/",
+        {
+            "rank": "section",
+            "unit": world.city_a.pk,
+            "effective_from": "2024-01-01",
+            "annual_hours": "100",
+            "online_hours": "0",
+            "note": "云江市补充规定",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    p = progress_for(world.trainee, year=2026)
+    assert p.need.annual_hours == D("100") and p.annual_missing == D("5")
+    assert p.online_missing is None
+    log = AuditLog.objects.get(action="credits.policy.requirement.add")
+    assert log.after["annual_hours"] == "100.0" or log.after["annual_hours"] == "100"

@@ -1,9 +1,9 @@
-"""Attendance models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin)."""
+"""Attendance models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
+from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
 from attendance.models import AttendanceRecord, AttendanceWarning, LeaveRequest, SessionClosure
-from programs.admin import ScaleAdmin, scaled
 
 
 @admin.register(AttendanceRecord)
@@ -26,3 +26,5 @@ scaled(
     list_display=["id", "program", "user"],
     list_select_related=["program", "user"],
 )
+
+scale_the_rest("attendance")

@@ -1,7 +1,8 @@
-"""Enrollment models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin)."""
+"""Enrollment models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
+from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
 from enrollment.models import (
     DiscussionGroup,
     Enrollment,
@@ -11,7 +12,6 @@ from enrollment.models import (
     UnitAlias,
     WithdrawalRequest,
 )
-from programs.admin import ScaleAdmin, scaled
 
 
 @admin.register(Enrollment)
@@ -45,3 +45,5 @@ scaled(
 scaled(
     UnitAlias, list_display=["id", "text", "scope", "unit"], list_select_related=["scope", "unit"]
 )
+
+scale_the_rest("enrollment")

@@ -1,9 +1,6 @@
-"""Evaluation models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin):
+"""Evaluation models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin):
 raw-id widgets for every relation, the shown relations joined, bounded counts and deletes."""
 
-from django.apps import apps
+from attendance.admin_base import scale_the_rest
 
-from programs.admin import scaled
-
-for _model in apps.get_app_config("evaluation").get_models():
-    scaled(_model)
+scale_the_rest("evaluation")

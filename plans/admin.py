@@ -1,9 +1,9 @@
-"""Plans models in the Django admin, bounded at province scale (programs.admin.ScaleAdmin)."""
+"""Plans models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
+from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
 from plans.models import BudgetLine, CostCap, LecturerFeeCap, PlanDeadline, PlanItem, TrainingPlan
-from programs.admin import ScaleAdmin, scaled
 
 
 @admin.register(CostCap)
@@ -31,3 +31,5 @@ class PlanDeadlineAdmin(ScaleAdmin):
 scaled(TrainingPlan)
 scaled(PlanItem)
 scaled(BudgetLine)
+
+scale_the_rest("plans")

@@ -1,9 +1,6 @@
 """Reports models (reminders, rollups, cubes) in the Django admin, bounded at province scale
-(programs.admin.ScaleAdmin): raw-id widgets, the shown relations joined, bounded counts."""
+(attendance.admin_base.ScaleAdmin): raw-id widgets, the shown relations joined, bounded counts."""
 
-from django.apps import apps
+from attendance.admin_base import scale_the_rest
 
-from programs.admin import scaled
-
-for _model in apps.get_app_config("reports").get_models():
-    scaled(_model)
+scale_the_rest("reports")

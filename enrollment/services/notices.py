@@ -64,7 +64,6 @@ def notice_defaults(*, program, now=None) -> dict:
         "days": days,
         "place": _place(program) or _("另行通知"),
         "audience": audience or _("各单位按分配名额选派的干部"),
-        "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
     }
     body = (
         "\n".join(
@@ -74,7 +73,7 @@ def notice_defaults(*, program, now=None) -> dict:
                 _("二、培训地点:%(place)s。"),
                 _("三、培训对象及名额:%(audience)s,各单位名额见附表。"),
                 _(
-                    "四、有关要求:请各单位于 %(deadline)s 前在讲台系统中报送参训人员名单(回执);"
+                    "四、有关要求:请各单位于回执截止时间前在讲台系统中报送参训人员名单(回执);"
                     "确因特殊情况不能参训的,请在系统中回复并说明原因。参训学员须按时报到,"
                     "严格遵守学习纪律,原则上不得请假。"
                 ),

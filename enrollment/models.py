@@ -428,3 +428,38 @@ class NoticeReceipt(BaseModel):
 
     def __str__(self):
         return f"{self.notice} · {self.unit}"
+
+
+class NoticeReminder(BaseModel):
+    """A reminder (催报) sent to a silent unit for one occasion (e.g. 24 hours before the reply
+    deadline, or the host's reminder of one day): unique per receipt and occasion, so that two
+    beat processes or a double click send it exactly once."""
+
+    receipt = models.ForeignKey(
+        NoticeReceipt,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("通知回执"),
+    )
+    occasion = models.CharField(_("提醒时机"), max_length=40)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("提醒人"),
+    )
+
+    class Meta:
+        verbose_name = _("催报提醒")
+        verbose_name_plural = _("催报提醒")
+        ordering = ["receipt", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receipt", "occasion"], name="notice_reminder_once_per_occasion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.receipt} · {self.occasion}"

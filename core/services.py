@@ -249,6 +249,38 @@ def export_check(*, rows: int | None, personal: bool, reason: str) -> None:
         raise DomainError(EXPORT_REASON_NEEDED % {"rows": rows, "limit": limit}, field="reason")
 
 
+def export_record(
+    *,
+    actor,
+    kind: str,
+    title: str,
+    rows: int | None = None,
+    personal: bool = False,
+    scope: str = "",
+    reason: str = "",
+    params: dict | None = None,
+) -> AuditLog:
+    """For an export served at once (not through a file job, e.g. a streamed CSV): refuse it
+    without a reason when it needs one (export_check), else record it as `export.create` with
+    who, what, scope and row count, exactly as generated_file_start does. Call before serving."""
+    export_check(rows=rows, personal=personal, reason=reason)
+    return audit_log_target(
+        actor=actor,
+        action="export.create",
+        target_type="export",
+        target_id=kind,
+        after={
+            "kind": kind,
+            "title": str(title),
+            "scope": str(scope or ""),
+            "rows": rows,
+            "personal": bool(personal),
+            "params": dict(params or {}),
+        },
+        reason=reason,
+    )
+
+
 def generated_file_start(
     *,
     owner,

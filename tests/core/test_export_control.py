@@ -14,6 +14,7 @@ from core.errors import DomainError
 from core.models import AuditLog, GeneratedFile
 from core.pdf import html_to_pdf, watermark_for
 from core.services import (
+    export_record,
     generated_file_finish,
     generated_file_start,
     generated_files_cleanup,
@@ -98,3 +99,22 @@ def test_download_links_expire_after_24_hours_and_the_cleanup_deletes_them(
     storage, name = gf.file.storage, gf.file.name
     assert generated_files_cleanup() == 1
     assert not GeneratedFile.objects.filter(pk=gf.pk).exists() and not storage.exists(name)
+
+
+def test_an_export_served_at_once_is_checked_and_recorded_the_same_way(world, settings):
+    settings.LECTERN_EXPORT_REASON_ROWS = 10
+    with pytest.raises(DomainError):
+        export_record(
+            actor=world.manager, kind="attendance.csv", title="考勤", rows=11, personal=True
+        )
+    entry = export_record(
+        actor=world.manager,
+        kind="attendance.csv",
+        title="考勤",
+        rows=11,
+        personal=True,
+        scope="session 1",
+        reason="核对",
+    )
+    assert entry.action == "export.create" and entry.target_id == "attendance.csv"
+    assert entry.after["rows"] == 11 and entry.reason == "核对"

@@ -159,6 +159,9 @@ def plan_item_delete(*, item: PlanItem, by) -> None:
         raise PermissionDenied
     if item.status not in (PlanItem.Status.DRAFT, PlanItem.Status.RETURNED):
         raise DomainError(_("只能删除未报送或退回修改的班次。"))
+    # Programs keep their plan basis (Program.plan_item is PROTECT): say so instead of failing.
+    if item.programs.exists():
+        raise DomainError(_("已有培训项目依据该班次举办,不能删除;如需调整请修改班次后重新报审。"))
     audit_log(actor=by, action="plan.item.delete", target=item, before={"title": item.title})
     item.delete()
 

@@ -217,3 +217,15 @@ def test_demo_links_programs_to_the_plan_and_waives_the_others():
         if p.status == S.DRAFT:
             assert p.plan_item is None and p.plan_waived_at is None, code
             assert services.plan_basis_problem(p)
+
+
+def test_a_plan_item_a_program_comes_from_cannot_be_deleted(world, client_for):
+    from plans.services import plan_item_delete
+
+    item = _item(world, status=PlanItem.Status.RETURNED)
+    _draft(world, plan_item=item)
+    with pytest.raises(DomainError, match="不能删除"):
+        plan_item_delete(item=item, by=world.organizer)
+    r = client_for(world.organizer).post(reverse("plans:item_delete", args=[item.pk]), follow=True)
+    assert r.status_code == 200 and "不能删除" in r.content.decode()
+    assert PlanItem.objects.filter(pk=item.pk).exists()

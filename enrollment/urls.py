@@ -36,6 +36,7 @@ urlpatterns = [
     path("program/<int:pk>/export-pdf/", views.export_pdf, name="export_pdf"),
     path("program/<int:pk>/notice/", views_notices.notice, name="notice"),
     path("program/<int:pk>/notice/send/", views_notices.notice_send, name="notice_send"),
+    path("program/<int:pk>/notice/remind/", views_notices.notice_remind, name="notice_remind"),
     path("program/<int:pk>/notice.pdf", views_notices.notice_pdf, name="notice_pdf"),
     # unit liaisons
     path("receipt/<int:pk>/", views_notices.notice_receipt, name="notice_receipt"),

@@ -196,3 +196,21 @@ def notice_decline(request, pk):
     else:
         messages.success(request, _("已回复不参训。"))
     return redirect("enrollment:notice_receipt", receipt.pk)
+
+
+@manager_page
+@require_POST
+def notice_remind(request, program):
+    existing = sel.notice_for(program)
+    if existing is None:
+        raise Http404
+    try:
+        n = svc.notice_remind_manual(notice=existing, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if n:
+            messages.success(request, _("已向 %(n)d 个未回复单位发出催报。") % {"n": n})
+        else:
+            messages.info(request, _("今天已催报过,或没有未回复的单位。"))
+    return redirect("enrollment:notice", program.pk)

@@ -6,7 +6,7 @@ reply deadline."""
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 from core.services import audit_log, notify_many
 from enrollment import selectors
-from enrollment.models import Enrollment, EnrollmentPolicy, NominationNotice, NoticeReceipt, Quota
+from enrollment.models import (
+    Enrollment,
+    EnrollmentPolicy,
+    NominationNotice,
+    NoticeReceipt,
+    NoticeReminder,
+    Quota,
+)
 from enrollment.services._base import _ensure_open, _lock_program
 
 FIELDS = (
@@ -262,3 +269,90 @@ def receipt_decline(*, receipt, by, reason: str, now=None) -> NoticeReceipt:
         params={"unit": receipt.unit.name, "program": notice.program.title, "reason": reason},
     )
     return receipt
+
+
+# ---- reminders (催报) ---------------------------------------------------------------------------
+
+# Hours before the reply deadline at which silent units are reminded; only the latest occasion
+# due is sent, and none that fell before the notice was sent (a notice sent 30 hours before its
+# deadline gets the 24-hour reminder only).
+REMINDER_HOURS = (48, 24)
+
+
+def _silent_receipts(notice, now):
+    from enrollment import selectors_notices as sel
+
+    return [
+        r.receipt for r in sel.reply_overview(notice, now=now) if r.state in ("pending", "overdue")
+    ]
+
+
+def notice_remind(*, notice, occasion: str, by=None, now=None) -> int:
+    """Remind every liaison of each unit that has neither filled its quota nor declined, once
+    per (unit, occasion): the reminder row is inserted first, in its own savepoint, and a unit
+    whose row exists already (another beat process, a second click) is skipped. Returns the
+    number of units reminded."""
+    now = now or timezone.now()
+    if notice.status != NominationNotice.Status.SENT:
+        raise DomainError(_("调训通知尚未发送。"))
+    if now > notice.reply_deadline:
+        raise DomainError(_("已过回执截止时间,不再催报。"))
+    reminded = 0
+    deadline = timezone.localtime(notice.reply_deadline).strftime("%Y-%m-%d %H:%M")
+    for receipt in _silent_receipts(notice, now):
+        try:
+            with transaction.atomic():
+                NoticeReminder.objects.create(receipt=receipt, occasion=occasion, sent_by=by)
+                liaisons = list(selectors.liaisons_of(receipt.unit))
+                if liaisons:
+                    notify_many(
+                        users=liaisons,
+                        title=gettext_lazy("催报:%(title)s"),
+                        body=gettext_lazy(
+                            "%(unit)s 尚未报送参训人员名单,请于 %(deadline)s 前报送或回复不参训。"
+                        ),
+                        url=reverse("enrollment:notice_receipt", args=[receipt.pk]),
+                        kind="enrollment",
+                        params={
+                            "title": notice.title,
+                            "unit": receipt.unit.name,
+                            "deadline": deadline,
+                        },
+                    )
+                audit_log(
+                    actor=by,
+                    action="enrollment.notice_remind",
+                    target=receipt,
+                    after={"occasion": occasion},
+                )
+        except IntegrityError:
+            continue
+        reminded += 1
+    return reminded
+
+
+def notice_remind_manual(*, notice, by, now=None) -> int:
+    """The host's "remind the silent units" button: at most once a day per unit."""
+    now = now or timezone.now()
+    return notice_remind(
+        notice=notice, occasion=f"manual-{timezone.localdate(now).isoformat()}", by=by, now=now
+    )
+
+
+def notice_reminders_due(*, now=None) -> int:
+    """Beat: for every sent notice whose deadline is ahead, send its latest due occasion."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(hours=max(REMINDER_HOURS))
+    units = 0
+    notices = NominationNotice.objects.filter(
+        status=NominationNotice.Status.SENT, reply_deadline__gt=now, reply_deadline__lte=horizon
+    ).select_related("program")
+    for notice in notices:
+        due = [
+            h
+            for h in REMINDER_HOURS
+            if notice.sent_at <= notice.reply_deadline - datetime.timedelta(hours=h) <= now
+        ]
+        if due:
+            units += notice_remind(notice=notice, occasion=f"before-{min(due)}h", now=now)
+    return units

@@ -201,6 +201,11 @@ PERMISSIONS = {
         kwargs=lambda w: {"pk": notice(w, send=False).program_id},
         expect=manage_only(302),
     ),
+    "enrollment:notice_remind": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": notice(w).program_id},
+        expect=manage_only(302),
+    ),
     "enrollment:notice_pdf": Entry(
         kwargs=lambda w: {"pk": notice(w).program_id},
         expect=manage_only() | {"liaison": 200},

@@ -10,11 +10,22 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ["target_id", "reason"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        """三员分立: only the audit administrator reads the audit log (their page is /audit/);
+        in the admin, only the break-glass superuser, whose sign-in is itself audited."""
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.register(GeneratedFile)

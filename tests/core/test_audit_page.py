@@ -72,3 +72,20 @@ def test_export_is_formula_safe_and_itself_audited(world, client, auditor):
     entry = AuditLog.objects.get(action="audit.export")
     assert entry.actor_id == auditor.pk
     assert entry.after == {"filters": {"action": "program."}, "rows": 1}
+
+
+def test_the_django_admin_shows_the_audit_log_to_the_superuser_only(world, client):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    model_admin = admin.site._registry[AuditLog]
+    request = RequestFactory().get("/")
+    request.user = world.admin
+    world.admin.is_staff = True
+    assert not model_admin.has_view_permission(request)
+    assert not model_admin.has_module_permission(request)
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert not model_admin.has_add_permission(request)

@@ -134,9 +134,14 @@ def hash_of(entry, prev_hash: str) -> str:
 
 
 def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    """Hold the chain until this transaction ends: PostgreSQL's advisory lock; on SQLite a write
+    statement that changes nothing takes the database's write lock before the last hash is read
+    (two threads of a development server would otherwise both read the same last hash)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        elif connection.vendor == "sqlite":
+            cursor.execute("UPDATE core_auditlog SET id = id WHERE 0")
 
 
 def _last_hash() -> str:

@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import hashlib
 import secrets
@@ -9,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -44,6 +47,7 @@ DEVICE_SALT = "lectern.attendance.device"
 DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
 SCREEN_POLL_SECONDS = 5
 BOARD_POLL_SECONDS = 5
+POLL_CACHE_SECONDS = 120  # a built board/screen fragment, shared by the screens polling it
 BOARD_MISSING_NAMES = 30  # names of missing trainees a board venue shows (all: the session page)
 
 
@@ -224,11 +228,14 @@ def _session_venue(user, pk, venue_pk):
 
 
 def _poll_etag(request, session, *parts) -> str:
-    """The ETag of a polled fragment: what it shows of the session (one cheap query), who looks
-    (scope) and in which language, plus what the caller adds (token slot, window state)."""
+    """The ETag of a polled fragment: what it shows of the session (one cheap query), the scope
+    of who looks (the whole session or their venues) and in which language, the host its links
+    name, plus what the caller adds (token slot, window state). Nothing else of the viewer is in
+    the fragment, so it is also the key of the fragment shared by every screen (_shared)."""
     key = repr(
         (
-            request.user.pk,
+            request.scheme,
+            request.get_host(),
             getattr(request, "LANGUAGE_CODE", ""),
             session.program.updated_at,
             sorted(getattr(session, "managed_venue_ids", ()) or ()),
@@ -238,6 +245,21 @@ def _poll_etag(request, session, *parts) -> str:
         )
     )
     return f'"{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"'
+
+
+def _shared(etag, build) -> str:
+    """The polled fragment for this ETag, built once for all screens polling the same session
+    (20 projectors after a scan cost one build, not 20); kept briefly in the cache."""
+    key = f"attendance:poll:{etag.strip(chr(34))}"
+    try:
+        html = cache.get(key)
+    except Exception:  # the cache is an optimisation: a broken one must not break the screen
+        html = None
+    if html is None:
+        html = build()
+        with contextlib.suppress(Exception):
+            cache.set(key, html, POLL_CACHE_SECONDS)
+    return html
 
 
 def _not_modified(request, etag):
@@ -287,7 +309,6 @@ def screen(request, pk, venue_pk):
     )
     now = timezone.now()
     is_open = window[0] <= now <= window[1]
-    etag = None
     if request.htmx:
         slot = tokens.current_slot() if is_open else None
         etag = _poll_etag(
@@ -295,6 +316,24 @@ def screen(request, pk, venue_pk):
         )
         if (unchanged := _not_modified(request, etag)) is not None:
             return unchanged
+        html = _shared(
+            etag, lambda: _screen_live(request, session, venue, venues, purpose, window, now)
+        )
+        return _revalidate(HttpResponse(html), etag)
+    return render(
+        request,
+        "attendance/screen.html",
+        _screen_context(request, session, venue, venues, purpose, window, now),
+    )
+
+
+def _screen_live(request, session, venue, venues, purpose, window, now) -> str:
+    context = _screen_context(request, session, venue, venues, purpose, window, now)
+    return render_to_string("attendance/screen.html#live", context, request)
+
+
+def _screen_context(request, session, venue, venues, purpose, window, now) -> dict:
+    is_open = window[0] <= now <= window[1]
     board = selectors.session_board(session=session, venues=venues)
     # A scannable code only while its window is open: before, the screen says when it opens
     # (the poll brings the code in time); after, that it has closed.
@@ -303,7 +342,7 @@ def screen(request, pk, venue_pk):
         token = tokens.issue(session_id=session.pk, venue_id=venue.pk, purpose=purpose)
         url = request.build_absolute_uri(reverse("attendance:scan", args=[token]))
         qr = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True, light="#fff")
-    context = {
+    return {
         "session": session,
         "venue": venue,
         "purpose": purpose,
@@ -320,9 +359,6 @@ def screen(request, pk, venue_pk):
         "max_age": tokens.MAX_AGE_SECONDS,
         "other_purpose": "in" if purpose == tokens.CHECKOUT else "out",
     }
-    if etag is None:
-        return render(request, "attendance/screen.html", context)
-    return _revalidate(render(request, "attendance/screen.html#live", context), etag)
 
 
 @_polled
@@ -332,13 +368,23 @@ def board(request, pk):
     who is missing (the full list is on the session's attendance page). An unchanged htmx poll
     answers 304 without building the board."""
     session = session_get(user=request.user, pk=pk, need=Access.MANAGE)
-    etag = None
     if request.htmx:
         etag = _poll_etag(request, session, "board")
         if (unchanged := _not_modified(request, etag)) is not None:
             return unchanged
+        html = _shared(
+            etag,
+            lambda: render_to_string(
+                "attendance/board.html#live", _board_context(session), request
+            ),
+        )
+        return _revalidate(HttpResponse(html), etag)
+    return render(request, "attendance/board.html", _board_context(session))
+
+
+def _board_context(session) -> dict:
     board = selectors.session_board(session=session, scope=selectors.session_scope(session))
-    context = {
+    return {
         "session": session,
         "board": board,
         "now": timezone.now(),
@@ -347,9 +393,6 @@ def board(request, pk):
         "missing_slice": f":{BOARD_MISSING_NAMES}",
         "missing_more": -BOARD_MISSING_NAMES,
     }
-    if etag is None:
-        return render(request, "attendance/board.html", context)
-    return _revalidate(render(request, "attendance/board.html#live", context), etag)
 
 
 # --- Managing a session ---------------------------------------------------------------------

@@ -139,6 +139,8 @@ def test_the_screen_rotates_its_code_while_open(world, client_for, monkeypatch):
 
 def test_polls_cost_the_same_queries_for_71_and_2000_trainees(world, client_for):
     """Queries per poll (200 and 304) equal at both sizes; the board's poll stays small."""
+    from django.core.cache import cache
+
     retime(world.session, start_offset_min=60)
     client = client_for(world.manager)
     measured = {}
@@ -146,6 +148,7 @@ def test_polls_cost_the_same_queries_for_71_and_2000_trainees(world, client_for)
         _enrol(world, size)
         for page, url in _urls(world).items():
             _poll(client, url)  # warm up
+            cache.clear()  # a poll that builds the fragment (not one another screen built)
             full, q200, ms200 = _poll(client, url)
             unchanged, q304, ms304 = _poll(client, url, full["ETag"])
             assert unchanged.status_code == 304
@@ -155,3 +158,21 @@ def test_polls_cost_the_same_queries_for_71_and_2000_trainees(world, client_for)
         assert measured[(page, 71)][:2] == measured[(page, 2000)][:2], measured
     assert measured[("board", 2000)][2] < 30 * 1024, measured  # not 2,000 names every poll
     assert measured[("board", 2000)][1] <= 8
+
+
+def test_screens_polling_the_same_session_share_one_build(world, client_for):
+    """After a change, the first poller builds the fragment; the other screens (another class
+    manager, the assistant) get the same bytes without building the board again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    _enrol(world, 71)
+    url = _urls(world)["board"]
+    first, built, _ = _poll(client_for(world.manager), url)
+    second, shared, _ = _poll(client_for(world.assistant), url)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and first["ETag"] == second["ETag"]
+    assert shared < built, (shared, built)
+    # a venue manager sees only their venue: another fragment, not the shared one
+    venue_view, _, _ = _poll(client_for(world.venue_manager), url)
+    assert venue_view.status_code == 200 and venue_view["ETag"] != first["ETag"]

@@ -24,6 +24,10 @@ BEAT_SCHEDULE = {
         "task": "core.tasks.audit_archive",
         "schedule": crontab(minute=7, hour=4),
     },
+    "core-audit-verify": {
+        "task": "core.tasks.audit_verify",
+        "schedule": crontab(minute=47, hour=4),
+    },
     "core-notification-email-sweep": {
         "task": "core.tasks.notification_email_sweep",
         "schedule": crontab(minute="*/10"),

@@ -100,3 +100,32 @@ def audit_archive() -> int:
     from core import audit
 
     return audit.archive().count
+
+
+@shared_task
+def audit_verify() -> bool:
+    """Walk the audit chain daily and record the outcome in it (`audit.verify`: entries checked,
+    head hash, the first bad entry), so each day's head is kept and a break is seen at once."""
+    import logging
+
+    from core import audit
+    from core.services import audit_log_target
+
+    result = audit.verify()
+    audit_log_target(
+        action="audit.verify",
+        target_type="core.auditlog",
+        target_id="chain",
+        after={
+            "checked": result.checked,
+            "head_hash": result.head_hash,
+            "first_bad_id": result.first_bad_id,
+            "problem": result.problem,
+        },
+        result="success" if result.ok else "refused",
+    )
+    if not result.ok:
+        logging.getLogger(__name__).error(
+            "audit chain broken at entry %s: %s", result.first_bad_id, result.problem
+        )
+    return result.ok

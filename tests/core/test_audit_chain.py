@@ -170,3 +170,19 @@ def test_retention_online_is_never_below_180_days(settings):
     assert audit.retention_days() == 180
     settings.LECTERN_AUDIT_RETENTION_DAYS = 365
     assert audit.retention_days() == 365
+
+
+def test_the_daily_verification_records_its_outcome_in_the_chain():
+    from core.schedule import BEAT_SCHEDULE
+    from core.tasks import audit_verify
+
+    assert "core.tasks.audit_verify" in {e["task"] for e in BEAT_SCHEDULE.values()}
+    rows = _entries(3)
+    assert audit_verify.apply().get() is True
+    entry = AuditLog.objects.get(action="audit.verify")
+    assert entry.result == "success" and entry.after["checked"] == 3
+    assert entry.after["head_hash"] == rows[-1].row_hash
+    _tamper("UPDATE core_auditlog SET reason = 'x' WHERE id = %s", [rows[0].pk])
+    assert audit_verify.apply().get() is False
+    broken = AuditLog.objects.filter(action="audit.verify").order_by("-id").first()
+    assert broken.result == "refused" and broken.after["first_bad_id"] == rows[0].pk

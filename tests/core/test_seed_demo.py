@@ -18,8 +18,8 @@ def _counts():
 
 
 @pytest.fixture
-def seeded(django_db_blocker):
-    call_command("seed_demo", verbosity=0)
+def seeded(demo_seeded):
+    """The demo, seeded once for this module (tests.conftest.demo_seeded)."""
 
 
 def test_seed_demo_twice_gives_the_same_counts(seeded):
@@ -40,6 +40,9 @@ DEMO_LOGINS = [
     "lecturer",
     "liaison",
     "trainee",
+    "sysadmin",
+    "secadmin",
+    "auditor",
 ]
 
 

@@ -1,9 +1,9 @@
-"""Attendance models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
+"""Attendance models in the Django admin, bounded at province scale (core.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
-from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
 from attendance.models import AttendanceRecord, AttendanceWarning, LeaveRequest, SessionClosure
+from core.admin_base import ScaleAdmin, scale_the_rest, scaled
 
 
 @admin.register(AttendanceRecord)

@@ -5,7 +5,7 @@ check compute from the rows on every read, so nothing is left to recompute by ha
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from attendance.admin_base import ScaleAdmin, scale_the_rest
+from core.admin_base import ScaleAdmin, scale_the_rest
 from core.services import audit_log
 from credits.models import ApprovalPolicy, Conversion, Requirement
 

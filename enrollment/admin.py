@@ -1,8 +1,8 @@
-"""Enrollment models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
+"""Enrollment models in the Django admin, bounded at province scale (core.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
-from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
+from core.admin_base import ScaleAdmin, scale_the_rest, scaled
 from enrollment.models import (
     DiscussionGroup,
     Enrollment,

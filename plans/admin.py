@@ -1,8 +1,8 @@
-"""Plans models in the Django admin, bounded at province scale (attendance.admin_base.ScaleAdmin)."""
+"""Plans models in the Django admin, bounded at province scale (core.admin_base.ScaleAdmin)."""
 
 from django.contrib import admin
 
-from attendance.admin_base import ScaleAdmin, scale_the_rest, scaled
+from core.admin_base import ScaleAdmin, scale_the_rest, scaled
 from plans.models import BudgetLine, CostCap, LecturerFeeCap, PlanDeadline, PlanItem, TrainingPlan
 
 

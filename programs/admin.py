@@ -1,8 +1,9 @@
-"""Programs models in the Django admin, bounded at province scale (attendance.admin_base)."""
+"""Programs models in the Django admin, bounded at province scale (core.admin_base)."""
 
 from django.contrib import admin
+from django.db import models
 
-from attendance.admin_base import (
+from core.admin_base import (
     INSTEAD_PROGRAM,
     INSTEAD_SESSION,
     ScaleAdmin,
@@ -30,13 +31,18 @@ class ProgramAdmin(ScaleAdmin):
     delete_instead = INSTEAD_PROGRAM
 
     def cascade_querysets(self, objs):
-        from attendance.models import AttendanceRecord
-
+        """Also what the program's sessions take along (attendance records, answers…), found
+        through the relations Django knows rather than by importing the apps that own them."""
         yield from super().cascade_querysets(objs)
-        yield (
-            AttendanceRecord._meta.verbose_name,
-            AttendanceRecord.objects.filter(session__program__in=[o.pk for o in objs]),
-        )
+        sessions = Session.objects.filter(program__in=[o.pk for o in objs]).values("pk")
+        for rel in Session._meta.related_objects:
+            if rel.many_to_many or rel.on_delete is not models.CASCADE:
+                continue
+            related = rel.related_model
+            yield (
+                related._meta.verbose_name,
+                related._base_manager.filter(**{f"{rel.field.name}__in": sessions}),
+            )
 
 
 @admin.register(Session)

@@ -1,6 +1,6 @@
 """Reports models (reminders, rollups, cubes) in the Django admin, bounded at province scale
-(attendance.admin_base.ScaleAdmin): raw-id widgets, the shown relations joined, bounded counts."""
+(core.admin_base.ScaleAdmin): raw-id widgets, the shown relations joined, bounded counts."""
 
-from attendance.admin_base import scale_the_rest
+from core.admin_base import scale_the_rest
 
 scale_the_rest("reports")

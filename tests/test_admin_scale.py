@@ -176,7 +176,7 @@ def test_every_admin_page_is_bounded_and_the_same_at_two_sizes(world, client, ca
 
 
 def test_every_lectern_model_has_a_bounded_admin():
-    from attendance.admin_base import ScaleAdmin
+    from core.admin_base import ScaleAdmin
 
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in OWNED:

@@ -27,16 +27,7 @@ WIRING = "config"
 PACKAGES = [*ORDER, READS_ALL, DEV_ONLY, WIRING]
 
 # (importer, imported) module pairs that break the layering today, each with its reason.
-ALLOWED_UPWARD: set[tuple[str, str]] = {
-    # The province-scale admin base (ScaleAdmin, scaled) lives in attendance/admin_base.py for now
-    # (its own docstring says so); every app's admin.py uses it. It belongs in core.
-    ("enrollment.admin", "attendance.admin_base"),
-    ("plans.admin", "attendance.admin_base"),
-    ("programs.admin", "attendance.admin_base"),
-    # ProgramAdmin's bounded delete counts a program's attendance records itself; attendance
-    # should offer its rows to the cascade through a hook (as enrollment does for waitlists).
-    ("programs.admin", "attendance.models"),
-}
+ALLOWED_UPWARD: set[tuple[str, str]] = set()
 
 # Import cycles (the set of modules in one strongly connected component) tolerated today.
 ALLOWED_CYCLES: set[frozenset[str]] = {

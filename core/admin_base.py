@@ -1,6 +1,4 @@
-"""The Django admin at province scale (issue 18 item 1): the base every Lectern app's admin.py
-uses (kept here with its messages, whose English lives in the attendance catalogue; it belongs in
-core once core's owner takes it).
+"""The Django admin at province scale: the base every Lectern app's admin.py uses.
 
 `ScaleAdmin`: every foreign key and many-to-many field is a raw-id widget (no select of 150,000
 users), what the changelist shows is joined in one query, the changelist counts at most COUNT_CAP

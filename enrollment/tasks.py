@@ -25,3 +25,12 @@ def import_batches_purge() -> dict:
     from enrollment.services import import_batches_purge as purge
 
     return purge()
+
+
+@shared_task
+def notice_reminders_due() -> int:
+    """Every 15 minutes (beat): remind silent units of nomination notices 48 and 24 hours before
+    the reply deadline, exactly once per unit and occasion (NoticeReminder's unique constraint)."""
+    from enrollment.services.notices import notice_reminders_due as due
+
+    return due()

@@ -104,3 +104,13 @@ def test_two_beat_processes_remind_exactly_once(world):
     assert not errors
     assert NoticeReminder.objects.count() == 2
     assert reminders(w.liaison) == 1 and reminders(w.dept_liaison) == 1
+
+
+def test_the_reminders_run_from_beat_every_quarter_hour():
+    import enrollment.tasks  # noqa: F401 - registers the task
+    from config.celery import _collect_beat_schedule, app
+
+    entry = _collect_beat_schedule()["enrollment-notice-reminders"]
+    assert entry["task"] == "enrollment.tasks.notice_reminders_due"
+    assert entry["schedule"] == 15 * 60
+    assert entry["task"] in app.tasks

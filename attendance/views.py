@@ -456,6 +456,8 @@ def session_detail(request, pk):
             "venues": [v.venue for v in board.venues],
             "markable": [(s, AttendanceStatus(s).label) for s in services.MARKABLE],
             "policy": Policy.of(session.program),
+            # a branch-venue manager runs this session's venue, not the program: no link there
+            "can_open_program": session.program_access >= Access.MANAGE,
         },
     )
 

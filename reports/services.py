@@ -6,6 +6,7 @@ here for callers that only know reports.services).
 
 import base64
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -112,7 +113,9 @@ def _filename(gf: GeneratedFile, ext: str) -> str:
     core.files.serve_file sends it as an RFC 5987 UTF-8 name."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     title = gf.title.rsplit("(", 1)[0]  # "… 签到表(PDF)" → "… 签到表"
-    safe = "".join(c for c in title if c not in '\\/:*?"<>|').replace(" ", "")
+    safe = " ".join("".join(c for c in title if c not in '\\/:*?"<>|').split())
+    # no space between Chinese words (培训班·课程签到表); one between Chinese and English words
+    safe = re.sub(r"(?<=[\u2e80-\uffff·]) (?=[\u2e80-\uffff·])", "", safe)
     return f"{safe[:80]}-{stamp}.{ext}"
 
 

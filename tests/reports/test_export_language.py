@@ -71,3 +71,14 @@ def test_an_unexpected_error_fails_the_export_with_a_message(world, monkeypatch)
     assert services.export_run(file_id=gf.pk) == "failed"
     gf.refresh_from_db()
     assert gf.status == GeneratedFile.Status.FAILED and "ValueError" in gf.error
+
+
+def test_file_names_keep_words_apart_in_english_and_close_in_chinese():
+    from types import SimpleNamespace
+
+    from reports.services import _filename
+
+    english = _filename(SimpleNamespace(title="云江市培训班 Attendance summary(PDF)"), "pdf")
+    chinese = _filename(SimpleNamespace(title="云江市培训班 · 专题课 签到表(PDF)"), "pdf")
+    assert english.startswith("云江市培训班 Attendance summary-")
+    assert chinese.startswith("云江市培训班·专题课签到表-")

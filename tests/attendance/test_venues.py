@@ -253,3 +253,17 @@ def test_an_organizer_cannot_approve_their_own_leave(hall, client_for):
     assert reverse("attendance:leave_decide", args=[leave.pk]) not in page.content.decode()
     assert ProgramStaff.objects.filter(user=hall.manager).exists()
     services.leave_request_decide(leave=leave, approve=True, note="", by=hall.manager)
+
+
+def test_a_branch_venue_managers_session_page_links_no_program_page_they_cannot_open(
+    world, client_for
+):
+    from django.urls import reverse
+
+    program_url = reverse("attendance:program", args=[world.program.pk])
+    url = reverse("attendance:session", args=[world.session.pk])
+    venue_page = client_for(world.venue_manager).get(url)
+    assert venue_page.status_code == 200
+    assert program_url not in venue_page.content.decode()
+    assert client_for(world.venue_manager).get(program_url).status_code == 403
+    assert program_url in client_for(world.manager).get(url).content.decode()

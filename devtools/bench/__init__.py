@@ -2,7 +2,7 @@
 figures, with an optional "targets" dict of {target: met}. A new benchmark is a function in one
 of these modules, listed here."""
 
-from devtools.bench import checkin, reporting
+from devtools.bench import checkin, queries, reporting
 
 BENCHMARKS = {
     "checkin": checkin.bench_checkin,
@@ -10,4 +10,5 @@ BENCHMARKS = {
     "pdf": reporting.bench_pdf,
     "stats": reporting.bench_stats,
     "reminders": reporting.bench_reminders,
+    "queries": queries.bench_queries,
 }

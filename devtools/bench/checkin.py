@@ -63,6 +63,9 @@ DUPLICATES = 200
 # Earlier sessions of the bench class, each with a record per trainee (see _seed_history).
 HISTORY_SESSIONS = 30
 HISTORY_TOPIC = "签到基准测试·往期第"
+# A fixed CSRF secret for the load generator (cookie and header carry the same 32 characters,
+# which Django accepts unmasked); the check-in is a CSRF-checked POST since the scan page posts.
+BENCH_CSRF = "lecternbenchcsrf" * 2
 
 LUA = r"""
 local threads = {}
@@ -76,11 +79,18 @@ function init(args)
   for line in io.lines(args[1]) do cookies[#cookies + 1] = line end
   path = args[2]
   nthreads = tonumber(args[3])
+  csrf = args[4]
 end
 function request()
   local idx = (counter * nthreads + tid) % #cookies + 1
   counter = counter + 1
-  return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. cookies[idx]})
+  -- the scan is a same-site POST with the CSRF token (cookie and header), as the scan page
+  -- sends it; the bare view is posted the same way so both pay the same middleware
+  return wrk.format("POST", path, {
+    ["Cookie"] = "sessionid=" .. cookies[idx] .. "; csrftoken=" .. csrf,
+    ["X-CSRFToken"] = csrf,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, "")
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -191,20 +201,41 @@ def _seed_history(*, program, venue, users) -> None:
     if history.count() >= HISTORY_SESSIONS * len(users):
         return
     table = AttendanceRecord._meta.db_table
+    named = ["created_at", "updated_at", "session_id", "user_id", "venue_id", "status"]
+    named += ["checkin_at", "source", "device_id", "flagged", "note"]
+
+    # columns added to the model since (flag evidence, client…): their defaults, as Django saves them
+    def _default(f):
+        if f.has_default():
+            return f.get_default()
+        return None if f.null else ""  # a text column with no default (user agent…)
+
+    extra = [
+        (f.column, f.get_db_prep_save(_default(f), connection))
+        for f in AttendanceRecord._meta.concrete_fields
+        if not f.primary_key and f.column not in named
+    ]
+    extra_cols = "".join(f", {column}" for column, _ in extra)
+    extra_vals = "".join(", %s" for _ in extra)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table} (created_at, updated_at, session_id, user_id, venue_id, status,
-                                 checkin_at, source, device_id, flagged, note)
+            INSERT INTO {table} ({", ".join(named)}{extra_cols})
             SELECT s.start, s.start, s.id, u.id, %s,
                    CASE WHEN (u.id + s.id) %% 12 = 0 THEN 'late' ELSE 'present' END,
                    s.start + ((u.id * 7 + s.id) %% 900) * interval '1 second', 'qr',
-                   'history-' || u.id, false, ''
+                   'history-' || u.id, false, ''{extra_vals}
             FROM {Session._meta.db_table} s CROSS JOIN unnest(%s::bigint[]) AS u(id)
             WHERE s.program_id = %s AND s.topic LIKE %s
             ON CONFLICT (session_id, user_id) DO NOTHING
             """,
-            [venue.pk, [u.pk for u in users], program.pk, f"{HISTORY_TOPIC}%"],
+            [
+                venue.pk,
+                *[v for _, v in extra],
+                [u.pk for u in users],
+                program.pk,
+                f"{HISTORY_TOPIC}%",
+            ],
         )
         cursor.execute(f"ANALYZE {table}")
 
@@ -304,6 +335,7 @@ def _wrk(url: str, script: Path, cookie_file: Path, path: str, seconds: int) -> 
             str(cookie_file),
             path,
             str(WRK_THREADS),
+            BENCH_CSRF,
         ],
         capture_output=True,
         text=True,
@@ -425,7 +457,15 @@ def bench_duplicates(opts) -> dict:
             lock = threading.Lock()
 
             def hit():
-                request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})
+                request = urllib.request.Request(
+                    url,
+                    data=b"",
+                    method="POST",
+                    headers={
+                        "Cookie": f"sessionid={cookie}; csrftoken={BENCH_CSRF}",
+                        "X-CSRFToken": BENCH_CSRF,
+                    },
+                )
                 barrier.wait()
                 try:
                     with urllib.request.urlopen(request, timeout=30) as resp:

@@ -4,8 +4,8 @@ Runs the benchmarks listed in devtools/bench/__init__.py (BENCHMARKS = {name: ca
 merges their figures into one JSON file (DESIGN.md §4) and writes benchmarks/RESULTS.md. A
 development tool: outside production only (the devtools app is not installed there).
 
-Query counts per page are no longer a benchmark: tests/test_query_counts.py pins each page's
-exact budget at two data sizes on every test run.
+Query counts per page (`queries`) are reported from tests/query_budgets.py, whose exact budgets
+tests/test_query_counts.py asserts at two data sizes on every test run.
 """
 
 import json

@@ -23,6 +23,8 @@ def nav_items(request):
                 _("登录锁定"), reverse("accounts:security_lockouts"), "security_lockouts", order=911
             )
         )
+    if roles.is_audit_admin:
+        items.append(NavItem(_("审计日志"), reverse("audit_log"), "audit_log", order=920))
     return items
 
 
@@ -41,3 +43,8 @@ def language_chosen(request, language):
 
 def user_is_admin(user):
     return roles_of(user).is_admin
+
+
+def user_is_audit_admin(user):
+    """三员分立: the audit administrator reads the audit log (core asks through this hook)."""
+    return roles_of(user).is_audit_admin

@@ -188,3 +188,17 @@ def test_superuser_login_is_break_glass_and_audited(axes_on):
     attempt(Client(), "root", TEST_PASSWORD)
     entry = AuditLog.objects.get(action="login.superuser")
     assert entry.actor == root_user and entry.after["ip"] == "10.9.8.7"
+
+
+def test_the_audit_administrator_reaches_the_audit_log_from_the_menu(world, client_for):
+    from django.urls import reverse
+
+    from accounts.models import Role
+    from tests.factories import RoleGrantFactory, UserFactory
+
+    auditor = UserFactory(username="w_auditor", full_name="审计员甲", unit=world.province)
+    RoleGrantFactory(user=auditor, role=Role.AUDIT_ADMIN, unit=world.province)
+    home = client_for(auditor).get(reverse("home")).content.decode()
+    assert reverse("audit_log") in home
+    assert client_for(auditor).get(reverse("audit_log")).status_code == 200
+    assert reverse("audit_log") not in client_for(world.admin).get(reverse("home")).content.decode()

@@ -172,7 +172,11 @@ def entry_file(*, cadre, data: EntryData, evidence=None, by) -> CreditEntry:
 @transaction.atomic
 def entry_decide(*, entry: CreditEntry, approve: bool, reason: str = "", by) -> CreditEntry:
     """The unit's or the organization department's decision on a pending record."""
-    entry = CreditEntry.objects.select_for_update().select_related("user__unit").get(pk=entry.pk)
+    entry = (
+        CreditEntry.objects.select_for_update(of=("self",))
+        .select_related("user__unit")
+        .get(pk=entry.pk)
+    )
     self_decision_guard(subject=entry, by=by)
     if entry.status not in (CreditEntry.Status.UNIT_PENDING, CreditEntry.Status.DEPT_PENDING):
         raise DomainError(_("该记录已处理,无需再审核。"))

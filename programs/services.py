@@ -378,7 +378,11 @@ def program_plan_waive(*, program: Program, by, reason: str) -> Program:
         raise DomainError(_("请填写计划外举办的理由。"), field="reason")
     if len(reason) > 200:
         raise DomainError(_("理由最多 200 个字。"), field="reason")
-    program = Program.objects.select_for_update().select_related("plan_item").get(pk=program.pk)
+    program = (
+        Program.objects.select_for_update(of=("self",))
+        .select_related("plan_item")
+        .get(pk=program.pk)
+    )
     if program.plan_item is not None and program.plan_item.status == PlanItem.Status.APPROVED:
         raise DomainError(_("该项目已关联已备案的计划班次,无需批准计划外举办。"))
     if program.plan_waived_at is not None:

@@ -57,7 +57,14 @@ def test_development_has_the_bench_command_and_the_bare_view():
 def test_every_benchmark_name_is_registered():
     from devtools.management.commands.bench import registered_benchmarks
 
-    assert set(registered_benchmarks()) == {"checkin", "duplicates", "pdf", "stats", "reminders"}
+    assert set(registered_benchmarks()) == {
+        "checkin",
+        "duplicates",
+        "pdf",
+        "stats",
+        "reminders",
+        "queries",
+    }
 
 
 @pytest.mark.django_db

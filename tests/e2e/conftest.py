@@ -80,8 +80,10 @@ def login(page, username: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot of the page. On a very tall page Chromium's full-page capture can leave the
+    next click without effect, so a shot taken just before a click uses full_page=False."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

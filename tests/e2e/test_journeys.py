@@ -57,10 +57,10 @@ def test_organizer_creates_thursday_lecture_series_and_sees_it_on_the_timetable(
     page.fill("#id_end_date", last_day.isoformat())
     page.fill("#id_capacity", "200")
     page.fill("#id_credit_hours", "12")
-    shot(page, "journey1_program_form")
+    shot(page, "journey1_program_form", full_page=False)
     page.click("form.pg-form button[type=submit]")
 
-    expect(page.locator(".msg, .messages").first).to_contain_text("项目已创建")
+    expect(page.locator(".messages, .msg:not(.htmx-error)").first).to_contain_text("项目已创建")
     program = Program.objects.get(code="E2E-JT-2026")
     assert program.kind == Program.Kind.LECTURE_SERIES
     assert program.status == Program.Status.DRAFT
@@ -267,7 +267,7 @@ def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(
     # Submit (after confirming the dialog).
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#reflection-form button[type=submit]")
-    expect(page.locator(".msg, .messages").first).to_contain_text("心得已提交")
+    expect(page.locator(".messages, .msg:not(.htmx-error)").first).to_contain_text("心得已提交")
     expect(page.locator(".chip-submitted")).to_have_text("已提交")
     reflection.refresh_from_db()
     assert reflection.status == Reflection.Status.SUBMITTED
@@ -288,7 +288,7 @@ def test_trainee_reflection_draft_survives_closed_tab_then_submitted_and_graded(
     mgr.fill("textarea[name=comment]", "联系实际紧密,举措具体可行。")
     shot(mgr, "journey3_review_form")
     mgr.click("button[name=action][value=review]")
-    expect(mgr.locator(".msg, .messages").first).to_contain_text("评阅已保存")
+    expect(mgr.locator(".messages, .msg:not(.htmx-error)").first).to_contain_text("评阅已保存")
     shot(mgr, "journey3_reviewed_list")
     reflection.refresh_from_db()
     assert reflection.status == Reflection.Status.REVIEWED

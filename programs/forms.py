@@ -8,9 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Rank, User
 from core.errors import DomainError
 from plans.models import MAX_AMOUNT, CostCategory, PlanItem
-from programs.models import SESSION_HOURS_MAX, Lecturer, Program, Session, Venue
+from programs.models import (
+    ATTENDANCE_POLICY_FIELDS,
+    COMPLETION_POLICY_FIELDS,
+    SESSION_HOURS_MAX,
+    Lecturer,
+    Program,
+    Session,
+    Venue,
+)
 from programs.recurrence import at_local, parse_dates
-from programs.services import PROGRAM_FIELDS
+from programs.services import EDIT_FIELDS, PROGRAM_FIELDS
 
 WEEKDAYS = [
     (0, _("周一")),
@@ -108,28 +116,8 @@ class ProgramForm(forms.ModelForm):
             ],
         ),
         (_("时间与对象"), ["start_date", "end_date", "capacity", "target_ranks", "credit_hours"]),
-        (
-            _("考勤规则"),
-            [
-                "checkin_opens_before",
-                "late_grace_minutes",
-                "checkin_closes_after",
-                "checkout_opens_before",
-                "checkout_closes_after",
-                "require_checkout",
-                "leave_counts_as_attended",
-                "attendance_warning_rate",
-            ],
-        ),
-        (
-            _("结业规则"),
-            [
-                "completion_min_attendance_rate",
-                "completion_max_unexcused_absences",
-                "completion_requires_reflection",
-                "completion_min_score",
-            ],
-        ),
+        (_("考勤规则"), list(ATTENDANCE_POLICY_FIELDS)),
+        (_("结业规则"), list(COMPLETION_POLICY_FIELDS)),
     ]
 
     def fieldsets(self):
@@ -214,16 +202,7 @@ class SessionForm(SessionFieldsMixin):
     )
 
     field_order = [
-        "date",
-        "start_time",
-        "end_time",
-        "kind",
-        "topic",
-        "venue",
-        "branch_venues",
-        "lecturers",
-        "credit_hours",
-        "notes",
+        *EDIT_FIELDS,
         "scope",
         "acknowledge",
     ]

@@ -59,6 +59,26 @@ class ProgramFamily(BaseModel):
         return self.name
 
 
+# A program's attendance and completion policy, in the order the program form shows them: the one
+# list the program's services, form and copies read (attendance.rules.Policy holds the rules).
+ATTENDANCE_POLICY_FIELDS = (
+    "checkin_opens_before",
+    "late_grace_minutes",
+    "checkin_closes_after",
+    "checkout_opens_before",
+    "checkout_closes_after",
+    "require_checkout",
+    "leave_counts_as_attended",
+    "attendance_warning_rate",
+)
+COMPLETION_POLICY_FIELDS = (
+    "completion_min_attendance_rate",
+    "completion_max_unexcused_absences",
+    "completion_requires_reflection",
+    "completion_min_score",
+)
+
+
 class Program(BaseModel):
     """A training class (培训班) or lecture series (讲堂) with its policies."""
 

@@ -24,6 +24,8 @@ from programs import hooks
 from programs.access import CLOSED_STATUSES, ensure_program_open, program_is_reopened
 from programs.conflicts import Conflict, Slot, find_conflicts
 from programs.models import (
+    ATTENDANCE_POLICY_FIELDS,
+    COMPLETION_POLICY_FIELDS,
     CalendarFeed,
     Lecturer,
     Program,
@@ -64,18 +66,8 @@ PROGRAM_FIELDS = [
     "capacity",
     "target_ranks",
     "credit_hours",
-    "checkin_opens_before",
-    "late_grace_minutes",
-    "checkin_closes_after",
-    "checkout_opens_before",
-    "checkout_closes_after",
-    "require_checkout",
-    "leave_counts_as_attended",
-    "attendance_warning_rate",
-    "completion_min_attendance_rate",
-    "completion_max_unexcused_absences",
-    "completion_requires_reflection",
-    "completion_min_score",
+    *ATTENDANCE_POLICY_FIELDS,
+    *COMPLETION_POLICY_FIELDS,
     "plan_item",
 ]
 

@@ -146,3 +146,15 @@ def test_venue_capacity_bounded(world):
             by=world.organizer,
             data={"name": "大礼堂", "capacity": 10**6, "unit": world.city_a},
         )
+
+
+def test_the_policy_fields_are_listed_once_and_attendance_reads_from_them():
+    from attendance.rules import POLICY_FIELDS
+    from programs.forms import ProgramForm
+    from programs.models import ATTENDANCE_POLICY_FIELDS, COMPLETION_POLICY_FIELDS
+    from programs.services import PROGRAM_FIELDS
+
+    assert set(POLICY_FIELDS) <= set(ATTENDANCE_POLICY_FIELDS)
+    assert {*ATTENDANCE_POLICY_FIELDS, *COMPLETION_POLICY_FIELDS} <= set(PROGRAM_FIELDS)
+    shown = [name for _, names in ProgramForm.FIELDSETS for name in names]
+    assert [n for n in shown if n in ATTENDANCE_POLICY_FIELDS] == list(ATTENDANCE_POLICY_FIELDS)

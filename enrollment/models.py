@@ -79,6 +79,10 @@ class Enrollment(BaseModel):
         verbose_name=_("审核人"),
     )
     decision_reason = models.TextField(_("审核意见"), blank=True)
+    # Set by a reconciliation decision (不予认定学时): the trainee attended without being named
+    # and the host does not credit it. The credit rule gives such an enrollment no session hours,
+    # as for a withdrawn one.
+    credit_withheld = models.BooleanField(_("不予认定学时"), default=False)
     group = models.ForeignKey(
         "DiscussionGroup",
         verbose_name=_("研讨小组"),

@@ -1,0 +1,51 @@
+"""Personal data shown to people: ID numbers and phone numbers masked by default.
+
+Every page, PDF and export prints an ID or phone number through `mask_id_number` /
+`mask_phone` (templates: `{% load pii %}{{ value|mask_id }}`, `{{ value|mask_phone }}`). Only a
+role that needs the full value asks for it, with a reason, and that unmasking is audited
+(`pii.unmask`, core.views_pii).
+
+    mask_id_number("42010619900101123X") == "4201**********123X"
+    mask_phone("13812345678") == "138****5678"
+
+Both accept anything (None, numbers, blanks, short or odd values) and never raise: a blank stays
+blank, and a value too short to keep its head and tail is starred but for a small part, so a
+masked value never gives the whole number away.
+"""
+
+MASK = "*"
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _mask(s: str, head: int, tail: int) -> str:
+    """Keep `head` leading and `tail` trailing characters, star the rest. When that would star
+    less than a third of the value (a short or odd value), only a quarter is kept at each end."""
+    n = len(s)
+    if not n:
+        return ""
+    if (n - head - tail) * 3 < n:
+        head = tail = n // 4
+    return s[:head] + MASK * (n - head - tail) + (s[n - tail :] if tail else "")
+
+
+def mask_id_number(value) -> str:
+    """An ID number with its first 4 and last 4 characters kept: `4201**********123X`."""
+    return _mask(_text(value), 4, 4)
+
+
+def mask_phone(value) -> str:
+    """A phone number with its first 3 and last 4 digits kept: `138****5678`."""
+    return _mask(_text(value), 3, 4)
+
+
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def mask(field: str, value) -> str:
+    """The masked form of a personal field's value (`id_number` or `phone`)."""
+    return MASKERS[field](value)

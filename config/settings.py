@@ -289,6 +289,13 @@ AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 LECTERN_LOGIN_IP_FAILURES = env_int("LECTERN_LOGIN_IP_FAILURES", 30)
 LECTERN_LOGIN_IP_WINDOW = env_int("LECTERN_LOGIN_IP_WINDOW", 600)
 LECTERN_LOGIN_IP_GAP = env_int("LECTERN_LOGIN_IP_GAP", 5)
+# Personal data at rest (core.crypto): ID and phone numbers are stored as Fernet tokens under
+# LECTERN_PII_KEYS (comma-separated, newest first; `manage.py pii_rotate_key` re-encrypts with the
+# newest), looked up through an HMAC blind index under LECTERN_PII_INDEX_KEY (a separate secret,
+# 32+ characters). Required in production (system check lectern.E901); outside production a fixed
+# development key is used when they are not set.
+LECTERN_PII_KEYS = env_list("LECTERN_PII_KEYS", [])
+LECTERN_PII_INDEX_KEY = env_str("LECTERN_PII_INDEX_KEY", "")
 
 # --- Internationalisation ---------------------------------------------------------------------
 # Source strings are written in Simplified Chinese (the default UI); English lives in the

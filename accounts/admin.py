@@ -70,7 +70,8 @@ class RoleGrantInline(_GrantsOnlyByBreakGlass, admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "unit", "rank", "position", "is_active"]
     list_filter = ["rank", "is_active", "is_staff"]
-    search_fields = ["username", "full_name", "phone", "staff_number", "id_number"]
+    # ID and phone numbers are encrypted at rest: searched whole (=), through their blind index
+    search_fields = ["username", "full_name", "=phone", "staff_number", "=id_number"]
     ordering = ["full_name"]
     autocomplete_fields = ["unit"]
     inlines = [RoleGrantInline]

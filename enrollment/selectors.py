@@ -228,7 +228,8 @@ def quota_candidates(quota, *, search: str = "", limit: int = 50):
     if search:
         qs = qs.filter(
             Q(full_name__contains=search)
-            | Q(phone__contains=search)
+            # phone numbers are encrypted at rest: matched whole, through their blind index
+            | Q(phone=search)
             | Q(staff_number__iexact=search)
         )
     return qs[:limit]

@@ -193,7 +193,7 @@ def render_confirm(*, purpose: str, urls: dict[str, str], csrf_token: str, seen:
 
 def render(result, *, urls: dict[str, str], record_url: str) -> str:
     """The whole HTML page for a ScanResult. `urls` holds the precomputed static and page URLs
-    (attendance.views._page_urls); `record_url` links to the trainee's record, or is empty."""
+    (attendance.views.scanning._page_urls); `record_url` links to the trainee's record, or is empty."""
     language = get_language() or "zh-hans"
     labels = _labels(language)
     tone = _tone(result.outcome)

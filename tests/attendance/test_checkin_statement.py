@@ -29,7 +29,7 @@ def _scan(world, at):
 
 
 def test_the_statement_holds_no_copy_of_the_rules():
-    for sql in (services._CHECKIN_SQL, services._CHECKIN_SQL_PG):
+    for sql in (services.scan._CHECKIN_SQL, services.scan._CHECKIN_SQL_PG):
         for word in ("make_interval", "late_grace", "checkin_opens", "CASE", ".start", '"end"'):
             assert word not in sql, word
 
@@ -67,7 +67,7 @@ def test_outside_the_window_or_not_enrolled_nothing_is_written(world):
 
 def test_a_moved_session_is_seen_once_the_cache_runs_out(world, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(services.scan.time, "monotonic", lambda: clock[0])
     retime(world.session, start_offset_min=120)  # not open yet
     now = timezone.now()
     assert services.checkin_scan(user=world.trainee, scan=_scan(world, now), at=now).outcome == (

@@ -363,7 +363,7 @@ def test_the_form_posted_from_the_scan_page_checks_in_at_the_time_it_was_opened(
     # itself would have expired
     later = time.time() + 60
     monkeypatch.setattr("attendance.tokens.time.time", lambda: later)
-    monkeypatch.setattr("attendance.views.time.time", lambda: later)
+    monkeypatch.setattr("attendance.views.scanning.time.time", lambda: later)
     response = client.post(url, fields)
     assert outcome(response) == services.Outcome.ON_TIME
     record = AttendanceRecord.objects.get(user=live.trainee)
@@ -371,13 +371,13 @@ def test_the_form_posted_from_the_scan_page_checks_in_at_the_time_it_was_opened(
 
 
 def test_a_stamp_from_another_account_does_not_stretch_the_code(live, client_for, monkeypatch):
-    from attendance.views import _seen_stamp
+    from attendance.views.scanning import _seen_stamp
 
     other = UserFactory()
     url = scan_url(live.session, live.venue)
     later = time.time() + 60
     monkeypatch.setattr("attendance.tokens.time.time", lambda: later)
-    monkeypatch.setattr("attendance.views.time.time", lambda: later)
+    monkeypatch.setattr("attendance.views.scanning.time.time", lambda: later)
     response = client_for(live.trainee).post(url, {"seen": _seen_stamp(other, later - 60)})
     assert outcome(response) == services.Outcome.EXPIRED
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from attendance import selectors
 from core.registry import NavItem, Panel
+from programs.access import Access, has_access
 
 
 def nav_items(request):
@@ -37,3 +38,24 @@ def home_panels(request):
             )
         )
     return panels
+
+
+def program_tabs(request, program):
+    """This app's tabs on the program page, for those who may open them:
+    Both pages ask program_get(need=MANAGE)."""
+    if not has_access(request.user, program, Access.MANAGE):
+        return []
+    return [
+        NavItem(
+            _("考勤"),
+            reverse("attendance:program", kwargs={"pk": program.pk}),
+            "attendance:program",
+            order=40,
+        ),
+        NavItem(
+            _("请假审批"),
+            reverse("attendance:leave_list", kwargs={"pk": program.pk}),
+            "attendance:leave_list",
+            order=50,
+        ),
+    ]

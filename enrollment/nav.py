@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
 from enrollment import selectors
+from programs.access import Access, has_access
 from programs.selectors import runs_programs
 
 
@@ -51,3 +52,30 @@ def home_panels(request):
             )
         )
     return panels
+
+
+def program_tabs(request, program):
+    """This app's tabs on the program page, for those who may open them:
+    Its pages (enrollment.views.manager_page) need MANAGE on the program."""
+    if not has_access(request.user, program, Access.MANAGE):
+        return []
+    return [
+        NavItem(
+            _("学员名册"),
+            reverse("enrollment:roster", kwargs={"pk": program.pk}),
+            "enrollment:roster",
+            order=10,
+        ),
+        NavItem(
+            _("名额与报名设置"),
+            reverse("enrollment:quotas", kwargs={"pk": program.pk}),
+            "enrollment:quotas",
+            order=20,
+        ),
+        NavItem(
+            _("研讨分组"),
+            reverse("enrollment:groups", kwargs={"pk": program.pk}),
+            "enrollment:groups",
+            order=30,
+        ),
+    ]

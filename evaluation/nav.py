@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
+from programs.access import Access, has_access
 
 
 def nav_items(request):
@@ -76,3 +77,24 @@ def home_panels(request):
             )
         )
     return panels
+
+
+def program_tabs(request, program):
+    """This app's tabs on the program page, for those who may open them:
+    Both pages ask program_get(need=MANAGE)."""
+    if not has_access(request.user, program, Access.MANAGE):
+        return []
+    return [
+        NavItem(
+            _("学习评估"),
+            reverse("evaluation:program", kwargs={"pk": program.pk}),
+            "evaluation:program",
+            order=60,
+        ),
+        NavItem(
+            _("结业审核"),
+            reverse("evaluation:completion", kwargs={"program_pk": program.pk}),
+            "evaluation:completion",
+            order=70,
+        ),
+    ]

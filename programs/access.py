@@ -93,7 +93,17 @@ def program_get(*, user, pk, need: Access = Access.AUDIENCE, queryset=None) -> P
     if level < need:
         raise PermissionDenied
     program.access = level
+    program.access_user_id = user.pk
     return program
+
+
+def has_access(user, program: Program, need: Access) -> bool:
+    """Whether `user` has at least `need` on `program`. Reuses the level program_get stored on
+    this instance for this user (the program page's tabs ask once per app: no query then)."""
+    level = getattr(program, "access", None)
+    if level is None or getattr(program, "access_user_id", None) != user.pk:
+        level = program_access(user, program)
+    return level >= need
 
 
 def can_manage_program(user, program: Program) -> bool:

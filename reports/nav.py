@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scoping import roles_of
 from core.registry import NavItem, Panel
+from programs.access import Access, has_access
 from reports.access import may_export_anything
 
 
@@ -38,3 +39,18 @@ def home_panels(request):
     if TraineeYearRollup.objects.filter(user=request.user, level="").exists():
         panels.append(Panel("reports/panels/record.html", {"year": year}, order=400))
     return panels
+
+
+def program_tabs(request, program):
+    """This app's tabs on the program page, for those who may open them:
+    reports.access.program_for_export: MANAGE."""
+    if not has_access(request.user, program, Access.MANAGE):
+        return []
+    return [
+        NavItem(
+            _("报表导出"),
+            reverse("reports:program_exports", kwargs={"pk": program.pk}),
+            "reports:program_exports",
+            order=80,
+        ),
+    ]

@@ -166,7 +166,7 @@ def program_detail(request, pk):
         "reopen_form": ReopenForm(),
         "transitions": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(Program.Status.choices),
-        "tabs": program_tabs(request, program) if program.access == Access.MANAGE else [],
+        "tabs": program_tabs(request, program),  # each app offers only what this user may open
     }
     return render(request, "programs/detail.html", ctx)
 

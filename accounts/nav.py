@@ -48,3 +48,11 @@ def user_is_admin(user):
 def user_is_audit_admin(user):
     """三员分立: the audit administrator reads the audit log (core asks through this hook)."""
     return roles_of(user).is_audit_admin
+
+
+def export_approvers():
+    """The organization department's administrators approve large personal-data exports when
+    LECTERN_EXPORT_SECOND_APPROVER is on (core.registry.export_approvers)."""
+    from accounts.models import Role, User
+
+    return User.objects.filter(is_active=True, role_grants__role=Role.ADMIN).distinct()[:50]

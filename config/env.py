@@ -57,3 +57,24 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} must be one of {', '.join(choices)}.")
     return raw
+
+
+def env_days(name: str) -> dict[str, int | None]:
+    """Per-kind day counts, e.g. ``leave_attachments=365,generated_files=7,notifications=keep``
+    ("keep" = never purged). Kinds not named keep their defaults (core.retention)."""
+    out: dict[str, int | None] = {}
+    for item in env_list(name):
+        kind, sep, days = item.partition("=")
+        kind, days = kind.strip(), days.strip().lower()
+        if not sep or not kind:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not kind=days.")
+        if days == "keep":
+            out[kind] = None
+            continue
+        try:
+            out[kind] = int(days)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} needs a number of days.") from None
+        if out[kind] < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} must be at least 1 day.")
+    return out

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_days, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -344,7 +344,21 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # File jobs that stop reporting are failed by a beat sweep (core.jobs.file_jobs_fail_stale).
 LECTERN_FILE_JOB_STALE_MINUTES = env_int("LECTERN_FILE_JOB_STALE_MINUTES", 30)
 LECTERN_FILE_JOB_PENDING_STALE_MINUTES = env_int("LECTERN_FILE_JOB_PENDING_STALE_MINUTES", 360)
-GENERATED_FILE_RETENTION_DAYS = env_int("GENERATED_FILE_RETENTION_DAYS", 7)
+
+# --- Export control and retention (issue 17 items 7, 10, 11) -----------------------------------
+# A personal-data export of more than this many rows needs a reason, asked in the page and
+# audited (core.services.export_check, core.exports.start_export).
+LECTERN_EXPORT_REASON_ROWS = env_int("LECTERN_EXPORT_REASON_ROWS", 500)
+# On: such an export also waits for a second approver of the organization department (off by
+# default; core.services.generated_file_approve).
+LECTERN_EXPORT_SECOND_APPROVER = env_bool("LECTERN_EXPORT_SECOND_APPROVER", default=False)
+# A finished export's download link works this long; the cleanup job then deletes the file.
+LECTERN_EXPORT_LINK_HOURS = env_int("LECTERN_EXPORT_LINK_HOURS", 24)
+# Audit entries stay online this long (never below 180), then the archive job moves them.
+LECTERN_AUDIT_RETENTION_DAYS = env_int("LECTERN_AUDIT_RETENTION_DAYS", 180)
+# Retention per kind of data, overriding core.retention.DEFAULT_DAYS:
+# LECTERN_RETENTION_DAYS="leave_attachments=365,roster_import_batches=90,notifications=keep"
+LECTERN_RETENTION_DAYS = env_days("LECTERN_RETENTION_DAYS")
 
 # --- E-mail ------------------------------------------------------------------------------------
 _MAIL_BACKEND = env_str(

@@ -138,7 +138,14 @@ def run_file_job(file_id, work: Work, *, task=None) -> str:
     if gf.status in _FINISHED:
         return gf.status
 
-    with translation.override(_language_of(gf)), _links_base(gf):
+    from core.exports import exporting
+
+    # PDFs and workbooks the job makes carry its owner's watermark (core.exports)
+    with (
+        translation.override(_language_of(gf)),
+        _links_base(gf),
+        exporting(gf.owner, gf.created_at),
+    ):
         progress = _report(file_id, task)
         try:
             progress(max(gf.progress, 5))

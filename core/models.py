@@ -83,6 +83,7 @@ class GeneratedFile(BaseModel):
     """An export or report made by a background job: the page polls it, the owner downloads it."""
 
     class Status(models.TextChoices):
+        AWAITING = "awaiting", _("待审批")
         PENDING = "pending", _("排队中")
         RUNNING = "running", _("生成中")
         DONE = "done", _("已完成")
@@ -105,6 +106,16 @@ class GeneratedFile(BaseModel):
     error = models.TextField(_("错误信息"), blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True, db_index=True)
+    # the second approver of a large personal-data export (LECTERN_EXPORT_SECOND_APPROVER)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("生成文件")
@@ -118,6 +129,11 @@ class GeneratedFile(BaseModel):
 
     def __str__(self):
         return self.title
+
+    @property
+    def export_info(self) -> dict:
+        """Rows, scope, personal and reason the export was asked with (core.services)."""
+        return (self.params or {}).get("_export") or {}
 
 
 class Notification(BaseModel):

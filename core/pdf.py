@@ -16,6 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from core.exports import current_watermark, watermark_for
+
+__all__ = ["html_to_pdf", "render_pdf", "watermark_for", "watermark_css", "footer_css_content"]
+
 CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif'
 
 # The footer's text in the active language; the placeholders become CSS page counters.
@@ -90,18 +94,6 @@ def _extra_stylesheet(css: str):
     return CSS(string=css, font_config=_font_config())
 
 
-def watermark_for(user, when=None) -> str:
-    """The export watermark (issue 17 item 10): who exported and when, e.g.
-    "导出:张三(zhangsan) 2026-12-02 14:05"."""
-    from django.utils import timezone
-
-    when = timezone.localtime(when or timezone.now())
-    name = getattr(user, "full_name", "") or ""
-    login = user.get_username() if getattr(user, "is_authenticated", False) else ""
-    who = f"{name}({login})" if name and login else (name or login or "-")
-    return gettext("导出:%(who)s %(time)s") % {"who": who, "time": when.strftime("%Y-%m-%d %H:%M")}
-
-
 def watermark_css(text: str) -> str:
     """A visible mark in every page's top margin (right) with the given text."""
     content = _css_string(text)
@@ -109,14 +101,25 @@ def watermark_css(text: str) -> str:
     return f"@page {{ {rule} }}\n@page landscape {{ {rule} }}"
 
 
+def _watermark(watermark: str | bool) -> str:
+    if watermark is True:
+        return current_watermark()
+    return str(watermark or "")
+
+
 def html_to_pdf(
-    html: str, *, extra_css: str = "", title: str | None = None, watermark: str = ""
+    html: str, *, extra_css: str = "", title: str | None = None, watermark: str | bool = True
 ) -> bytes:
     """Turn an HTML string into PDF bytes with Lectern's base stylesheet. `title` (else the
     HTML <title>) is the PDF's Title metadata; the document's language is the active one.
-    `watermark` (see watermark_for) is printed in every page's top margin and kept in the
-    PDF's keywords."""
+
+    Export control (issue 17 item 10): every PDF carries a visible watermark, who exported it
+    and when, in every page's top margin (right) and in the PDF's keywords. By default
+    (`watermark=True`) it names the file job's owner or the request's user
+    (core.exports.current_watermark); a string is printed as given; False prints none."""
     from weasyprint import HTML
+
+    watermark = _watermark(watermark)
 
     stylesheets = [_base_stylesheet()]
     if extra_css:
@@ -141,7 +144,7 @@ def render_pdf(
     *,
     extra_css: str = "",
     title: str | None = None,
-    watermark: str = "",
+    watermark: str | bool = True,
 ) -> bytes:
     """Render a Django template to PDF bytes (`watermark`: see html_to_pdf)."""
     html = render_to_string(template_name, context or {})

@@ -11,6 +11,7 @@ The UI shell's hooks live in `<app>/nav.py`, each optional:
     def shell_context(request) -> dict               # extra template context on every page
     def language_chosen(request, language) -> None   # the user switched the language
     def user_is_admin(user) -> bool                  # may this user see every private object?
+    def export_approvers() -> iterable of users      # second approvers of large exports
 
 The shell (core) calls them and never imports the apps: accounts, for instance, adds the admin
 entry, the `roles` context and remembers a signed-in user's language through these hooks.
@@ -85,3 +86,14 @@ def language_chosen(request, language: str) -> None:
 def user_is_admin(user) -> bool:
     """Whether any app says the user is a system admin (accounts: an admin role grant)."""
     return any(hook(user) for hook in app_hooks("nav", "user_is_admin"))
+
+
+def export_approvers() -> list:
+    """Who may approve a large personal-data export (LECTERN_EXPORT_SECOND_APPROVER): the
+    users every app's `nav.export_approvers()` names (accounts: the organization department's
+    administrators)."""
+    found = {}
+    for hook in app_hooks("nav", "export_approvers"):
+        for user in hook():
+            found[user.pk] = user
+    return list(found.values())

@@ -7,6 +7,16 @@ def notifications_for(*, user, limit: int = 50):
     return Notification.objects.filter(user=user)[:limit]
 
 
+def generated_files_awaiting(*, user, limit: int = 100):
+    """Exports waiting for a second approver, oldest first, none of the user's own."""
+    return (
+        GeneratedFile.objects.filter(status=GeneratedFile.Status.AWAITING)
+        .exclude(owner=user)
+        .select_related("owner", "owner__unit")
+        .order_by("created_at")[:limit]
+    )
+
+
 def generated_file_get_for_user(*, user, pk) -> GeneratedFile:
     """Generated files are private to whoever asked for them (admins see all)."""
     from core.registry import user_is_admin

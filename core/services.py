@@ -219,8 +219,12 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def generated_file_create(*, owner, kind: str, title: str, params: dict) -> GeneratedFile:
-    return GeneratedFile.objects.create(owner=owner, kind=kind, title=title, params=params)
+def generated_file_create(
+    *, owner, kind: str, title: str, params: dict, status=GeneratedFile.Status.PENDING
+) -> GeneratedFile:
+    return GeneratedFile.objects.create(
+        owner=owner, kind=kind, title=title, params=params, status=status
+    )
 
 
 QUEUE_WAITING = _lazy(
@@ -242,11 +246,19 @@ def export_link_hours() -> int:
     return int(getattr(settings, "LECTERN_EXPORT_LINK_HOURS", 24))
 
 
+def export_needs_reason(*, rows: int | None, personal: bool) -> bool:
+    """A personal-data export of more than LECTERN_EXPORT_REASON_ROWS rows needs a reason (and,
+    with LECTERN_EXPORT_SECOND_APPROVER, a second approver)."""
+    return bool(personal) and rows is not None and rows > export_reason_rows()
+
+
 def export_check(*, rows: int | None, personal: bool, reason: str) -> None:
-    """Refuse a large export of personal data without a reason (a DomainError for the form)."""
-    limit = export_reason_rows()
-    if personal and rows is not None and rows > limit and not (reason or "").strip():
-        raise DomainError(EXPORT_REASON_NEEDED % {"rows": rows, "limit": limit}, field="reason")
+    """Refuse a large export of personal data without a reason (a DomainError for the form;
+    core.exports.start_export turns it into a page asking for the reason)."""
+    if export_needs_reason(rows=rows, personal=personal) and not (reason or "").strip():
+        raise DomainError(
+            EXPORT_REASON_NEEDED % {"rows": rows, "limit": export_reason_rows()}, field="reason"
+        )
 
 
 def export_record(
@@ -306,8 +318,15 @@ def generated_file_start(
     Export control (issue 17 item 10): every file is audited as `export.create` with who, what
     (kind, title), `scope` (e.g. the program or unit it covers), `rows` and `personal` (whether
     it holds personal data); a personal-data export of more than LECTERN_EXPORT_REASON_ROWS rows
-    needs a `reason`, else DomainError (field "reason")."""
+    needs a `reason`, else DomainError (field "reason"; core.exports.start_export asks for it
+    in the page). With LECTERN_EXPORT_SECOND_APPROVER such an export waits (status "awaiting",
+    not queued) until an approver of the organization department other than the owner decides
+    (generated_file_approve / generated_file_refuse, both audited); the approvers are notified."""
+    from core.exports import second_approver_required
+
     export_check(rows=rows, personal=personal, reason=reason)
+    approval = second_approver_required() and export_needs_reason(rows=rows, personal=personal)
+    export = {"rows": rows, "personal": bool(personal), "scope": str(scope or ""), "reason": reason}
     gf = generated_file_create(
         owner=owner,
         kind=kind,
@@ -318,7 +337,9 @@ def generated_file_start(
             "_task_args": list(args),
             "_base": current_base(),
             "_return": local_path(return_url) or current_page(),
+            "_export": export,
         },
+        status=GeneratedFile.Status.AWAITING if approval else GeneratedFile.Status.PENDING,
     )
     audit_log(
         actor=owner,
@@ -331,10 +352,105 @@ def generated_file_start(
             "rows": rows,
             "personal": bool(personal),
             "params": {k: v for k, v in params.items() if not str(k).startswith("_")},
+            **({"approval": "required"} if approval else {}),
         },
         reason=reason,
     )
+    if approval:
+        _ask_approvers(gf)
+    else:
+        transaction.on_commit(lambda: generated_file_enqueue(file_id=gf.pk))
+    return gf
+
+
+EXPORT_APPROVAL_TITLE = _lazy("导出审批:%(title)s")
+EXPORT_APPROVAL_BODY = _lazy("%(owner)s 申请导出 %(rows)s 条个人信息,原因:%(reason)s")
+EXPORT_APPROVED_TITLE = _lazy("导出已获批准:%(title)s")
+EXPORT_REFUSED_TITLE = _lazy("导出未获批准:%(title)s")
+EXPORT_DECIDED = _lazy("该导出申请已经处理过了。")
+EXPORT_REFUSED_ERROR = _lazy("导出申请未获批准(%(by)s):%(reason)s")
+EXPORT_REFUSAL_REASON_NEEDED = _lazy("请填写不批准的原因。")
+
+
+def _ask_approvers(gf: GeneratedFile) -> None:
+    from django.urls import reverse
+
+    from core.registry import export_approvers
+
+    approvers = [u for u in export_approvers() if u.pk != gf.owner_id]
+    export = gf.params.get("_export", {})
+    notify_many(
+        users=approvers,
+        title=EXPORT_APPROVAL_TITLE,
+        body=EXPORT_APPROVAL_BODY,
+        url=reverse("generated_file_approvals"),
+        kind="export.approval",
+        params={
+            "title": gf.title,
+            "owner": getattr(gf.owner, "full_name", "") or gf.owner.get_username(),
+            "rows": export.get("rows"),
+            "reason": export.get("reason", ""),
+        },
+    )
+
+
+def _awaiting_for_decision(*, file_id, by) -> GeneratedFile:
+    from core.errors import self_decision_guard
+
+    gf = GeneratedFile.objects.select_for_update().select_related("owner").get(pk=file_id)
+    if gf.status != GeneratedFile.Status.AWAITING:
+        raise DomainError(EXPORT_DECIDED)
+    self_decision_guard(subject=gf.owner, by=by)
+    return gf
+
+
+@transaction.atomic
+def generated_file_approve(*, file_id, by) -> GeneratedFile:
+    """The second approver lets a waiting export run (audited `export.approve`); the caller
+    has checked that `by` is an approver (core.registry.user_is_admin)."""
+    from django.urls import reverse
+
+    gf = _awaiting_for_decision(file_id=file_id, by=by)
+    gf.status, gf.decided_by, gf.decided_at = GeneratedFile.Status.PENDING, by, timezone.now()
+    gf.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit_log(actor=by, action="export.approve", target=gf, after={"owner": gf.owner_id})
+    notify(
+        user=gf.owner,
+        title=EXPORT_APPROVED_TITLE,
+        url=reverse("generated_file", args=[gf.pk]),
+        kind="export.approval",
+        params={"title": gf.title},
+    )
     transaction.on_commit(lambda: generated_file_enqueue(file_id=gf.pk))
+    return gf
+
+
+@transaction.atomic
+def generated_file_refuse(*, file_id, by, reason: str) -> GeneratedFile:
+    """The second approver refuses a waiting export (audited `export.refuse` with the reason);
+    the file is never made."""
+    from django.urls import reverse
+
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise DomainError(EXPORT_REFUSAL_REASON_NEEDED, field="reason")
+    gf = _awaiting_for_decision(file_id=file_id, by=by)
+    gf.status, gf.decided_by, gf.decided_at = GeneratedFile.Status.FAILED, by, timezone.now()
+    gf.error = str(
+        EXPORT_REFUSED_ERROR % {"by": getattr(by, "full_name", "") or by, "reason": reason}
+    )
+    gf.save(update_fields=["status", "decided_by", "decided_at", "error", "updated_at"])
+    audit_log(
+        actor=by, action="export.refuse", target=gf, after={"owner": gf.owner_id}, reason=reason
+    )
+    notify(
+        user=gf.owner,
+        title=EXPORT_REFUSED_TITLE,
+        body=reason,
+        url=reverse("generated_file", args=[gf.pk]),
+        kind="export.approval",
+        params={"title": gf.title},
+    )
     return gf
 
 

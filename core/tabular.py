@@ -146,12 +146,21 @@ def _xlsx_value(value):
     return value
 
 
-def xlsx_bytes(sheets: Iterable[Sheet], *, title="", subject="", creator="", watermark="") -> bytes:
+def xlsx_bytes(
+    sheets: Iterable[Sheet], *, title="", subject="", creator="", watermark: str | bool = True
+) -> bytes:
     """A workbook (write-only, so memory stays flat for long sheets) of the given sheets, each
     laid out for A4 printing: fitted to one page wide, header row repeated on every page,
-    header frozen, column widths; every cell through :func:`safe_cell`. `watermark` (who
-    exported and when: core.pdf.watermark_for) goes into the workbook's description and
-    keywords properties."""
+    header frozen, column widths; every cell through :func:`safe_cell`.
+
+    Export control (issue 17 item 10): a note of who exported and when goes into the
+    workbook's description and keywords properties: by default (`watermark=True`) the file
+    job's owner or the request's user (core.exports.current_watermark); a string is written as
+    given; False writes none."""
+    from core.exports import current_watermark
+
+    if watermark is True:
+        watermark = current_watermark()
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill

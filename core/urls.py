@@ -8,6 +8,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
     path("files/<uuid:pk>/", views.generated_file_status, name="generated_file"),
+    path("files/approvals/", views.generated_file_approvals, name="generated_file_approvals"),
+    path("files/<uuid:pk>/decide/", views.generated_file_approve, name="generated_file_approve"),
     path("audit/", audit_views.audit_log_page, name="audit_log"),
     path("audit/export.csv", audit_views.audit_log_export, name="audit_log_export"),
     path(

@@ -1,13 +1,17 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from core import registry, selectors, services
+from core.errors import DomainError
 from core.links import local_path
 from core.models import GeneratedFile
 
@@ -79,3 +83,36 @@ def generated_file_status(request, pk):
     if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
         return HttpResponseStopPolling(response.content)
     return response
+
+
+def _require_approver(request):
+    if not registry.user_is_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def generated_file_approvals(request):
+    """Large personal-data exports waiting for a second approver (LECTERN_EXPORT_SECOND_APPROVER):
+    the organization department's administrators, never for their own."""
+    _require_approver(request)
+    files = selectors.generated_files_awaiting(user=request.user)
+    return render(request, "core/file_approvals.html", {"files": files})
+
+
+@login_required
+@require_POST
+def generated_file_approve(request, pk):
+    _require_approver(request)
+    gf = selectors.generated_file_get_for_user(user=request.user, pk=pk)
+    try:
+        if request.POST.get("decision") == "refuse":
+            services.generated_file_refuse(
+                file_id=gf.pk, by=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("已不批准该导出申请。"))
+        else:
+            services.generated_file_approve(file_id=gf.pk, by=request.user)
+            messages.success(request, _("已批准,文件开始生成。"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("generated_file_approvals")

@@ -14,6 +14,14 @@ PERMISSIONS = {
         kwargs=lambda w: {"pk": "00000000-0000-0000-0000-000000000000"},
         expect=everyone(404, anonymous=LOGIN),
     ),
+    # large personal-data exports waiting for a second approver: the organization department
+    "generated_file_approvals": Entry(expect=everyone(403, admin=200)),
+    # nobody waits in the world: the admin finds no such file (404), everyone else is refused
+    "generated_file_approve": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": "00000000-0000-0000-0000-000000000000"},
+        expect=everyone(403, admin=404),
+    ),
     # the audit administrator's pages: no role of the world is the audit administrator
     "audit_log": Entry(expect=everyone(403)),
     "audit_log_export": Entry(expect=everyone(403)),

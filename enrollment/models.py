@@ -467,3 +467,95 @@ class NoticeReminder(BaseModel):
 
     def __str__(self):
         return f"{self.receipt} · {self.occasion}"
+
+
+class Reconciliation(BaseModel):
+    """The host's reconciliation (核对) of a program with a nomination notice: who was named by
+    their unit against who attended. The list itself is computed (enrollment.selectors.
+    reconciliation); what is stored is a decision per person and whether the host closed it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("核对中")
+        CLOSED = "closed", _("已完成核对")
+
+    program = models.OneToOneField(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="reconciliation",
+        verbose_name=_("培训项目"),
+    )
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("核对人"),
+    )
+    closed_at = models.DateTimeField(_("完成核对时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调训核对")
+        verbose_name_plural = _("调训核对")
+
+    def __str__(self):
+        return f"{self.program} · {self.get_status_display()}"
+
+
+class ReconciliationDecision(BaseModel):
+    """The host's decision on one person of the reconciliation list."""
+
+    class Kind(models.TextChoices):
+        NAMED_ABSENT = "named_absent", _("名单内未到")
+        UNNAMED_PRESENT = "unnamed_present", _("到课未列名单")
+
+    class Decision(models.TextChoices):
+        LEAVE = "leave", _("请假")
+        ABSENT = "absent", _("缺勤")
+        SUBSTITUTED = "substituted", _("替换")
+        CREDITED = "credited", _("认定学时")
+        WITHHELD = "withheld", _("不予认定学时")
+
+    reconciliation = models.ForeignKey(
+        Reconciliation,
+        on_delete=models.CASCADE,
+        related_name="decisions",
+        verbose_name=_("调训核对"),
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.CASCADE,
+        related_name="reconciliation_decisions",
+        verbose_name=_("学员名册"),
+    )
+    kind = models.CharField(_("情形"), max_length=16, choices=Kind.choices)
+    decision = models.CharField(_("处理"), max_length=12, choices=Decision.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+
+    class Meta:
+        verbose_name = _("核对处理")
+        verbose_name_plural = _("核对处理")
+        ordering = ["reconciliation", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reconciliation", "enrollment"], name="reconciliation_decision_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="named_absent", decision__in=["leave", "absent", "substituted"])
+                    | models.Q(kind="unnamed_present", decision__in=["credited", "withheld"])
+                ),
+                name="reconciliation_decision_fits_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.get_decision_display()}"

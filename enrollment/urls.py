@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views, views_notices
+from enrollment import views, views_notices, views_reconciliation
 
 app_name = "enrollment"
 
@@ -38,6 +38,31 @@ urlpatterns = [
     path("program/<int:pk>/notice/send/", views_notices.notice_send, name="notice_send"),
     path("program/<int:pk>/notice/remind/", views_notices.notice_remind, name="notice_remind"),
     path("program/<int:pk>/notice.pdf", views_notices.notice_pdf, name="notice_pdf"),
+    path(
+        "program/<int:pk>/reconciliation/",
+        views_reconciliation.reconciliation,
+        name="reconciliation",
+    ),
+    path(
+        "program/<int:pk>/reconciliation/decide/",
+        views_reconciliation.reconciliation_decide,
+        name="reconciliation_decide",
+    ),
+    path(
+        "program/<int:pk>/reconciliation/close/",
+        views_reconciliation.reconciliation_close,
+        name="reconciliation_close",
+    ),
+    path(
+        "program/<int:pk>/reconciliation/reopen/",
+        views_reconciliation.reconciliation_reopen,
+        name="reconciliation_reopen",
+    ),
+    path(
+        "program/<int:pk>/reconciliation.xlsx",
+        views_reconciliation.reconciliation_export,
+        name="reconciliation_export",
+    ),
     # unit liaisons
     path("receipt/<int:pk>/", views_notices.notice_receipt, name="notice_receipt"),
     path("receipt/<int:pk>/decline/", views_notices.notice_decline, name="notice_decline"),

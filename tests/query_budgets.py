@@ -50,6 +50,8 @@ BUDGETS = {
     "enrollment:open": 7,
     "enrollment:quota": 10,
     "enrollment:quotas": 11,
+    "enrollment:reconciliation": 12,
+    "enrollment:reconciliation_export": 9,
     "enrollment:review": 12,
     "enrollment:reviews": 6,
     "enrollment:roster": 10,

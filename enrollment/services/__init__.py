@@ -5,6 +5,8 @@
 - applications: self-application and the waitlist;
 - withdrawals: 退训 requests and decisions;
 - groups: discussion groups;
+- notices: nomination notices (调训通知), receipts and reminders;
+- reconciliation: who was named against who attended (核对), decisions, closing;
 - imports: roster import (preview, unit aliases, inline edits, confirm, purge);
 - _base: locks, the closed-program check, status bookkeeping shared by all of them.
 
@@ -51,6 +53,11 @@ from enrollment.services.quotas import (
     policy_update,
     quota_set,
 )
+from enrollment.services.reconciliation import (
+    reconciliation_close,
+    reconciliation_decide,
+    reconciliation_reopen,
+)
 from enrollment.services.withdrawals import (
     withdrawal_approve,
     withdrawal_reject,
@@ -85,6 +92,9 @@ __all__ = [
     "policy_update",
     "preview_digest",
     "quota_set",
+    "reconciliation_close",
+    "reconciliation_decide",
+    "reconciliation_reopen",
     "waitlist_promote",
     "withdrawal_approve",
     "withdrawal_reject",

@@ -88,6 +88,32 @@ def receipt(w):
     return {"pk": notice(w).receipts.get(unit=w.county_a).pk}
 
 
+def reconciling(w, *, close=False):
+    """The world's program with a sent notice; the world's trainee (added directly) attended,
+    so they are on the present-but-not-named list unless `close` (then nobody attended and the
+    empty reconciliation is closed)."""
+    from attendance.models import AttendanceRecord
+    from enrollment.services import reconciliation
+    from tests.factories import AttendanceRecordFactory
+
+    notice(w)
+    if close:
+        reconciliation.reconciliation_close(program=w.program, by=w.organizer)
+    elif not AttendanceRecord.objects.filter(session=w.session, user=w.trainee).exists():
+        AttendanceRecordFactory(session=w.session, user=w.trainee)
+    return {"pk": w.program.pk}
+
+
+def _trainee_row(w):
+    return Enrollment.objects.get(program=w.program, user=w.trainee)
+
+
+def _reconciliation_status(w):
+    from enrollment.models import Reconciliation
+
+    return Reconciliation.objects.filter(program=w.program).values_list("status", flat=True).first()
+
+
 PERMISSIONS = {
     "enrollment:open": Entry(expect=everyone(200)),
     "enrollment:mine": Entry(expect=everyone(200)),
@@ -216,6 +242,28 @@ PERMISSIONS = {
         kwargs=receipt,
         data=lambda w: {"reason": "主要负责同志参加防汛工作"},
         expect=manage_only(403) | {"liaison": 302},
+    ),
+    "enrollment:reconciliation": Entry(kwargs=reconciling, expect=manage_only()),
+    "enrollment:reconciliation_export": Entry(kwargs=reconciling, expect=manage_only()),
+    "enrollment:reconciliation_decide": Entry(
+        method="post",
+        kwargs=reconciling,
+        data=lambda w: {"enrollment": _trainee_row(w).pk, "decision": "withheld"},
+        expect=manage_only(302),
+        effect=lambda w: _trainee_row(w).credit_withheld,
+    ),
+    "enrollment:reconciliation_close": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": notice(w).program_id},
+        expect=manage_only(302),
+        effect=_reconciliation_status,
+    ),
+    "enrollment:reconciliation_reopen": Entry(
+        method="post",
+        kwargs=lambda w: reconciling(w, close=True),
+        data=lambda w: {"reason": "补批请假"},
+        expect=manage_only(302),
+        effect=_reconciliation_status,
     ),
 }
 

@@ -30,10 +30,29 @@ logger = logging.getLogger(__name__)
 DEFAULT_DAYS: dict[str, int | None] = {
     "generated_files": 7,  # download links expire after a day; this is the safety net
     "notifications": 365,
-    "leave_attachments": 365,
-    "reflection_attachments": 3 * 365,
-    "import_batches": 90,
+    "leave_attachments": 365,  # attendance: the proof uploaded with a decided leave request
+    "reflection_attachments": 3 * 365,  # evaluation: files attached to reflections
+    "roster_import_batches": 90,  # enrollment: uploaded rosters (preview rows, names, IDs)
+    "online_import_batches": 365,  # credits: the online college's yearly export as uploaded
 }
+
+
+def delete_files_on_commit(names, storage) -> None:
+    """Delete stored files once the purge's transaction has committed (a rolled-back purge
+    keeps them, so no row points at a file that is gone)."""
+    from django.db import transaction
+
+    names = [n for n in names if n]
+
+    def _delete():
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("retention: could not delete %s", name, exc_info=True)
+
+    if names:
+        transaction.on_commit(_delete)
 
 
 def policy() -> dict[str, int | None]:
@@ -104,13 +123,10 @@ def purge(*, now=None) -> list[Purged]:
 def purge_generated_files(*, before) -> int:
     from core.models import GeneratedFile
 
-    count = 0
-    for gf in GeneratedFile.objects.filter(created_at__lt=before).iterator(chunk_size=500):
-        if gf.file:
-            gf.file.delete(save=False)
-        gf.delete()
-        count += 1
-    return count
+    old = GeneratedFile.objects.filter(created_at__lt=before)
+    field = GeneratedFile._meta.get_field("file")
+    delete_files_on_commit(list(old.exclude(file="").values_list("file", flat=True)), field.storage)
+    return old.delete()[0]
 
 
 def purge_notifications(*, before) -> int:

@@ -37,8 +37,24 @@ def may_oversee(user) -> bool:
 
 
 def may_see_compliance(user) -> bool:
+    """The compliance list: the organization department, organizers, and unit liaisons (their
+    own units' cadres)."""
+    roles = roles_of(user)
+    return roles.is_admin or roles.is_organizer or roles.is_liaison
+
+
+def may_check_promotion(user) -> bool:
     roles = roles_of(user)
     return roles.is_admin or roles.is_organizer
+
+
+def may_change(user, entry: CreditEntry) -> bool:
+    """Edit or revoke an approved record: the organization department, never on their own."""
+    return (
+        entry.status == CreditEntry.Status.APPROVED
+        and roles_of(user).is_admin
+        and entry.user_id != user.pk
+    )
 
 
 def may_file_for(by, cadre) -> bool:

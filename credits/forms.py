@@ -91,15 +91,39 @@ class DecisionForm(forms.Form):
 
 
 class ComplianceFilter(forms.Form):
-    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    year = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
     unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False)
     rank = forms.ChoiceField(label=_("职级"), required=False)
+    which = forms.ChoiceField(
+        label=_("未达要求"),
+        required=False,
+        choices=[
+            ("", _("任一项")),
+            ("annual", _("年度学时")),
+            ("window", _("五年累计")),
+            ("online", _("网络学习")),
+            ("catch_up", _("提拔后补训逾期")),
+        ],
+    )
     all = forms.BooleanField(label=_("含已达标"), required=False)
 
-    def __init__(self, *args, units, ranks, **kwargs):
+    def __init__(self, *args, units, ranks, years, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in sorted(years, reverse=True)]
         self.fields["unit"].queryset = units
         self.fields["rank"].choices = [("", _("全部")), *ranks]
+
+
+class ChangeForm(forms.Form):
+    """The reason for editing or revoking an approved record."""
+
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.TextInput())
+
+
+class ProfileForm(forms.Form):
+    rank_appointed_on = forms.DateField(
+        label=_("任现职级时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ImportForm(forms.Form):

@@ -174,6 +174,7 @@ class CreditEntry(BaseModel):
         DEPT_PENDING = "dept_pending", _("待组织部审核")
         APPROVED = "approved", _("已认定")
         REJECTED = "rejected", _("已退回")
+        REVOKED = "revoked", _("已撤销")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -222,6 +223,16 @@ class CreditEntry(BaseModel):
         related_name="+",
     )
     dept_decided_at = models.DateTimeField(_("组织部审核时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("学时记录")
@@ -239,11 +250,16 @@ class CreditEntry(BaseModel):
             models.CheckConstraint(
                 condition=~Q(kind=SourceKind.LECTERN_SESSION), name="credit_entry_not_lectern"
             ),
-            # The same course on the same day counts once (a rejected record may be filed again).
+            # The same course on the same day counts once (a rejected or revoked record may be
+            # filed again).
             models.UniqueConstraint(
                 fields=["user", "title", "start_date"],
-                condition=~Q(status="rejected"),
-                name="credit_entry_no_duplicate",
+                condition=~Q(status__in=["rejected", "revoked"]),
+                name="credit_entry_no_duplicate_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="revoked", revoked_at__isnull=False) | ~Q(status="revoked"),
+                name="credit_entry_revoked_has_time",
             ),
         ]
 
@@ -280,3 +296,81 @@ class OnlineImport(BaseModel):
         verbose_name = _("网络学院导入")
         verbose_name_plural = _("网络学院导入")
         ordering = ["-created_at"]
+
+
+class CadreProfile(BaseModel):
+    """What the training record needs to know of a cadre beyond their account: the date they
+    were appointed to their present rank (任现职级时间). The five-year window of 县处级 and above
+    runs from it, and a promotion without enough training is caught up within a year of it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("干部"),
+        on_delete=models.CASCADE,
+        related_name="credit_profile",
+    )
+    rank_appointed_on = models.DateField(_("任现职级时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("干部任职信息")
+        verbose_name_plural = _("干部任职信息")
+
+
+class CreditYearRollup(models.Model):
+    """One cadre's progress in one year as `credits.rules.evaluate` computed it, kept so that
+    the compliance list and the promotion check at province scale read one indexed row per
+    cadre. Refreshed when an entry is approved, edited or revoked, when attendance or
+    enrolments change (credits.tasks), when the policy changes, and rebuilt nightly."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_rollups"
+    )
+    year = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey(
+        "accounts.OrgUnit", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit_path = models.CharField(max_length=255, default="")
+    rank = models.CharField(max_length=12, default="")
+    # Counted hours of the year by source (after the caps), rounded to 0.1.
+    hours_lectern = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_external = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_online = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_study_group = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_teaching = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_paper = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    hours_other = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    year_total = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    window_total = models.DecimalField(max_digits=8, decimal_places=1, default=0)
+    required_annual = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    required_window = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    required_online = models.DecimalField(max_digits=6, decimal_places=1, default=0)
+    annual_missing = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    window_missing = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    online_missing = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    catch_up_missing = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    missing = models.DecimalField(max_digits=8, decimal_places=1, default=0)
+    has_requirement = models.BooleanField(default=False)
+    met = models.BooleanField(default=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year"], name="credit_rollup_user_year")
+        ]
+        indexes = [
+            models.Index(fields=["year", "met", "missing"], name="credit_rollup_behind"),
+            models.Index(fields=["year", "unit_path"], name="credit_rollup_unit"),
+            models.Index(fields=["year", "rank", "met"], name="credit_rollup_rank"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.year}"
+
+
+class CreditRollupState(models.Model):
+    """When the changed-records refresh last ran (one row)."""
+
+    last_run = models.DateTimeField()
+
+    def __str__(self):
+        return str(self.last_run)

@@ -1,10 +1,27 @@
-"""The one credit-hours rule of the training record: for a cadre and a year (and the five-year
-window ending with it), hours by source, the requirement that applies, progress and what is
-missing. Every page of this app (the record, the compliance list, the promotion check) goes
-through `evaluate`; the hours of Lectern sessions come from evaluation's credit rule.
+"""The one credit-hours rule of the training record: for a cadre and a year, hours by source,
+the requirement that applies, progress and what is missing. Every page and table of this app (the
+record, its PDF and Excel, the compliance rollup, the promotion check) goes through `evaluate`;
+the hours of Lectern sessions come from evaluation's rule (evaluation.rules: the program's percent
+per attendance status; nothing for a cancelled session, a withdrawn enrolment or one whose hours
+were withheld by a reconciliation decision).
 
-Precision: hours are summed unrounded and each figure shown is rounded once, half up, to 0.1
-(core.numbers.round_hours); what is missing is computed from the hours as shown.
+- Each fact is dated. A year counts the facts dated in it; a record spanning two years is split
+  between them in proportion to its days (a Lectern class spanning two years counts in each year
+  for its own sessions).
+- Category caps are yearly: within a year and kind the earliest facts count until the cap, the
+  rest is shown as over the cap.
+- 乡科级 and below: `annual_hours` a year. 县处级 and above: `five_year_hours` per five years,
+  rolling with the appointment: the cycle starts on the date of appointment to the present rank
+  (CadreProfile.rank_appointed_on) and renews every five years; without that date, the five
+  calendar years ending with the year. Within an appointment cycle the cadre is behind when the
+  hours fall short of the pace (a fifth of the requirement for each year of the cycle begun);
+  in a calendar window, when they fall short of the whole requirement.
+- Promotion catch-up: a cadre whose hours in the twelve months before the appointment fell short
+  of a year's requirement of the new rank completes the shortfall within one year of it; once that
+  year is over, what is still missing counts against them.
+- Everybody: `online_hours` of online learning a year.
+- Precision: hours are summed unrounded and each figure shown is rounded once, half up, to 0.1
+  (core.numbers.round_hours); what is missing is computed from the hours as shown.
 
 The policy (requirements, conversions, caps) is data: `PolicyBook` reads the rows once and picks,
 for a cadre's unit and a date, the row in force (effective on or before the date) whose unit is
@@ -13,17 +30,18 @@ the nearest ancestor of the cadre's unit (a row without a unit applies everywher
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from accounts.models import Rank
 from attendance.models import AttendanceRecord
 from core.numbers import round_hours
-from credits.models import Conversion, CreditEntry, Requirement, SourceKind
-from evaluation.selectors.credits import _counts_for_credit, _credit_expr
+from credits.models import CadreProfile, Conversion, CreditEntry, Requirement, SourceKind
+from evaluation.rules import counts_for_credit, credit_expr
 from programs.models import Program, Session
 
 WINDOW_YEARS = 5
@@ -32,11 +50,15 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class Fact:
-    """Hours of one source kind counted in one year (unrounded)."""
+    """Hours of one source kind on one day (unrounded)."""
 
     kind: str
-    year: int
+    on: date
     hours: Decimal
+
+    @property
+    def year(self) -> int:
+        return self.on.year
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,15 @@ class Need:
     def any(self) -> bool:
         return self.annual_hours is not None or self.five_year_hours is not None
 
+    @property
+    def yearly(self) -> Decimal | None:
+        """A year's share of the requirement (the pace of a five-year one)."""
+        if self.annual_hours is not None:
+            return self.annual_hours
+        if self.five_year_hours is not None:
+            return self.five_year_hours / WINDOW_YEARS
+        return None
+
 
 @dataclass
 class Progress:
@@ -60,14 +91,40 @@ class Progress:
     year_total: Decimal = ZERO
     online_total: Decimal = ZERO
     window_total: Decimal = ZERO
-    window_start: int = 0
+    window_from: date | None = None
+    window_to: date | None = None
+    window_by_appointment: bool = False
+    window_due: Decimal | None = None  # the hours due by the year's end (the pace or the whole)
+    window_remaining: Decimal | None = None  # what the whole window still needs
     annual_missing: Decimal | None = None
     window_missing: Decimal | None = None
     online_missing: Decimal | None = None
+    appointed_on: date | None = None
+    catch_up_required: Decimal | None = None  # the shortfall at appointment
+    catch_up_by: date | None = None
+    catch_up_done: Decimal = ZERO
+    catch_up_missing: Decimal | None = None
+    catch_up_overdue: bool = False
+
+    @property
+    def window_start(self) -> int:
+        return self.window_from.year if self.window_from else self.year - WINDOW_YEARS + 1
 
     @property
     def met(self) -> bool:
-        return not any((self.annual_missing, self.window_missing, self.online_missing))
+        overdue = self.catch_up_missing if self.catch_up_overdue else None
+        return not any((self.annual_missing, self.window_missing, self.online_missing, overdue))
+
+    @property
+    def missing_total(self) -> Decimal:
+        overdue = self.catch_up_missing if self.catch_up_overdue else None
+        return sum(
+            (
+                x or ZERO
+                for x in (self.annual_missing, self.window_missing, self.online_missing, overdue)
+            ),
+            ZERO,
+        )
 
     @property
     def reasons(self) -> list[tuple[str, Decimal, Decimal]]:
@@ -76,26 +133,50 @@ class Progress:
         if self.annual_missing:
             out.append(("annual", self.need.annual_hours, self.year_total))
         if self.window_missing:
-            out.append(("window", self.need.five_year_hours, self.window_total))
+            out.append(("window", self.window_due, self.window_total))
         if self.online_missing:
             out.append(("online", self.need.online_hours, self.online_total))
+        if self.catch_up_overdue and self.catch_up_missing:
+            out.append(("catch_up", self.catch_up_required, self.catch_up_done))
         return out
 
 
-def _counted_by_kind(facts, year: int, caps: dict) -> tuple[dict, dict]:
-    """Unrounded hours per kind in `year`, each kind capped; and the excess."""
-    raw = defaultdict(lambda: ZERO)
+def _add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def counted_facts(facts, caps_by_year) -> tuple[list, dict]:
+    """The facts as counted: within each year and kind, the earliest count until the year's cap.
+    Returns ([(fact, counted hours)], {(year, kind): hours over the cap})."""
+    groups = defaultdict(list)
     for f in facts:
-        if f.year == year:
-            raw[f.kind] += f.hours
-    counted, over = {}, {}
-    for kind, hours in raw.items():
-        cap = caps.get(kind)
-        if cap is not None and hours > cap:
-            counted[kind], over[kind] = cap, hours - cap
-        else:
-            counted[kind] = hours
-    return counted, over
+        groups[(f.on.year, f.kind)].append(f)
+    out, over = [], {}
+    caps_cache = {}
+    for (year, kind), group in groups.items():
+        if year not in caps_cache:
+            caps_cache[year] = caps_by_year(year)
+        cap = caps_cache[year].get(kind)
+        left = cap
+        for f in sorted(group, key=lambda f: f.on):
+            if left is None:
+                out.append((f, f.hours))
+                continue
+            take = min(f.hours, left)
+            left -= take
+            out.append((f, take))
+        if cap is not None:
+            raw = sum((f.hours for f in group), ZERO)
+            if raw > cap:
+                over[(year, kind)] = raw - cap
+    return out, over
+
+
+def _between(counted, start: date, end: date) -> Decimal:
+    return sum((h for f, h in counted if start <= f.on <= end), ZERO)
 
 
 def _missing(required, done) -> Decimal | None:
@@ -104,31 +185,66 @@ def _missing(required, done) -> Decimal | None:
     return max(ZERO, round_hours(required) - done)
 
 
-def evaluate(*, facts, year: int, need: Need, caps_by_year) -> Progress:
-    """The progress of one cadre. `facts`: their Fact rows (any years); `caps_by_year(y)`:
-    the category caps in force for year y (kind -> hours)."""
-    counted, over = _counted_by_kind(facts, year, caps_by_year(year))
-    window_start = year - WINDOW_YEARS + 1
-    window_raw = sum(
-        (
-            sum(_counted_by_kind(facts, y, caps_by_year(y))[0].values(), ZERO)
-            for y in range(window_start, year + 1)
-        ),
-        ZERO,
-    )
+def evaluate(*, facts, year: int, need: Need, caps_by_year, appointed_on: date | None = None):
+    """The progress of one cadre at the end of `year`. `facts`: their Fact rows (any dates);
+    `caps_by_year(y)`: the category caps in force for year y (kind -> hours); `appointed_on`: the
+    date of appointment to their present rank, if known."""
+    counted, over = counted_facts(facts, caps_by_year)
+    last = date(year, 12, 31)
+    by_kind = defaultdict(lambda: ZERO)
+    for f, h in counted:
+        if f.on.year == year:
+            by_kind[f.kind] += h
+    if appointed_on is not None and appointed_on > last:
+        appointed_on = None  # appointed after the year: that year is judged without it
     progress = Progress(
         year=year,
         need=need,
-        by_kind={k: round_hours(v) for k, v in counted.items()},
-        over_cap={k: round_hours(v) for k, v in over.items()},
-        year_total=round_hours(sum(counted.values(), ZERO)),
-        online_total=round_hours(counted.get(SourceKind.ONLINE, ZERO)),
-        window_total=round_hours(window_raw),
-        window_start=window_start,
+        by_kind={k: round_hours(v) for k, v in by_kind.items()},
+        over_cap={k: round_hours(v) for (y, k), v in over.items() if y == year},
+        year_total=round_hours(sum(by_kind.values(), ZERO)),
+        online_total=round_hours(by_kind.get(SourceKind.ONLINE, ZERO)),
+        appointed_on=appointed_on,
+    )
+    # The five-year window.
+    if appointed_on is not None and need.five_year_hours is not None:
+        cycles = (year - appointed_on.year) // WINDOW_YEARS
+        start = _add_years(appointed_on, cycles * WINDOW_YEARS)
+        if start > last:
+            cycles -= 1
+            start = _add_years(appointed_on, cycles * WINDOW_YEARS)
+        progress.window_from = start
+        progress.window_to = _add_years(start, WINDOW_YEARS) - timedelta(days=1)
+        progress.window_by_appointment = True
+        begun = sum(1 for i in range(WINDOW_YEARS) if _add_years(start, i) <= last)
+        progress.window_due = round_hours(need.five_year_hours * begun / WINDOW_YEARS)
+    else:
+        progress.window_from = date(year - WINDOW_YEARS + 1, 1, 1)
+        progress.window_to = last
+        if need.five_year_hours is not None:
+            progress.window_due = round_hours(need.five_year_hours)
+    progress.window_total = round_hours(
+        _between(counted, progress.window_from, min(progress.window_to, last))
     )
     progress.annual_missing = _missing(need.annual_hours, progress.year_total)
-    progress.window_missing = _missing(need.five_year_hours, progress.window_total)
+    progress.window_missing = _missing(progress.window_due, progress.window_total)
     progress.online_missing = _missing(need.online_hours or None, progress.online_total)
+    if need.five_year_hours is not None:
+        progress.window_remaining = _missing(need.five_year_hours, progress.window_total)
+    # Promotion catch-up.
+    yearly = need.yearly
+    if appointed_on is not None and yearly is not None:
+        before = round_hours(
+            _between(counted, _add_years(appointed_on, -1), appointed_on - timedelta(days=1))
+        )
+        shortfall = _missing(yearly, before)
+        if shortfall and (_add_years(appointed_on, 1) - timedelta(days=1)).year >= year:
+            by = _add_years(appointed_on, 1) - timedelta(days=1)
+            progress.catch_up_required = shortfall
+            progress.catch_up_by = by
+            progress.catch_up_done = round_hours(_between(counted, appointed_on, min(by, last)))
+            progress.catch_up_missing = max(ZERO, shortfall - progress.catch_up_done)
+            progress.catch_up_overdue = by <= last and bool(progress.catch_up_missing)
     return progress
 
 
@@ -238,42 +354,53 @@ def taught_sessions():
     )
 
 
+def _split_by_year(kind: str, start: date, end: date, hours) -> list[Fact]:
+    """A record as facts: on its start date, or split between the years it spans in proportion
+    to its days there (each part dated on its first day in that year)."""
+    hours = Decimal(hours or 0)
+    if start.year == end.year:
+        return [Fact(kind, start, hours)]
+    days = (end - start).days + 1
+    out = []
+    for y in range(start.year, end.year + 1):
+        a, b = max(start, date(y, 1, 1)), min(end, date(y, 12, 31))
+        out.append(Fact(kind, a, hours * ((b - a).days + 1) / days))
+    return out
+
+
 def facts_for(users, *, first_year: int, last_year: int, book: "PolicyBook") -> dict:
-    """user id -> [Fact]: approved records by kind and year; Lectern session hours by year
-    through evaluation's credit rule; and teaching hours earned from the timetable (the hours of
-    each session the cadre taught as a Lectern lecturer × the teaching factor in force). Three
-    queries whatever the number of people."""
+    """user id -> [Fact]: approved records (split across the years they span); Lectern session
+    hours by day through evaluation's rule; and teaching hours earned from the timetable (the
+    hours of each session the cadre taught as a Lectern lecturer × the teaching factor in force).
+    Three queries whatever the number of people."""
     users = {u.pk: u for u in users}
+    first, last = date(first_year, 1, 1), date(last_year, 12, 31)
     out = defaultdict(list)
-    entries = (
-        CreditEntry.objects.filter(
-            user_id__in=list(users),
-            status=CreditEntry.Status.APPROVED,
-            start_date__year__gte=first_year,
-            start_date__year__lte=last_year,
+    entries = CreditEntry.objects.filter(
+        user_id__in=list(users),
+        status=CreditEntry.Status.APPROVED,
+        start_date__lte=last,
+        end_date__gte=first,
+    ).values_list("user_id", "kind", "start_date", "end_date", "hours")
+    for user_id, kind, start, end, hours in entries:
+        out[user_id].extend(
+            f for f in _split_by_year(kind, start, end, hours) if first <= f.on <= last
         )
-        .annotate(y=ExtractYear("start_date"))
-        .values("user_id", "kind", "y")
-        .annotate(h=Sum("hours"))
-        .order_by()
-    )
-    for row in entries:
-        out[row["user_id"]].append(Fact(row["kind"], row["y"], row["h"] or ZERO))
     lectern = (
         AttendanceRecord.objects.filter(
-            _counts_for_credit(user_ref="user"),
+            counts_for_credit(user_ref="user"),
             user_id__in=list(users),
             session__start__year__gte=first_year,
             session__start__year__lte=last_year,
         )
-        .annotate(y=ExtractYear("session__start"))
-        .values("user_id", "y")
-        .annotate(h=Sum(_credit_expr()))
+        .annotate(d=TruncDate("session__start"))
+        .values("user_id", "d")
+        .annotate(h=Sum(credit_expr()))
         .order_by()
     )
     for row in lectern:
         out[row["user_id"]].append(
-            Fact(SourceKind.LECTERN_SESSION, row["y"], Decimal(row["h"] or 0))
+            Fact(SourceKind.LECTERN_SESSION, row["d"], Decimal(row["h"] or 0))
         )
     taught = (
         taught_sessions()
@@ -282,8 +409,8 @@ def facts_for(users, *, first_year: int, last_year: int, book: "PolicyBook") -> 
             start__year__gte=first_year,
             start__year__lte=last_year,
         )
-        .annotate(y=ExtractYear("start"))
-        .values("lecturers__user_id", "y")
+        .annotate(d=TruncDate("start"))
+        .values("lecturers__user_id", "d")
         .annotate(h=Sum("credit_hours"))
         .order_by()
     )
@@ -291,20 +418,31 @@ def facts_for(users, *, first_year: int, last_year: int, book: "PolicyBook") -> 
         user = users[row["lecturers__user_id"]]
         path = user.unit.path if user.unit_id else ""
         factor = book.value(
-            Conversion.Kind.TEACHING_FACTOR, "", unit_path=path, on=date(row["y"], 12, 31)
+            Conversion.Kind.TEACHING_FACTOR, "", unit_path=path, on=date(row["d"].year, 12, 31)
         )
         if factor:
             out[user.pk].append(
-                Fact(SourceKind.TEACHING, row["y"], Decimal(row["h"] or 0) * factor)
+                Fact(SourceKind.TEACHING, row["d"], Decimal(row["h"] or 0) * factor)
             )
     return out
 
 
+def appointments(users) -> dict:
+    """user id -> the date of appointment to the present rank (one query)."""
+    return dict(
+        CadreProfile.objects.filter(
+            user_id__in=[u.pk for u in users], rank_appointed_on__isnull=False
+        ).values_list("user_id", "rank_appointed_on")
+    )
+
+
 def progress_many(users, *, year: int, book: PolicyBook | None = None) -> dict:
-    """user id -> Progress for `year` (users with .unit loaded). Five queries in all."""
+    """user id -> Progress for `year` (users with .unit loaded). Six queries in all (two of
+    them the policy, when no book is given)."""
     book = book or PolicyBook()
     users = list(users)
     facts = facts_for(users, first_year=year - WINDOW_YEARS + 1, last_year=year, book=book)
+    appointed = appointments(users)
     out = {}
     for user in users:
         path = user.unit.path if user.unit_id else ""
@@ -313,9 +451,22 @@ def progress_many(users, *, year: int, book: PolicyBook | None = None) -> dict:
             year=year,
             need=book.need(rank=user.rank, unit_path=path, year=year),
             caps_by_year=lambda y, path=path: book.caps(unit_path=path, year=y),
+            appointed_on=appointed.get(user.pk),
         )
     return out
 
 
 def progress_for(user, *, year: int, book: PolicyBook | None = None) -> Progress:
     return progress_many([user], year=year, book=book)[user.pk]
+
+
+def yearly_requirements(year: int) -> dict:
+    """{rank: hours a year} of the national rows in force in `year` (a five-year requirement
+    gives a fifth of its window), for pages that show one yearly figure per rank."""
+    book = PolicyBook()
+    out = {}
+    for rank in Rank.values:
+        yearly = book.need(rank=rank, unit_path="", year=year).yearly
+        if yearly is not None:
+            out[rank] = round_hours(yearly)
+    return out

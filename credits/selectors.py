@@ -3,12 +3,12 @@ or people (the policy is read once into a PolicyBook; hours through credits.rule
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 
-from accounts.models import Rank, User, subtree_q
+from accounts.models import Rank, subtree_q
 from accounts.scoping import roles_of
-from credits import access
-from credits.models import Category, CreditEntry, SourceKind
+from credits.models import Category, CreditEntry, CreditYearRollup, SourceKind
 from credits.rules import PolicyBook, progress_many, taught_sessions
 from evaluation.selectors.credits import credit_record
 
@@ -65,31 +65,79 @@ def review_queue(*, user):
     )
 
 
-def compliance_rows(*, user, year: int, unit=None, rank: str = "", behind_only: bool = True):
-    """(cadre, progress) for the cadres in the viewer's scope (optionally one unit subtree and
-    one rank), most missing first. Five queries in all, whatever the number of people."""
-    qs = (
-        User.objects.filter(access.people_q(user), is_active=True)
-        .exclude(rank="")
-        .exclude(pk=user.pk)
-        .select_related("unit")
-    )
+WHICH = {
+    "annual": Q(annual_missing__gt=0),
+    "window": Q(window_missing__gt=0),
+    "online": Q(online_missing__gt=0),
+    "catch_up": Q(catch_up_missing__gt=0),
+}
+
+
+def compliance_scope_q(user) -> Q:
+    """Rollup rows of the cadres the viewer oversees (admin: all; organizer: their units'
+    subtrees; a liaison: their units), the viewer excluded."""
+    roles = roles_of(user)
+    if roles.is_admin:
+        q = Q()
+    else:
+        q = Q(unit_id__in=roles.liaison_unit_ids)
+        for path in roles.organizer_paths:
+            q |= Q(unit_path__startswith=path)
+        if not q:
+            return Q(pk__in=[])
+    return q & ~Q(user_id=user.pk)
+
+
+def compliance_rows(
+    *, user, year: int, unit=None, rank: str = "", which: str = "", behind_only: bool = True
+):
+    """The compliance rollup rows in the viewer's scope for `year` (optionally one unit subtree,
+    one rank, one requirement not met), most missing first, with the cadre and unit joined: a
+    queryset to paginate (a count and one page: two queries whatever the number of cadres)."""
+    qs = CreditYearRollup.objects.filter(compliance_scope_q(user), year=year)
     if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
+        qs = qs.filter(unit_path__startswith=unit.path)
     if rank:
         qs = qs.filter(rank=rank)
-    people = list(qs.order_by("unit__path", "full_name", "id"))
-    progress = progress_many(people, year=year, book=PolicyBook())
-    rows = [(p, progress[p.pk]) for p in people]
-    if behind_only:
-        rows = [(p, pr) for p, pr in rows if not pr.met]
+    if which in WHICH:
+        qs = qs.filter(WHICH[which])
+    elif behind_only:
+        qs = qs.filter(met=False)
+    return qs.select_related("user", "unit").order_by("-missing", "unit_path", "user_id")
 
-    def missing(row):
-        pr = row[1]
-        return -sum(x for x in (pr.annual_missing, pr.window_missing, pr.online_missing) if x)
 
-    rows.sort(key=missing)
-    return rows
+def compliance_page(
+    *,
+    user,
+    year: int,
+    unit=None,
+    rank: str = "",
+    which: str = "",
+    behind_only: bool = True,
+    page=1,
+    per_page: int = 50,
+):
+    """One page of the compliance list (a Django Page of CreditYearRollup rows). Two queries."""
+    rows = compliance_rows(
+        user=user, year=year, unit=unit, rank=rank, which=which, behind_only=behind_only
+    )
+    return Paginator(rows, per_page).get_page(page)
+
+
+def compliance_summary(*, user, year: int, unit=None) -> list[dict]:
+    """Per rank: cadres and cadres behind, in the viewer's scope. One query."""
+    qs = CreditYearRollup.objects.filter(compliance_scope_q(user), year=year, has_requirement=True)
+    if unit is not None:
+        qs = qs.filter(unit_path__startswith=unit.path)
+    counts = {
+        r["rank"]: r
+        for r in qs.values("rank").annotate(n=Count("id"), behind=Count("id", filter=Q(met=False)))
+    }
+    return [
+        {"rank": label, "n": counts[v]["n"], "behind": counts[v]["behind"]}
+        for v, label in Rank.choices
+        if v in counts
+    ]
 
 
 RANKS = Rank.choices

@@ -14,14 +14,12 @@ from core.errors import DomainError
 from enrollment.models import Enrollment
 from evaluation import selectors, services
 from evaluation.models import (
-    DEFAULT_REQUIRED_HOURS,
     CallOnPick,
     Certificate,
     Commitment,
     CommitmentUpdate,
     Completion,
     CreditPolicy,
-    CreditRequirement,
     EvaluationReceipt,
     Grade,
     Reflection,
@@ -434,9 +432,6 @@ def _one_revoked(ctx, program):
 
 
 def seed(ctx):
-    for rank, hours in DEFAULT_REQUIRED_HOURS.items():
-        CreditRequirement.objects.get_or_create(rank=rank, defaults={"hours": hours})
-
     xz = ctx.programs.get("YJC-2026-XZ")
     if xz is not None:
         CreditPolicy.objects.get_or_create(

@@ -12,7 +12,6 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Rank
 from core.models import BaseModel
 from programs.models import Program, Session
 
@@ -27,7 +26,6 @@ CRITERIA_MAX = 20  # criteria in one scoring round
 PRESENTERS_MAX = 200  # presenters in one scoring round
 SCORE_MAX = Decimal("1000")  # the highest a criterion's range may reach
 WEIGHT_MAX = Decimal("100")
-HOURS_MAX = Decimal("1000")  # a yearly credit-hours requirement
 
 
 def _max_length(field: str, limit: int, name: str) -> models.CheckConstraint:
@@ -620,39 +618,6 @@ class CreditPolicy(BaseModel):
 
 
 DEFAULT_CREDIT_PERCENT = {"late": 50, "left_early": 50, "late_left_early": 0, "on_leave": 0}
-
-# 《干部教育培训工作条例》: leading cadres ≥ 110 hours a year in concentrated training; others less.
-DEFAULT_REQUIRED_HOURS = {
-    Rank.PROVINCIAL: Decimal("110"),
-    Rank.BUREAU: Decimal("110"),
-    Rank.COUNTY: Decimal("110"),
-    Rank.SECTION: Decimal("90"),
-    Rank.STAFF: Decimal("72"),
-}
-
-
-class CreditRequirement(BaseModel):
-    """Yearly credit hours required of a rank; ranks without a row use DEFAULT_REQUIRED_HOURS."""
-
-    rank = models.CharField(_("职级"), max_length=12, choices=Rank.choices, unique=True)
-    hours = models.DecimalField(
-        _("年度学时要求"),
-        max_digits=5,
-        decimal_places=1,
-        validators=[MinValueValidator(0), MaxValueValidator(HOURS_MAX)],
-    )
-
-    class Meta:
-        verbose_name = _("学时要求")
-        verbose_name_plural = _("学时要求")
-        ordering = ["rank"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(hours__gte=0, hours__lte=HOURS_MAX),
-                name="creditrequirement_hours_range",
-            )
-        ]
-
 
 # --- Follow-up (成果转化) --------------------------------------------------------------------
 

@@ -31,11 +31,10 @@ from evaluation.selectors.completion import (  # noqa: F401
     serial_from_input,
 )
 from evaluation.selectors.credits import (  # noqa: F401
-    _counts_for_credit,
-    _credit_expr,
     credit_overview,
     credit_record,
-    credit_requirement_rows,
+    earned_hours,
+    earned_hours_by_user,
     program_credit_hours,
     required_hours_by_rank,
 )

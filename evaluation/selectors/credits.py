@@ -1,5 +1,7 @@
-"""Credit hours (学时): the per-program policy, yearly requirements, a trainee's record and the
-organizer's overview."""
+"""Credit hours (学时) of Lectern sessions: a trainee's sessions of a year with what each earned,
+the organizer's per-cadre sums, and the hours a certificate states. All of it through the one
+rule (evaluation.rules); the yearly requirement of a rank is credits' policy data, asked through
+evaluation.hooks (the record of every source is credits' 培训档案)."""
 
 from decimal import Decimal
 
@@ -7,62 +9,29 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 
-from accounts.models import Rank, User
+from accounts.models import User
 from accounts.scoping import organizer_scope_q, roles_of
-from attendance.models import AttendanceRecord, AttendanceStatus
+from attendance.models import AttendanceRecord
 from core.numbers import round_hours
-from enrollment.models import Enrollment
-from evaluation.models import (
-    DEFAULT_CREDIT_PERCENT,
-    DEFAULT_REQUIRED_HOURS,
-    CreditRequirement,
-)
+from evaluation import hooks
+from evaluation.rules import counts_for_credit, credit_expr
 from programs.models import Session
 
 
-def _credit_expr(prefix: str = ""):
-    """Credit hours one attendance record earns: the session's hours × the program's percentage
-    for the record's status (CreditPolicy, or the defaults)."""
-    hours = F(f"{prefix}session__credit_hours")
-    policy = f"{prefix}session__program__credit_policy__"
-
-    def pct(status, column):
-        return ExpressionWrapper(
-            hours
-            * Coalesce(F(policy + column), Value(DEFAULT_CREDIT_PERCENT[status]))
-            * Value(Decimal("0.01")),
-            output_field=DecimalField(max_digits=8, decimal_places=2),
-        )
-
-    status = f"{prefix}status"
-    return Case(
-        When(**{status: AttendanceStatus.PRESENT}, then=hours),
-        When(**{status: AttendanceStatus.LATE}, then=pct("late", "late_percent")),
-        When(**{status: AttendanceStatus.LEFT_EARLY}, then=pct("left_early", "left_early_percent")),
-        When(
-            **{status: AttendanceStatus.LATE_LEFT_EARLY},
-            then=pct("late_left_early", "late_left_early_percent"),
-        ),
-        When(**{status: AttendanceStatus.ON_LEAVE}, then=pct("on_leave", "leave_percent")),
-        default=Value(Decimal(0)),
-        output_field=DecimalField(max_digits=8, decimal_places=2),
-    )
-
-
 def program_credit_hours(*, program) -> Decimal:
-    """The hours a certificate states: the program's declared total (总学时), or when none was
-    declared the sum of its sessions that were held (cancelled ones never count)."""
+    """The program's nominal hours: its declared total (总学时), or when none was declared the
+    sum of its sessions that were held (cancelled ones never count). Certificates state the hours
+    a trainee earned (`earned_hours`); this is the program's figure."""
     if program.credit_hours:
         return round_hours(program.credit_hours)
     total = (
@@ -73,64 +42,66 @@ def program_credit_hours(*, program) -> Decimal:
     return round_hours(total)
 
 
-def required_hours_by_rank() -> dict:
-    required = dict(DEFAULT_REQUIRED_HOURS)
-    required.update(dict(CreditRequirement.objects.values_list("rank", "hours")))
-    return required
+def earned_hours(*, program, user) -> Decimal:
+    """The hours one trainee earned in one program by the rule (rounded once). One query."""
+    total = AttendanceRecord.objects.filter(
+        counts_for_credit(user_ref="user"), user=user, session__program=program
+    ).aggregate(t=Sum(credit_expr()))["t"]
+    return round_hours(total or 0)
 
 
-def credit_requirement_rows():
-    required = required_hours_by_rank()
-    return [(value, label, required[value]) for value, label in Rank.choices]
-
-
-def _counts_for_credit(prefix: str = "", user_ref: str = "user") -> Q:
-    """Which attendance records earn credit hours: those of sessions that were not cancelled, in
-    programs the trainee is (still) enrolled in. The statistics rollups and the trainee record
-    apply the same rule (reports.rollups, reports.selectors.trainee_record_data)."""
-    enrolled = Enrollment.objects.filter(
-        program=OuterRef(f"{prefix}session__program"),
-        user=OuterRef(user_ref),
-        status=Enrollment.Status.ENROLLED,
+def earned_hours_by_user(*, program) -> dict:
+    """{user id: hours earned in the program} (unrounded). One query."""
+    rows = (
+        AttendanceRecord.objects.filter(
+            counts_for_credit(user_ref="user"), session__program=program
+        )
+        .values("user_id")
+        .annotate(h=Sum(credit_expr()))
+        .order_by()
     )
-    return ~Q(**{f"{prefix}session__status": Session.Status.CANCELLED}) & Q(Exists(enrolled))
+    return {r["user_id"]: Decimal(r["h"] or 0) for r in rows}
+
+
+def required_hours_by_rank(year: int | None = None) -> dict:
+    """{rank: hours a year} from credits' policy (through the hook)."""
+    return hooks.yearly_requirements(year or timezone.localdate().year)
 
 
 def credit_record(*, user, year: int):
-    """The user's attendance in `year` with the hours each record earned, and the total."""
+    """The user's attendance in `year` with the hours each record earned (`earned`), the total
+    (rounded once) and the yearly requirement of their rank (None without one)."""
     records = list(
         AttendanceRecord.objects.filter(
-            _counts_for_credit(user_ref="user"), user=user, session__start__year=year
+            counts_for_credit(user_ref="user"), user=user, session__start__year=year
         )
         .select_related("session__program")
-        .annotate(earned=_credit_expr())
+        .annotate(earned=credit_expr())
         .order_by("session__start")
     )
     total = sum((r.earned or Decimal(0) for r in records), Decimal(0))
-    required = required_hours_by_rank().get(user.rank) if user.rank else None
+    required = required_hours_by_rank(year).get(user.rank) if user.rank else None
     return records, round_hours(total), required
 
 
 def credit_overview(*, user, year: int, behind_only: bool = False):
-    """Cadres in the organizer's units with their hours in `year` against their rank's
-    requirement, most behind first. One query (plus the requirement table)."""
+    """Cadres in the organizer's units with their Lectern hours in `year` (`earned`) against
+    their rank's yearly requirement, most behind first. One query."""
     roles = roles_of(user)
     if not (roles.is_admin or roles.is_organizer):
         raise PermissionDenied
-    required = required_hours_by_rank()
+    required = required_hours_by_rank(year)
     required_expr = Case(
         *[When(rank=rank, then=Value(hours)) for rank, hours in required.items()],
         default=Value(Decimal(0)),
         output_field=DecimalField(max_digits=6, decimal_places=1),
     )
-    # Summed unrounded, rounded once to a tenth (ROUND, as the statistics rollups do;
-    # core.numbers.round_hours on the trainee's page), so the shortfall is that of the shown hours.
     earned = Round(
         Coalesce(
             Sum(
-                _credit_expr("attendance__"),
+                credit_expr("attendance__"),
                 filter=Q(attendance__session__start__year=year)
-                & _counts_for_credit("attendance__", user_ref="pk"),
+                & counts_for_credit("attendance__", user_ref="pk"),
             ),
             Value(Decimal(0)),
             output_field=DecimalField(max_digits=8, decimal_places=2),

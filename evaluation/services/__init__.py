@@ -27,7 +27,6 @@ from evaluation.services.completion import (  # noqa: F401
 )
 from evaluation.services.credits import (  # noqa: F401
     credit_policy_set,
-    credit_requirement_set,
 )
 from evaluation.services.evaluations import (  # noqa: F401
     _store_among_the_sessions_answers,

@@ -253,7 +253,8 @@ def certificate_pdf(*, cert) -> bytes:
         {
             "cert": cert,
             "program": program,
-            "hours": selectors.program_credit_hours(program=program),
+            # The hours this trainee earned by the credit rule, not the program's nominal total.
+            "hours": selectors.earned_hours(program=program, user=cert.completion.user),
             "qr": certificate_qr_svg(cert=cert, url=url),
             "verify_url": url,
         },

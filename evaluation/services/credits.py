@@ -1,16 +1,13 @@
-"""Credit hours (学时): the per-program policy, yearly requirements, a trainee's record and the
-organizer's overview."""
+"""Credit hours (学时): the per-program policy (what each attendance status earns). The yearly
+requirements are credits' policy data."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.services import audit_log
-from evaluation.models import (
-    CreditPolicy,
-    CreditRequirement,
-)
-from evaluation.services._common import _decimal_or_none, _ensure_open
+from evaluation.models import CreditPolicy
+from evaluation.services._common import _ensure_open
 
 
 @transaction.atomic
@@ -26,13 +23,3 @@ def credit_policy_set(*, program, by, **percents) -> CreditPolicy:
     policy.save(update_fields=[*percents, "updated_at"])
     audit_log(actor=by, action="credit_policy.set", target=program, before=before, after=percents)
     return policy
-
-
-@transaction.atomic
-def credit_requirement_set(*, rank, hours, by) -> CreditRequirement:
-    hours = _decimal_or_none(hours, field=rank)
-    if hours is None or hours < 0 or hours > 1000:
-        raise DomainError(_("学时要求须在 0 到 1000 之间。"), field=rank)
-    req, _created = CreditRequirement.objects.update_or_create(rank=rank, defaults={"hours": hours})
-    audit_log(actor=by, action="credit_requirement.set", target=req, after={"hours": str(hours)})
-    return req

@@ -1,22 +1,20 @@
-"""Credit hours (学时): the per-program policy, yearly requirements, a trainee's record and the
-organizer's overview."""
+"""Credit hours (学时): the per-program policy. The trainee's hours, the overview and the yearly
+requirements live in credits' 培训档案 (one record): the old addresses here redirect to it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from accounts.models import Rank
 from accounts.scoping import roles_of
 from core.errors import DomainError
-from evaluation import selectors, services
-from evaluation.forms import (
-    CreditPolicyForm,
-)
+from evaluation import services
+from evaluation.forms import CreditPolicyForm
 from evaluation.models import CreditPolicy
 from evaluation.views._common import _form_error
 from programs.access import Access, program_get
@@ -30,40 +28,37 @@ def _year(request) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
+def _to(name: str, **query) -> str:
+    query = {k: v for k, v in query.items() if v}
+    return reverse(name) + (f"?{urlencode(query)}" if query else "")
+
+
 @login_required
+@require_GET
 def credits_mine(request):
-    year = _year(request)
-    records, total, required = selectors.credit_record(user=request.user, year=year)
-    return render(
-        request,
-        "evaluation/credits_mine.html",
-        {
-            "year": year,
-            "records": records,
-            "total": total,
-            "required": required,
-            "short": (required - total) if required is not None and total < required else None,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
-        },
-    )
+    """我的学时 is the cadre's 培训档案 (every source, the requirement and progress)."""
+    return redirect(_to("credits:mine", year=request.GET.get("year") and _year(request)))
 
 
 @login_required
+@require_GET
 def credits_overview(request):
-    year = _year(request)
-    behind = request.GET.get("behind") == "1"
-    qs = selectors.credit_overview(user=request.user, year=year, behind_only=behind)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "evaluation/credits_overview.html",
-        {
-            "year": year,
-            "page": page,
-            "behind": behind,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
-        },
-    )
+    """The organizer's overview is the compliance list of the training record."""
+    roles = roles_of(request.user)
+    if not (roles.is_admin or roles.is_organizer):
+        raise PermissionDenied
+    everyone = "" if request.GET.get("behind") == "1" else "on"
+    return redirect(_to("credits:compliance", year=_year(request), all=everyone))
+
+
+@login_required
+@require_GET
+def credit_requirements(request):
+    """The requirements by rank are policy data of the training record (edited, audited, with
+    effective dates, in the administration of 学时要求)."""
+    if not roles_of(request.user).is_admin:
+        raise PermissionDenied
+    return redirect("admin:credits_requirement_changelist")
 
 
 @login_required
@@ -84,31 +79,3 @@ def credit_policy(request, program_pk):
             messages.success(request, _("学时认定规则已保存。"))
             return redirect("evaluation:program", pk=prog.pk)
     return render(request, "evaluation/credit_policy.html", {"form": form, "program": prog})
-
-
-@login_required
-def credit_requirements(request):
-    if not roles_of(request.user).is_admin:
-        raise PermissionDenied
-    errors = {}
-    if request.method == "POST":
-        for rank in Rank.values:
-            try:
-                with transaction.atomic():
-                    services.credit_requirement_set(
-                        rank=rank, hours=request.POST.get(rank), by=request.user
-                    )
-            except DomainError as exc:
-                errors[rank] = exc.message
-        if not errors:
-            messages.success(request, _("学时要求已保存。"))
-            return redirect("evaluation:credit_requirements")
-    rows = [
-        (v, label, hours, errors.get(v)) for v, label, hours in selectors.credit_requirement_rows()
-    ]
-    return render(
-        request,
-        "evaluation/credit_requirements.html",
-        {"rows": rows},
-        status=400 if errors else 200,
-    )

@@ -42,6 +42,27 @@ def _batch(w):
     return OnlineImport.objects.create(created_by=w.admin, filename="export.xlsx", rows=[row])
 
 
+def _approved(w):
+    entry = CreditEntry.objects.filter(user=w.trainee, title="已认定外部培训").first()
+    return entry or entry_for(w.trainee, title="已认定外部培训")
+
+
+def _approved_state(w):
+    return list(CreditEntry.objects.filter(title="已认定外部培训").values_list("status", "hours"))
+
+
+def _files(w):
+    from core.models import GeneratedFile
+
+    return GeneratedFile.objects.count()
+
+
+def _appointed(w):
+    from credits.models import CadreProfile
+
+    return list(CadreProfile.objects.values_list("user_id", "rank_appointed_on"))
+
+
 def _imported(w):
     return CreditEntry.objects.filter(title="网络课程").count()
 
@@ -70,7 +91,46 @@ PERMISSIONS = {
     "credits:review": Entry(
         expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
     ),
-    "credits:compliance": Entry(expect=everyone(403, organizer=200, outsider=200, admin=200)),
+    "credits:compliance": Entry(
+        expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
+    ),
+    "credits:profile": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.trainee.pk},
+        data=lambda w: {"rank_appointed_on": "2024-07-01"},
+        expect=_scope(403, admin=302),
+        effect=_appointed,
+    ),
+    "credits:mine_pdf": Entry(
+        method="post", data=lambda w: {"year": "2026"}, expect=everyone(302), effect=_files
+    ),
+    "credits:mine_xlsx": Entry(
+        method="post", data=lambda w: {"year": "2026"}, expect=everyone(302), effect=_files
+    ),
+    "credits:record_pdf": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.trainee.pk},
+        data=lambda w: {"year": "2026"},
+        expect=_scope(302),
+        effect=_files,
+    ),
+    "credits:record_xlsx": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.trainee.pk},
+        data=lambda w: {"year": "2026"},
+        expect=_scope(302),
+        effect=_files,
+    ),
+    "credits:entry_edit": Entry(
+        kwargs=lambda w: {"pk": _approved(w).pk}, expect=_scope(403, admin=200)
+    ),
+    "credits:entry_revoke": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": _approved(w).pk},
+        data=lambda w: {"reason": "证书系伪造"},
+        expect=_scope(403, admin=302),
+        effect=_approved_state,
+    ),
     "credits:import": Entry(expect=everyone(403, admin=200)),
     "credits:import_preview": Entry(
         kwargs=lambda w: {"pk": _batch(w).pk}, expect=everyone(403, admin=200)

@@ -40,7 +40,7 @@ def test_national_defaults_are_shipped_as_rows():
 @pytest.mark.parametrize("hours, missing", [("89.94", "0.1"), ("89.95", "0"), ("90", "0")])
 def test_annual_requirement_met_at_90_hours_as_shown_to_a_tenth(hours, missing):
     p = evaluate(
-        facts=[Fact("external_class", 2026, D(hours))],
+        facts=[Fact("external_class", dt.date(2026, 6, 30), D(hours))],
         year=2026,
         need=Need(annual_hours=D("90")),
         caps_by_year=NO_CAPS,
@@ -199,7 +199,7 @@ caps_st = st.dictionaries(st.sampled_from(["paper", "teaching", "online"]), hour
 @given(facts=facts_st, year=st.integers(2022, 2027), need=need_st, caps=caps_st)
 def test_rules_agree_with_an_independent_statement_of_the_policy(facts, year, need, caps):
     p = evaluate(
-        facts=[Fact(k, y, h) for k, y, h in facts],
+        facts=[Fact(k, dt.date(y, 6, 30), h) for k, y, h in facts],
         year=year,
         need=need,
         caps_by_year=lambda y: caps,

@@ -125,11 +125,13 @@ PERMISSIONS = {
     "evaluation:verify_form": Entry(expect=everyone(200, anonymous=200)),
     "evaluation:verify": Entry(kwargs=_serial, expect=everyone(200, anonymous=200)),
     # Credit hours
-    "evaluation:credits_mine": Entry(expect=everyone(200)),
+    # (the trainee's hours, the overview and the requirements are the training record's pages:
+    # these addresses redirect there)
+    "evaluation:credits_mine": Entry(expect=everyone(302)),
     "evaluation:credits_overview": Entry(
-        expect=everyone(403, admin=200, organizer=200, outsider=200)
+        expect=everyone(403, admin=302, organizer=302, outsider=302)
     ),
-    "evaluation:credit_requirements": Entry(expect=everyone(403, admin=200)),
+    "evaluation:credit_requirements": Entry(expect=everyone(403, admin=302)),
     "evaluation:credit_policy": Entry(**PROGRAM, expect=manage()),
     # Follow-up
     "evaluation:followup_mine": Entry(expect=everyone(200)),

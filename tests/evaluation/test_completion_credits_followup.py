@@ -153,18 +153,31 @@ def test_credit_hours_follow_the_policy_for_each_status(world):
     assert selectors.credit_record(user=world.trainee, year=year)[1] == Decimal("6.0")
 
 
-def test_requirements_per_rank_can_be_changed(world):
-    services.credit_requirement_set(rank=Rank.SECTION, hours="60", by=world.admin)
+def _require(rank, hours, year=None):
+    """A national requirement row in the training record's policy (credits keeps it)."""
+    from credits.models import Requirement
+
+    year = year or timezone.localdate().year
+    Requirement.objects.update_or_create(
+        rank=rank,
+        unit=None,
+        effective_from=dt.date(year, 1, 1),
+        defaults={"annual_hours": Decimal(hours), "online_hours": 0},
+    )
+
+
+def test_requirements_per_rank_come_from_the_training_records_policy(world):
+    assert selectors.required_hours_by_rank()[Rank.SECTION] == Decimal("90")
+    assert selectors.required_hours_by_rank()[Rank.COUNTY] == Decimal("110")  # 550 / 5
+    _require(Rank.SECTION, "60")
     assert selectors.required_hours_by_rank()[Rank.SECTION] == Decimal("60")
-    with pytest.raises(DomainError):
-        services.credit_requirement_set(rank=Rank.SECTION, hours="-1", by=world.admin)
 
 
 def test_overview_lists_who_is_behind_within_the_organizers_units(world):
     (s,) = _past_sessions(world, 1)
     attend(s, world.trainee)
     year = s.start.astimezone(timezone.get_current_timezone()).year
-    services.credit_requirement_set(rank=Rank.SECTION, hours="3", by=world.admin)
+    _require(Rank.SECTION, "3", year)
     rows = {u.pk: u for u in selectors.credit_overview(user=world.organizer, year=year)}
     assert world.trainee.pk in rows and rows[world.trainee.pk].earned == Decimal("3")
     behind = {
@@ -184,7 +197,7 @@ def test_overview_judges_the_hours_as_the_trainee_record_shows_them(world):
     s.save()
     attend(s, world.trainee, status=AttendanceStatus.LATE)  # default 50% → 1.25
     year = s.start.astimezone(timezone.get_current_timezone()).year
-    services.credit_requirement_set(rank=Rank.SECTION, hours="1.3", by=world.admin)
+    _require(Rank.SECTION, "1.3", year)
     assert selectors.credit_record(user=world.trainee, year=year)[1] == Decimal("1.3")
     rows = {u.pk: u for u in selectors.credit_overview(user=world.organizer, year=year)}
     assert rows[world.trainee.pk].earned == Decimal("1.3")

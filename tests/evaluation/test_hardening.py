@@ -19,7 +19,6 @@ from evaluation import selectors, services, similarity
 from evaluation.models import (
     COMMENT_MAX,
     REFLECTION_MAX,
-    CreditRequirement,
     Reflection,
     ScoreSheet,
     ScoringCriterion,
@@ -142,25 +141,15 @@ def test_non_finite_judge_scores_are_refused(world, value):
     assert not ScoreSheet.objects.exists()
 
 
-@pytest.mark.parametrize("value", NON_FINITE)
-def test_non_finite_credit_requirements_are_refused(world, value):
-    with pytest.raises(DomainError):
-        services.credit_requirement_set(rank="county", hours=value, by=world.admin)
-    assert not CreditRequirement.objects.exists()
-
-
-def test_negative_credit_hours_are_refused_and_the_database_checks_the_range(world):
-    with pytest.raises(DomainError, match="0 到 1000"):
-        services.credit_requirement_set(rank="county", hours="-5", by=world.admin)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        CreditRequirement.objects.create(rank="county", hours=Decimal("-1"))
-
-
-def test_the_credit_requirements_page_answers_nan_with_a_message(client, world):
+def test_the_credit_requirements_page_leads_to_the_policy_rows_of_the_record(client, world):
+    """The yearly requirement per rank is credits' policy data (with effective dates, audited);
+    evaluation's old page sends the administrator there."""
     client.force_login(world.admin)
     response = client.post(reverse("evaluation:credit_requirements"), {"county": "NaN"})
-    assert response.status_code == 400
-    assert "有限的数字" in response.content.decode() or "请输入数字" in response.content.decode()
+    assert response.status_code == 405
+    response = client.get(reverse("evaluation:credit_requirements"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:credits_requirement_changelist")
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def _count(client, url):
     return len(ctx)
 
 
-@pytest.mark.parametrize("page", ["review", "board", "completion", "results", "credits", "callon"])
+@pytest.mark.parametrize("page", ["review", "board", "completion", "results", "callon"])
 def test_query_counts_do_not_grow_with_the_data(world, client_for, page):
     counts = []
     for size in (3, 30):
@@ -188,7 +188,6 @@ def test_query_counts_do_not_grow_with_the_data(world, client_for, page):
             "board": reverse("evaluation:round_board", args=[rnd.pk]),
             "completion": reverse("evaluation:completion", args=[world.program.pk]),
             "results": reverse("evaluation:program_results", args=[world.program.pk]),
-            "credits": reverse("evaluation:credits_overview"),
             "callon": reverse("evaluation:callon", args=[s.pk]),
         }[page]
         counts.append(_count(client_for(world.organizer), url))

@@ -2,11 +2,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank, User
 from core.errors import DomainError
+from core.widgets import SearchPicker
 from plans.models import MAX_AMOUNT, CostCategory, PlanItem
 from programs.models import (
     ATTENDANCE_POLICY_FIELDS,
@@ -47,6 +49,41 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
+# The pickers' words, here so that programs' catalogue translates them (core has none).
+PICKER_TEXTS = {
+    "none": _("未选择"),
+    "clear": _("清除"),
+    "empty": _("没有匹配的项"),
+    "more": _("只显示前 %(n)s 项,请输入更多字缩小范围"),
+    "error": _("搜索失败,请重试"),
+    "id": _("编号"),
+}
+
+
+def unit_picker() -> SearchPicker:
+    """A unit among those the user may choose (programs:pick_units): no list of every unit."""
+    return SearchPicker(
+        url=reverse_lazy("programs:pick_units"),
+        texts={**PICKER_TEXTS, "placeholder": _("输入单位名称或编码搜索")},
+    )
+
+
+def plan_item_picker() -> SearchPicker:
+    """An approved plan item in the user's scope (programs:pick_plan_items)."""
+    return SearchPicker(
+        url=reverse_lazy("programs:pick_plan_items"),
+        texts={**PICKER_TEXTS, "placeholder": _("输入班次名称或单位搜索")},
+    )
+
+
+def plan_item_label(item: PlanItem) -> str:
+    return _("%(year)s年 %(unit)s:%(title)s") % {
+        "year": item.plan.year,
+        "unit": item.plan.unit.name,
+        "title": item.title,
+    }
+
+
 def add_domain_error(form, err: DomainError) -> None:
     """Show a service's error on the field it names, or on the whole form."""
     field = err.field if err.field in form.fields else None
@@ -74,6 +111,8 @@ class ProgramForm(forms.ModelForm):
             "start_date": DateInput,
             "end_date": DateInput,
             "description": forms.Textarea(attrs={"rows": 3}),
+            "organizing_unit": unit_picker(),
+            "plan_item": plan_item_picker(),
         }
 
     def __init__(self, *args, units, families, plan_items, **kwargs):
@@ -87,16 +126,8 @@ class ProgramForm(forms.ModelForm):
         field.queryset = plan_items | PlanItem.objects.filter(pk=current) if current else plan_items
         field.required = False
         field.label = _("计划班次(已备案)")
-        field.empty_label = _("计划外(须系统管理员批准)")
-        field.help_text = _("项目须来自已备案的计划班次才能发布。")
-        field.label_from_instance = lambda item: (
-            _("%(year)s年 %(unit)s:%(title)s")
-            % {
-                "year": item.plan.year,
-                "unit": item.plan.unit.name,
-                "title": item.title,
-            }
-        )
+        field.help_text = _("项目须来自已备案的计划班次才能发布;不选即为计划外(须系统管理员批准)。")
+        field.label_from_instance = plan_item_label
 
     FIELDSETS = [
         (
@@ -136,6 +167,22 @@ class ProgramForm(forms.ModelForm):
         # The service checks the same rules with messages of its own; the check constraint's
         # generic message would only repeat ours.
         pass
+
+
+class FromPlanForm(forms.Form):
+    """The create page's "start from an approved plan item" (GET ?plan_item=)."""
+
+    plan_item = forms.ModelChoiceField(
+        label=_("从已备案的计划班次开始"),
+        queryset=PlanItem.objects.none(),
+        widget=plan_item_picker(),
+    )
+
+    def __init__(self, *args, plan_items, **kwargs):
+        kwargs.setdefault("auto_id", "from_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["plan_item"].queryset = plan_items
+        self.fields["plan_item"].label_from_instance = plan_item_label
 
 
 class SessionFieldsMixin(forms.Form):
@@ -428,6 +475,7 @@ class VenueForm(forms.ModelForm):
     class Meta:
         model = Venue
         fields = ["name", "address", "capacity", "unit"]
+        widgets = {"unit": unit_picker()}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -444,7 +492,7 @@ class LecturerForm(forms.ModelForm):
     class Meta:
         model = Lecturer
         fields = ["name", "title", "affiliation", "bio", "unit"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3}), "unit": unit_picker()}
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

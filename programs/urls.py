@@ -1,6 +1,15 @@
 from django.urls import path
 
-from programs.views import changes, costs, execution, programs, resources, schedule, timetable
+from programs.views import (
+    changes,
+    costs,
+    execution,
+    pickers,
+    programs,
+    resources,
+    schedule,
+    timetable,
+)
 
 app_name = "programs"
 
@@ -36,6 +45,8 @@ urlpatterns = [
         resources.lecturer_feed_regenerate,
         name="lecturer_feed_regenerate",
     ),
+    path("pick/units/", pickers.pick_units, name="pick_units"),
+    path("pick/plan-items/", pickers.pick_plan_items, name="pick_plan_items"),
     path("execution/", execution.plan_execution, name="plan_execution"),
     path("schedule/", schedule.my_schedule, name="my_schedule"),
     path("schedule/feed/", schedule.feed_regenerate, name="feed_regenerate"),

@@ -26,6 +26,7 @@ from programs.access import (
 )
 from programs.forms import (
     CloneForm,
+    FromPlanForm,
     ProgramForm,
     ReopenForm,
     WaiverForm,
@@ -115,7 +116,11 @@ def program_create(request):
             "form": form,
             "program": None,
             "source": source,
-            "plan_items": approved_items_for(user=request.user)[:200],
+            "from_plan": FromPlanForm(
+                initial={"plan_item": source.pk if source else None},
+                plan_items=approved_items_for(user=request.user),
+            ),
+            "has_plan_items": approved_items_for(user=request.user).exists(),
         },
     )
 

@@ -73,6 +73,9 @@ PERMISSIONS = {
     "programs:costs": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=_organize(200)),
     # Plan versus actual: organizers and admins, each for their own scope.
     "programs:plan_execution": Entry(expect=_organizer_pages(200)),
+    # The pickers' query endpoints answer whoever opens the forms that use them (organizers).
+    "programs:pick_units": Entry(query="?q=T-A", expect=_organizer_pages(200)),
+    "programs:pick_plan_items": Entry(query="?q=x", expect=_organizer_pages(200)),
     "programs:reopen_end": Entry(
         method="post",
         kwargs=lambda w: {"pk": w.program.pk},

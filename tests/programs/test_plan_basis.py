@@ -57,10 +57,14 @@ def test_new_program_form_carries_the_plan_item_over(world, client_for):
     assert "已带入计划班次" in page and "市委党校" in page
     assert 'value="乡镇干部履职能力提升班"' in page and 'value="88"' in page
     assert 'value="2027-04-06"' in page and 'value="2027-04-10"' in page
-    # the chooser lists the approved item; a draft item is not offered
+    # the chooser (a picker: no list in the page) offers the approved item, not a draft one
     _item(world, status=PlanItem.Status.DRAFT, title="未报送的班次")
     page = c.get(reverse("programs:create")).content.decode()
-    assert "乡镇干部履职能力提升班" in page and "未报送的班次" not in page
+    assert f'<option value="{item.pk}"' not in page
+    assert f'data-picker-url="{reverse("programs:pick_plan_items")}"' in page
+    found = c.get(reverse("programs:pick_plan_items"), {"q": "班次"}).json()["results"]
+    found += c.get(reverse("programs:pick_plan_items"), {"q": "提升"}).json()["results"]
+    assert [r["id"] for r in found] == [item.pk]
 
 
 def test_another_citys_organizer_neither_sees_nor_uses_the_item(world, client_for):

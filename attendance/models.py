@@ -187,3 +187,57 @@ class AttendanceWarning(BaseModel):
                 condition=models.Q(rate__gte=0, rate__lte=100), name="attendance_warning_rate_pct"
             ),
         ]
+
+
+class LeaveLimitFlag(BaseModel):
+    """A trainee's approved leave in a program neared or passed 1/7 of its hours (attendance.
+    rules.leave_limit_state): one row per program and trainee while flagged, with the class
+    manager's decision once the limit is passed (withdrawn through enrollment's withdrawal, or
+    kept with a reason). Leave falling back below the near line removes an undecided row."""
+
+    class Level(models.TextChoices):
+        NEAR = "near", _("接近上限")
+        OVER = "over", _("超过上限")
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("待处理")
+        WITHDRAWN = "withdrawn", _("已退学")
+        KEPT = "kept", _("保留学籍")
+
+    program = models.ForeignKey(
+        "programs.Program", verbose_name=_("班次"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("学员"), on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.CharField(_("程度"), max_length=8, choices=Level.choices)
+    leave_hours = models.DecimalField(_("已批准请假学时"), max_digits=7, decimal_places=1)
+    class_hours = models.DecimalField(_("课程总学时"), max_digits=7, decimal_places=1)
+    decision = models.CharField(
+        _("处理结果"), max_length=10, choices=Decision.choices, blank=True, default=""
+    )
+    decision_reason = models.TextField(_("处理说明"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("请假超限提示")
+        verbose_name_plural = _("请假超限提示")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="attendance_leave_limit_once"),
+            # a decision is taken only once the limit is passed, and always with who and when
+            models.CheckConstraint(
+                condition=models.Q(decision="") | models.Q(level="over", decided_at__isnull=False),
+                name="attendance_leave_limit_decided_over",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_level_display()}"

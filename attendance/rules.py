@@ -7,6 +7,7 @@ period is on time, exactly when the window opens or closes is inside it.
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from attendance.models import AttendanceStatus
 
@@ -225,3 +226,44 @@ def sql_session_ended(*, start: str, end: str, now: str) -> str:
 def sql_session_started(*, start: str, now: str) -> str:
     """A session due for a trainee who has a record for it."""
     return f"({start} <= {now})"
+
+
+# --- The 1/7 leave rule (请假超过课程学时七分之一的,予以退学) ----------------------------------
+# A trainee whose approved leave in one class exceeds 1/7 of the class's hours is withdrawn
+# (干部教育培训工作条例). Hours are the sessions' credit hours (学时): the class's are those of its
+# sessions that are not cancelled, the trainee's leave those of such sessions they are on leave
+# from (whole sessions: a leave request names sessions). Exactly 1/7 is within the limit; the
+# class managers are told when leave reaches LEAVE_NEAR_SHARE of the limit, and again once it is
+# passed, when they decide: withdraw, or keep the trainee with a recorded reason.
+LEAVE_LIMIT_SHARE = Fraction(1, 7)
+LEAVE_NEAR_SHARE = Fraction(4, 5)  # "nearing": 80 % of the limit
+
+
+class LeaveLimit:
+    OK = "ok"
+    NEAR = "near"
+    OVER = "over"
+
+
+def leave_limit_hours(class_hours) -> Decimal:
+    """The most leave a trainee may take in a class of `class_hours`, to a tenth (for display;
+    leave_limit_state decides in exact fractions)."""
+    limit = Fraction(Decimal(str(class_hours))) * LEAVE_LIMIT_SHARE
+    return (Decimal(limit.numerator) / Decimal(limit.denominator)).quantize(
+        TENTH, rounding=ROUND_HALF_UP
+    )
+
+
+def leave_limit_state(*, leave_hours, class_hours) -> str:
+    """LeaveLimit.OVER when leave exceeds 1/7 of the class's hours, NEAR from 80 % of that limit
+    (any leave at all), else OK. Exact: 3 h of 21 h is exactly the limit, so NEAR, not OVER."""
+    leave = Fraction(Decimal(str(leave_hours or 0)))
+    total = Fraction(Decimal(str(class_hours or 0)))
+    if leave <= 0 or total <= 0:
+        return LeaveLimit.OK
+    limit = total * LEAVE_LIMIT_SHARE
+    if leave > limit:
+        return LeaveLimit.OVER
+    if leave >= limit * LEAVE_NEAR_SHARE:
+        return LeaveLimit.NEAR
+    return LeaveLimit.OK

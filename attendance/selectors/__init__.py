@@ -1,5 +1,5 @@
 """Reads for attendance pages, one module per workflow (boards, rates, today,
-leave), re-exported here (`from attendance import selectors`). Each function issues a fixed
+leave, leave_limit), re-exported here (`from attendance import selectors`). Each function issues a fixed
 number of queries whatever the size of the class."""
 
 from attendance.selectors.boards import (
@@ -26,6 +26,14 @@ from attendance.selectors.leave import (
     leave_requests_for_program,
     leave_requests_of,
     pending_leave_for_manager,
+)
+from attendance.selectors.leave_limit import (
+    class_hours,
+    leave_hours,
+    leave_limit_flag_get_for_manager,
+    leave_limit_flags,
+    leave_limit_projection,
+    leave_limit_summary,
 )
 from attendance.selectors.rates import (
     RateRow,
@@ -56,7 +64,13 @@ __all__ = [
     "RateTallies",
     "Row",
     "VenueBoard",
+    "class_hours",
     "expected_venue",
+    "leave_hours",
+    "leave_limit_flag_get_for_manager",
+    "leave_limit_flags",
+    "leave_limit_projection",
+    "leave_limit_summary",
     "leave_blockers",
     "leave_choices",
     "leave_request_get_for_user",

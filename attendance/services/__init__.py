@@ -4,6 +4,7 @@
 - proxy: the suspected proxy check-in (代签) signals and their evidence;
 - marks: a class manager's manual marks and the clearing of a proxy flag;
 - leave: leave requests and their decisions;
+- leave_limit: the 1/7 leave rule's flags and the withdrawal decision;
 - closing: the scheduled closing of check-in and check-out windows;
 - rate_warnings: attendance-rate warnings.
 
@@ -24,6 +25,7 @@ from attendance.services.leave import (
     leave_request_create,
     leave_request_decide,
 )
+from attendance.services.leave_limit import leave_limit_check, leave_limit_decide
 from attendance.services.marks import MARKABLE, record_clear_flag, records_mark
 from attendance.services.proxy import CLIENT_WINDOW_SECONDS, PROXY_WINDOW_MINUTES, proxy_evidence
 from attendance.services.rate_warnings import rate_warnings_check
@@ -65,6 +67,8 @@ __all__ = [
     "checkin_scan",
     "checkout_scan",
     "class_managers",
+    "leave_limit_check",
+    "leave_limit_decide",
     "leave_request_cancel",
     "leave_request_create",
     "leave_request_decide",

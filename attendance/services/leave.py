@@ -14,7 +14,9 @@ from attendance.models import (
     AttendanceStatus,
     LeaveRequest,
 )
+from attendance.rules import LeaveLimit
 from attendance.services.common import class_managers, record_snapshot, session_names
+from attendance.services.leave_limit import leave_limit_check
 from attendance.services.rate_warnings import rate_warnings_check
 from core.errors import DomainError, self_decision_guard
 from core.services import audit_log, notify, notify_many
@@ -113,7 +115,8 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
         reason=note,
     )
     if approve:
-        _apply_leave(leave=leave, by=by)
+        # the 1/7 leave rule's state after this approval (the view warns the approver)
+        leave.limit_state = _apply_leave(leave=leave, by=by).get(leave.user_id, LeaveLimit.OK)
     verdict = gettext_lazy("已批准") if approve else gettext_lazy("未批准")
     sessions = session_names(leave.sessions.order_by("start"), neutral=True)
     notify(
@@ -127,7 +130,7 @@ def leave_request_decide(*, leave: LeaveRequest, approve: bool, note: str, by) -
     return leave
 
 
-def _apply_leave(*, leave: LeaveRequest, by) -> None:
+def _apply_leave(*, leave: LeaveRequest, by) -> dict:
     sessions = list(leave.sessions.all())
     AttendanceRecord.objects.bulk_create(
         [
@@ -159,6 +162,7 @@ def _apply_leave(*, leave: LeaveRequest, by) -> None:
             reason=reason,
         )
     rate_warnings_check(program=leave.program, user_ids=[leave.user_id])
+    return leave_limit_check(program=leave.program, user_ids=[leave.user_id])
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from attendance.models import (
 )
 from attendance.rules import ATTENDED
 from attendance.services.common import record_snapshot
+from attendance.services.leave_limit import leave_limit_check
 from attendance.services.rate_warnings import rate_warnings_check
 from core.errors import DomainError, self_decision_guard
 from core.services import audit_log
@@ -130,6 +131,7 @@ def records_mark(
         )
         changed += 1
     rate_warnings_check(program=session.program, user_ids=enrolled)
+    leave_limit_check(program=session.program, user_ids=enrolled)  # on leave, or no longer
     return changed
 
 

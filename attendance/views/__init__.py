@@ -7,6 +7,8 @@ from attendance.views.leave import (
     leave_cancel,
     leave_decide,
     leave_detail,
+    leave_limit,
+    leave_limit_decide,
     leave_list,
     leave_new,
 )
@@ -28,6 +30,8 @@ __all__ = [
     "leave_cancel",
     "leave_decide",
     "leave_detail",
+    "leave_limit",
+    "leave_limit_decide",
     "leave_list",
     "leave_new",
     "mark",

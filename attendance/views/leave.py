@@ -6,10 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from attendance import selectors, services
 from attendance.models import LeaveRequest
+from attendance.rules import LEAVE_NEAR_SHARE, LeaveLimit
 from core.errors import DomainError
 from core.files import serve_file
 from core.services import audit_trail_for
@@ -34,6 +36,7 @@ def leave_list(request, pk):
             "status": status,
             "statuses": LeaveRequest.Status.choices,
             "requests": selectors.leave_requests_for_program(program=program, status=status),
+            "limit_summary": selectors.leave_limit_summary(program=program),
         },
     )
 
@@ -78,6 +81,9 @@ def leave_new(request, pk):
 @login_required
 def leave_detail(request, pk):
     leave = selectors.leave_request_get_for_user(user=request.user, pk=pk)
+    projection = None
+    if leave.can_decide and leave.status == LeaveRequest.Status.PENDING:
+        projection = selectors.leave_limit_projection(leave=leave)  # the 1/7 rule, before
     return render(
         request,
         "attendance/leave_detail.html",
@@ -85,6 +91,7 @@ def leave_detail(request, pk):
             "leave": leave,
             "sessions": leave.sessions.order_by("start"),
             "trail": audit_trail_for(leave),
+            "projection": projection,
         },
     )
 
@@ -96,7 +103,7 @@ def leave_decide(request, pk):
     if not leave.manages:  # a manager deciding their own request is told why by the service
         raise PermissionDenied
     try:
-        services.leave_request_decide(
+        leave = services.leave_request_decide(
             leave=leave,
             approve=request.POST.get("decision") == "approve",
             note=request.POST.get("note", ""),
@@ -106,7 +113,56 @@ def leave_decide(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已处理该请假申请。"))
+        state = getattr(leave, "limit_state", LeaveLimit.OK)
+        if state != LeaveLimit.OK:  # the approver learns it on the spot (issue 15 item 7)
+            messages.warning(request, LIMIT_WARNINGS[state] % {"name": leave.user.full_name})
     return redirect("attendance:leave_detail", pk=leave.pk)
+
+
+LIMIT_WARNINGS = {
+    LeaveLimit.NEAR: gettext_lazy("注意:%(name)s 已批准的请假学时已接近本班学时的 1/7。"),
+    LeaveLimit.OVER: gettext_lazy(
+        "注意:%(name)s 已批准的请假学时已超过本班学时的 1/7,按规定应予退学,请在“请假超限”中作出处理决定。"
+    ),
+}
+
+
+@login_required
+def leave_limit(request, pk):
+    """The 1/7 leave rule for one program: trainees nearing or past the limit, and the
+    decision for those past it."""
+    program = program_get(user=request.user, pk=pk, need=Access.MANAGE)
+    return render(
+        request,
+        "attendance/leave_limit.html",
+        {
+            "program": program,
+            "flags": selectors.leave_limit_flags(program=program),
+            "share": "1/7",
+            "near_percent": int(LEAVE_NEAR_SHARE * 100),
+        },
+    )
+
+
+@login_required
+@require_POST
+def leave_limit_decide(request, pk):
+    flag = selectors.leave_limit_flag_get_for_manager(user=request.user, pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision not in ("withdraw", "keep"):
+            raise DomainError(_("请选择处理方式。"), field="decision")
+        services.leave_limit_decide(
+            flag=flag,
+            withdraw=decision == "withdraw",
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已记录处理决定。"))
+    return redirect("attendance:leave_limit", pk=flag.program_id)
 
 
 @login_required

@@ -171,6 +171,7 @@ def program_detail(request, pk):
             "filters": {"q": q, "below": below},
             "overall": overall,
             "sessions": selectors.program_sessions_with_counts(program=program),
+            "limit_summary": selectors.leave_limit_summary(program=program),
             "pending": LeaveRequest.objects.filter(
                 program=program, status=LeaveRequest.Status.PENDING
             ).count(),

@@ -2,7 +2,7 @@
 
 from django.core.files.base import ContentFile
 
-from attendance.models import AttendanceRecord, LeaveRequest
+from attendance.models import AttendanceRecord, LeaveLimitFlag, LeaveRequest
 from tests.permissions import LOGIN, Entry, everyone
 
 # Who runs a session: program managers, and the venue manager of its branch venue.
@@ -47,6 +47,26 @@ def _leave(w):
     return {"pk": leave.pk}
 
 
+def _limit_flag(w):
+    """A trainee past the 1/7 limit, undecided (each walk step gets it afresh, undecided)."""
+    flag, _ = LeaveLimitFlag.objects.update_or_create(
+        program=w.program,
+        user=w.trainee,
+        defaults={
+            "level": "over",
+            "leave_hours": "6.0",
+            "class_hours": "21.0",
+            "decision": "",
+            "decided_at": None,
+        },
+    )
+    return {"pk": flag.pk}
+
+
+def _limit_decision(w):
+    return LeaveLimitFlag.objects.filter(user=w.trainee).values_list("decision", flat=True).first()
+
+
 def _mark_data(w):
     return {"users": [w.trainee.pk], "status": "present", "reason": "权限测试"}
 
@@ -89,6 +109,16 @@ PERMISSIONS = {
     ),
     "attendance:program": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
     "attendance:leave_list": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
+    "attendance:leave_limit": Entry(kwargs=lambda w: {"pk": w.program.pk}, expect=MANAGES_PROGRAM),
+    # the decision on a trainee past the 1/7 leave limit: those who manage the program; nothing of
+    # it shows to anyone else (404), the trainee included
+    "attendance:leave_limit_decide": Entry(
+        method="post",
+        kwargs=_limit_flag,
+        data=lambda w: {"decision": "keep", "reason": "权限测试:保留"},
+        expect=everyone(404, admin=302, organizer=302, manager=302, assistant=302),
+        effect=_limit_decision,
+    ),
     "attendance:leave_new": Entry(
         kwargs=lambda w: {"pk": w.program.pk},
         expect=everyone(403, outsider=404, other_trainee=404, trainee=200),

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import BlindIndexField, EncryptedField, PersonalDataModel, PersonalDataQuerySet
 from core.models import BaseModel
 
 
@@ -79,21 +80,30 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("女")
 
 
-class LecternUserManager(UserManager):
+class LecternUserManager(UserManager.from_queryset(PersonalDataQuerySet)):
     def create_user(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("full_name", username)
         return super().create_user(username, email, password, **extra_fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(PersonalDataModel, AbstractBaseUser, PermissionsMixin):
     """A person: cadre, staff or lecturer. Roles come from RoleGrant and from program staffing."""
 
     username = models.CharField(_("用户名"), max_length=150, unique=True)
     full_name = models.CharField(_("姓名"), max_length=60)
     email = models.EmailField(_("电子邮箱"), blank=True)
-    phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
+    # Personal data encrypted at rest (core.crypto): the columns hold Fernet tokens; lookups
+    # (phone=, phone__in=, id_number=…) and duplicate checks go through the keyed blind index
+    # beside each, which save(), bulk_create(), update() and bulk_update() keep in step.
+    phone = EncryptedField(
+        _("手机号码"), max_length=20, blank=True, index_field="phone_bidx", kind="phone"
+    )
+    phone_bidx = BlindIndexField(source="phone", kind="phone")
     staff_number = models.CharField(_("工号"), max_length=40, blank=True, db_index=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
+    id_number = EncryptedField(
+        _("身份证号"), max_length=18, blank=True, index_field="id_number_bidx", kind="id_number"
+    )
+    id_number_bidx = BlindIndexField(source="id_number", kind="id_number")
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     unit = models.ForeignKey(
         OrgUnit,

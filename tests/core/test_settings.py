@@ -28,6 +28,9 @@ PROD = {
     "LECTERN_ENV": "production",
     "SECRET_KEY": "q7-Lk2#vR9pZ!mW4tX8@bN3cJ6+hF1sD5gY0uE" * 2,
     "ALLOWED_HOSTS": "lectern.example.cn",
+    # field encryption of ID and phone numbers: production refuses to run without its keys
+    "LECTERN_PII_KEYS": "0Jm0sU5I1YkqQmSg3a0Ckp0Vd7l1hN7f0uX0bqS4M2E=",
+    "LECTERN_PII_INDEX_KEY": "v8#Qe2!rT6yU1iO4pA7sD0fG3hJ5kL9zX",
 }
 
 

@@ -174,10 +174,7 @@ def seed_people(ctx, *, cadres_per_unit: int = 6):
             )
             user.save()
         ctx.users[username] = user
-    admin = ctx.users["admin"]
-    if not admin.is_superuser:
-        admin.is_superuser = admin.is_staff = True
-        admin.save(update_fields=["is_superuser", "is_staff"])
+    _business_admin_without_superuser(ctx.users["admin"])
     grants = [
         ("admin", Role.ADMIN, "YJ"),
         ("organizer", Role.ORGANIZER, "YJC"),
@@ -189,6 +186,33 @@ def seed_people(ctx, *, cadres_per_unit: int = 6):
     ]
     for username, role, code in grants:
         RoleGrant.objects.get_or_create(user=ctx.users[username], role=role, unit=ctx.units[code])
+
+
+# The organization department's business data in the Django admin (not accounts, roles, the audit
+# log or anything of core: those belong to the three administrators).
+BUSINESS_APPS = (
+    "plans",
+    "programs",
+    "enrollment",
+    "attendance",
+    "evaluation",
+    "credits",
+    "reports",
+)
+
+
+def _business_admin_without_superuser(admin) -> None:
+    """三员分立: the demo's business administrator (组织部) is not a Django superuser (that is
+    break-glass only, audited at sign-in); it reaches the admin with the business apps'
+    permissions through a group."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="组织部业务管理")
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=BUSINESS_APPS))
+    if admin.is_superuser or not admin.is_staff:
+        admin.is_superuser, admin.is_staff = False, True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+    admin.groups.add(group)
 
 
 def seed(ctx):

@@ -23,6 +23,22 @@ def nav_items(request):
                 _("登录锁定"), reverse("accounts:security_lockouts"), "security_lockouts", order=911
             )
         )
+    if roles.is_system_admin:
+        for order, (label, name) in enumerate(
+            (
+                (_("用户管理"), "sysadmin_users"),
+                (_("单位管理"), "sysadmin_units"),
+                (_("系统设置"), "sysadmin_settings"),
+                (_("数据备份"), "sysadmin_backups"),
+            )
+        ):
+            items.append(NavItem(label, reverse(f"accounts:{name}"), name, order=930 + order))
+    elif roles.is_security_admin:
+        items.append(
+            NavItem(
+                _("系统设置"), reverse("accounts:sysadmin_settings"), "sysadmin_settings", order=912
+            )
+        )
     if roles.is_audit_admin:
         items.append(NavItem(_("审计日志"), reverse("audit_log"), "audit_log", order=920))
     return items

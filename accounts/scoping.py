@@ -139,3 +139,29 @@ def require_security_admin(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def require_system_admin(view):
+    """403 unless the user is the system administrator (pair with @login_required)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles_of(request.user).is_system_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_system_or_security_admin(view):
+    """403 unless the user is the system or the security administrator (the read-only policy
+    page both of them need)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        roles = roles_of(request.user)
+        if not (roles.is_system_admin or roles.is_security_admin):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

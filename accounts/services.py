@@ -233,3 +233,91 @@ def lockout_release(*, attempt, by: User) -> None:
         },
     )
     attempt.delete()
+
+
+# --- The system administrator's pages (三员分立: users and units, no roles) --------------------
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, full_name: str, unit: OrgUnit, password: str, email: str = "", by: User
+) -> User:
+    """A new account with an issued password (changed at first sign-in) and no role: roles are
+    the security administrator's to grant. Audited `user.create`."""
+    username = username.strip()
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("用户名 %(u)s 已被使用。") % {"u": username}, field="username")
+    user = User(username=username, full_name=full_name.strip(), unit=unit, email=email.strip())
+    try:
+        password_validation.validate_password(password, user)
+    except Exception as exc:  # ValidationError: its messages go to the password field
+        raise DomainError(" ".join(getattr(exc, "messages", [str(exc)])), field="password") from exc
+    user.set_password(password)
+    user.must_change_password = True
+    user.save()
+    audit_log(
+        actor=by,
+        action="user.create",
+        target=user,
+        after={"username": user.username, "unit": unit.pk, "must_change": True},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, by: User) -> None:
+    """Deactivate (every session of the account ends at once) or reactivate an account.
+    Nobody deactivates their own account. Audited `user.deactivate` / `user.activate`."""
+    if user.pk == by.pk and not active:
+        raise DomainError(_("不能停用自己的账号。"))
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        for session in UserSession.objects.filter(user=user):
+            session_end(session=session, by=by, why="deactivated")
+    audit_log(
+        actor=by,
+        action="user.activate" if active else "user.deactivate",
+        target=user,
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
+
+
+@transaction.atomic
+def orgunit_create(*, name: str, code: str, kind: str, parent: OrgUnit | None, by: User) -> OrgUnit:
+    code = code.strip()
+    if OrgUnit.objects.filter(code=code).exists():
+        raise DomainError(_("单位编码 %(c)s 已被使用。") % {"c": code}, field="code")
+    if kind not in OrgUnit.Kind.values:
+        raise DomainError(_("请选择单位类型。"), field="kind")
+    unit = OrgUnit.objects.create(name=name.strip(), code=code, kind=kind, parent=parent)
+    audit_log(
+        actor=by,
+        action="orgunit.create",
+        target=unit,
+        after={"name": unit.name, "code": code, "kind": kind, "parent": parent and parent.pk},
+    )
+    return unit
+
+
+@transaction.atomic
+def orgunit_update(*, unit: OrgUnit, name: str, code: str, kind: str, by: User) -> OrgUnit:
+    code = code.strip()
+    if OrgUnit.objects.filter(code=code).exclude(pk=unit.pk).exists():
+        raise DomainError(_("单位编码 %(c)s 已被使用。") % {"c": code}, field="code")
+    if kind not in OrgUnit.Kind.values:
+        raise DomainError(_("请选择单位类型。"), field="kind")
+    before = {"name": unit.name, "code": unit.code, "kind": unit.kind}
+    unit.name, unit.code, unit.kind = name.strip(), code, kind
+    unit.save(update_fields=["name", "code", "kind", "updated_at"])
+    audit_log(
+        actor=by,
+        action="orgunit.update",
+        target=unit,
+        before=before,
+        after={"name": unit.name, "code": unit.code, "kind": unit.kind},
+    )
+    return unit

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_sysadmin
 
 app_name = "accounts"
 
@@ -36,4 +36,13 @@ urlpatterns = [
         views.security_lockout_release,
         name="security_lockout_release",
     ),
+    # the system administrator (三员分立): accounts, units, settings (read-only), backups
+    path("system/users/", views_sysadmin.users, name="sysadmin_users"),
+    path("system/users/new/", views_sysadmin.user_new, name="sysadmin_user_new"),
+    path("system/users/<int:pk>/active/", views_sysadmin.user_active, name="sysadmin_user_active"),
+    path("system/units/", views_sysadmin.units, name="sysadmin_units"),
+    path("system/units/new/", views_sysadmin.unit_new, name="sysadmin_unit_new"),
+    path("system/units/<int:pk>/edit/", views_sysadmin.unit_edit, name="sysadmin_unit_edit"),
+    path("system/settings/", views_sysadmin.system_settings, name="sysadmin_settings"),
+    path("system/backups/", views_sysadmin.backups, name="sysadmin_backups"),
 ]

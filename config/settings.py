@@ -359,6 +359,9 @@ LECTERN_AUDIT_RETENTION_DAYS = env_int("LECTERN_AUDIT_RETENTION_DAYS", 180)
 # Retention per kind of data, overriding core.retention.DEFAULT_DAYS:
 # LECTERN_RETENTION_DAYS="leave_attachments=365,roster_import_batches=90,notifications=keep"
 LECTERN_RETENTION_DAYS = env_days("LECTERN_RETENTION_DAYS")
+# The backup job writes {"finished_at": ISO time, "ok": true, "what": "..."} here when it ends;
+# the system administrator's backup page shows it (overdue after 26 hours).
+LECTERN_BACKUP_STATUS_FILE = env_str("LECTERN_BACKUP_STATUS_FILE", "")
 
 # --- E-mail ------------------------------------------------------------------------------------
 _MAIL_BACKEND = env_str(

@@ -51,3 +51,48 @@ PERMISSIONS.update(
 PERMISSIONS["accounts:security_otp_reset"] = Entry(
     method="post", data=lambda w: {"username": w.organizer.username}, expect=everyone(403)
 )
+
+
+def _active(w):
+    from accounts.models import User
+
+    return sorted(User.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
+def _units(w):
+    from accounts.models import OrgUnit
+
+    return sorted(OrgUnit.objects.values_list("pk", "name", "code"))
+
+
+# the system administrator's pages (三员分立): no role of the world is the system administrator,
+# and the business admin is refused like everyone else
+PERMISSIONS.update(
+    {
+        "accounts:sysadmin_users": Entry(expect=everyone(403)),
+        "accounts:sysadmin_user_new": Entry(expect=everyone(403)),
+        "accounts:sysadmin_user_active": Entry(
+            method="post",
+            kwargs=lambda w: {"pk": w.trainee.pk},
+            data=lambda w: {"active": "0"},
+            expect=everyone(403),
+            effect=_active,
+        ),
+        "accounts:sysadmin_units": Entry(expect=everyone(403)),
+        "accounts:sysadmin_unit_new": Entry(
+            method="post",
+            data=lambda w: {"parent": w.city_a.pk, "name": "新", "code": "N-1", "kind": "county"},
+            expect=everyone(403),
+            effect=_units,
+        ),
+        "accounts:sysadmin_unit_edit": Entry(
+            method="post",
+            kwargs=lambda w: {"pk": w.city_a.pk},
+            data=lambda w: {"name": "改名", "code": w.city_a.code, "kind": "city"},
+            expect=everyone(403),
+            effect=_units,
+        ),
+        "accounts:sysadmin_settings": Entry(expect=everyone(403)),
+        "accounts:sysadmin_backups": Entry(expect=everyone(403)),
+    }
+)

@@ -85,6 +85,7 @@ BUDGETS = {
     "evaluation:verify": 6,
     "evaluation:verify_form": 5,
     "healthz": 3,
+    "generated_file_approvals": 5,
     "home": 25,
     "inbox": 6,
     "plans:create": 5,

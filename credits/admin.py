@@ -1,6 +1,7 @@
 """The policy rows as the organization department edits them. Every change is audited (a change
-with an effective date in the past takes effect at once: the record, compliance and promotion
-check compute from the rows on every read, so nothing is left to recompute by hand)."""
+with an effective date in the past takes effect at once: the record and the promotion check compute
+from the rows on every read, and credits.services.policy_changed recomputes the compliance rollup
+and audits that)."""
 
 from django.contrib import admin
 from django.forms.models import model_to_dict
@@ -8,6 +9,7 @@ from django.forms.models import model_to_dict
 from core.admin_base import ScaleAdmin, scale_the_rest
 from core.services import audit_log
 from credits.models import ApprovalPolicy, Conversion, Requirement
+from credits.services import policy_changed
 
 
 def _snapshot(obj) -> dict:
@@ -26,6 +28,7 @@ class AuditedPolicyAdmin(ScaleAdmin):
         audit_log(
             actor=request.user, action=action, target=obj, before=before, after=_snapshot(obj)
         )
+        policy_changed(row=obj, by=request.user, change="change" if change else "add")
 
     def delete_model(self, request, obj):
         audit_log(
@@ -35,6 +38,7 @@ class AuditedPolicyAdmin(ScaleAdmin):
             before=_snapshot(obj),
         )
         super().delete_model(request, obj)
+        policy_changed(row=obj, by=request.user, change="delete")
 
 
 @admin.register(Requirement)

@@ -27,7 +27,7 @@ from credits.models import (
     SourceKind,
 )
 from credits.rules import PolicyBook, _applies, _best
-from credits.services.rollup import rollup_rebuild, rollup_refresh
+from credits.services.rollup import rollup_refresh
 
 EVIDENCE_KINDS = {"pdf", "image"}
 EVIDENCE_MAX_BYTES = 10 * MB
@@ -352,22 +352,21 @@ def entry_revoke(*, entry: CreditEntry, reason: str, by) -> CreditEntry:
 
 def policy_changed(*, row, by, change: str) -> None:
     """After a policy row was added, changed or deleted (in the administration): when it takes
-    effect on or before today (a back-dated change included) every kept rollup is recomputed at
-    once and the recomputation is audited; a future row waits for the nightly rebuild of its
-    year."""
+    effect on or before today (a back-dated change included) every kept rollup is recomputed
+    once the change commits (a background job: at province scale it takes minutes) and the
+    recomputation is audited; a row taking effect later is picked up by the nightly rebuild once
+    it is in force."""
+    from credits.tasks import rollup_rebuild_task
+
     if row.effective_from > timezone.localdate():
         return
-    count = rollup_rebuild()
     audit_log(
         actor=by,
         action="credits.policy.recompute",
         target=row,
-        after={
-            "change": change,
-            "effective_from": row.effective_from.isoformat(),
-            "rows": count,
-        },
+        after={"change": change, "effective_from": row.effective_from.isoformat()},
     )
+    transaction.on_commit(rollup_rebuild_task.delay)
 
 
 @transaction.atomic

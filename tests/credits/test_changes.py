@@ -162,7 +162,9 @@ def test_the_changed_refresh_follows_attendance_and_withdrawals(world):
     assert _row(world.trainee).hours_lectern == 0
 
 
-def test_a_back_dated_policy_change_recomputes_the_rollup_and_is_audited(world):
+def test_a_back_dated_policy_change_recomputes_the_rollup_and_is_audited(
+    world, django_capture_on_commit_callbacks
+):
     from credits.models import Requirement
 
     entry_for(world.trainee, start_date=dt.date(YEAR, 3, 1), hours=D("95"))
@@ -175,10 +177,11 @@ def test_a_back_dated_policy_change_recomputes_the_rollup_and_is_audited(world):
         rank=Rank.SECTION,
         unit=world.province,
         effective_from=dt.date(YEAR - 1, 1, 1),
-        annual_hours=D("100"),
+        annual_hours=D("150"),
         online_hours=D("50"),
     )
-    services.policy_changed(row=row, by=world.admin, change="add")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_changed(row=row, by=world.admin, change="add")
     rolled = _row(world.trainee)
     assert not rolled.met and rolled.annual_missing == D("5")
     assert AuditLog.objects.filter(action="credits.policy.recompute").exists()
@@ -206,10 +209,13 @@ def test_the_appointment_date_is_set_by_the_department_audited(world, client_for
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
-def test_the_record_files_are_made_with_the_export_audit(world, client_for, fmt):
+def test_the_record_files_are_made_with_the_export_audit(
+    world, client_for, fmt, django_capture_on_commit_callbacks
+):
     entry_for(world.trainee, start_date=dt.date(YEAR, 3, 1), hours=D("30"))
     name = "credits:mine_pdf" if fmt == "pdf" else "credits:mine_xlsx"
-    r = client_for(world.trainee).post(reverse(name), {"year": str(YEAR)})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client_for(world.trainee).post(reverse(name), {"year": str(YEAR)})
     assert r.status_code == 302
     gf = GeneratedFile.objects.get()
     assert gf.status == "done", gf.error if hasattr(gf, "error") else gf.status

@@ -559,3 +559,72 @@ class ReconciliationDecision(BaseModel):
 
     def __str__(self):
         return f"{self.enrollment} · {self.get_decision_display()}"
+
+
+class SubstitutionRequest(BaseModel):
+    """A unit liaison's request, after the reply deadline, to replace a named cadre (替换) by
+    another of the unit: the host approves (the substitution is then made) or refuses with a
+    reason. Before the deadline a liaison substitutes freely within the quota."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.CASCADE,
+        related_name="substitution_requests",
+        verbose_name=_("被替换人员"),
+    )
+    new_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("替换人员"),
+    )
+    reason = models.TextField(_("替换原因"), max_length=1000)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True, max_length=1000)
+    # The substitute's roster row once approved.
+    substitute = models.ForeignKey(
+        Enrollment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("替换后名册"),
+    )
+
+    class Meta:
+        verbose_name = _("替换申请")
+        verbose_name_plural = _("替换申请")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=models.Q(status="pending"),
+                name="substitution_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} → {self.new_user} · {self.get_status_display()}"

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from enrollment.models import NominationNotice, NoticeReceipt, Quota
+from enrollment.models import NominationNotice, NoticeReceipt, Quota, SubstitutionRequest
 from enrollment.selectors import is_liaison_for, quotas_with_usage
 from programs.access import Access, program_access
 
@@ -116,3 +116,45 @@ def reply_counts(rows) -> dict:
         counts[r.state] += 1
         counts["read"] += r.read
     return counts
+
+
+# ---- substitution requests after the deadline (替换申请) ------------------------------------
+
+
+def _substitutions():
+    return SubstitutionRequest.objects.select_related(
+        "enrollment__user",
+        "enrollment__unit",
+        "enrollment__quota__unit",
+        "new_user__unit",
+        "requested_by",
+        "decided_by",
+    )
+
+
+def substitutions_pending(program):
+    """The program's requests waiting for the host, oldest first."""
+    return (
+        _substitutions()
+        .filter(enrollment__program=program, status=SubstitutionRequest.Status.PENDING)
+        .order_by("created_at", "id")
+    )
+
+
+def quota_substitutions(quota, *, limit: int = 20):
+    """A unit's latest requests (any state), for its liaison's quota page."""
+    return _substitutions().filter(enrollment__quota=quota).order_by("-created_at", "-id")[:limit]
+
+
+def substitution_get(*, user, pk) -> SubstitutionRequest:
+    """A request for the program's managers: 404 outside scope, 403 below MANAGE."""
+    try:
+        req = _substitutions().select_related("enrollment__program__organizing_unit").get(pk=pk)
+    except (SubstitutionRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    level = program_access(user, req.enrollment.program)
+    if level == Access.NONE:
+        raise Http404
+    if level < Access.MANAGE:
+        raise PermissionDenied
+    return req

@@ -22,6 +22,16 @@ urlpatterns = [
     path("entry/<int:pk>/reject/", views.application_reject, name="application_reject"),
     path("withdrawal/<int:pk>/approve/", views.withdrawal_approve, name="withdrawal_approve"),
     path("withdrawal/<int:pk>/reject/", views.withdrawal_reject, name="withdrawal_reject"),
+    path(
+        "substitution/<int:pk>/approve/",
+        views_notices.substitution_approve,
+        name="substitution_approve",
+    ),
+    path(
+        "substitution/<int:pk>/refuse/",
+        views_notices.substitution_refuse,
+        name="substitution_refuse",
+    ),
     path("program/<int:pk>/import/", views.import_upload, name="import_upload"),
     path("import/<int:pk>/", views.import_preview, name="import_preview"),
     path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),

@@ -19,7 +19,7 @@ from accounts.models import OrgUnit
 from accounts.scoping import roles_of
 from core import services as core_services
 from core.errors import DomainError
-from enrollment import exports, forms, selectors, services
+from enrollment import exports, forms, selectors, selectors_notices, services
 from enrollment.models import DiscussionGroup, Enrollment
 from programs.access import Access, jurisdiction_path, program_get
 from programs.models import Program
@@ -141,7 +141,13 @@ def roster(request, program):
 
 REVIEW_PER_PAGE = 20
 # Each section of the review queue pages on its own: query parameter per section.
-REVIEW_SECTIONS = {"nominations": "np", "applications": "ap", "waitlist": "wp", "withdrawals": "dp"}
+REVIEW_SECTIONS = {
+    "nominations": "np",
+    "applications": "ap",
+    "waitlist": "wp",
+    "withdrawals": "dp",
+    "substitutions": "sp",
+}
 
 
 def _paginate(request, qs, param: str, per_page: int):
@@ -161,9 +167,13 @@ def _paginate(request, qs, param: str, per_page: int):
 
 @manager_page
 def review(request, program):
+    sections = {
+        **selectors.review_queue(program),
+        "substitutions": selectors_notices.substitutions_pending(program),
+    }
     queue = {
         name: _paginate(request, qs, REVIEW_SECTIONS[name], REVIEW_PER_PAGE)
-        for name, qs in selectors.review_queue(program).items()
+        for name, qs in sections.items()
     }
     return _page(
         request, "enrollment/review.html", program, "review", queue=queue, form=forms.ReasonForm()
@@ -338,6 +348,7 @@ def quota(request, pk):
     context = {
         "quota": q,
         "program": q.program,
+        "substitutions": selectors_notices.quota_substitutions(q),
         "search": search,
         "nominees": selectors.quota_nominees(q),
         "used": selectors.quota_nominees(q).filter(status__in=selectors.QUOTA_STATUSES).count(),
@@ -382,14 +393,24 @@ def substitute(request, pk):
     if not form.is_valid():
         messages.error(request, _("请选择替换人员。"))
     else:
-        new_user = form.cleaned_data["user"]
-        _run(
-            request,
-            lambda: services.nomination_substitute(
-                enrollment=e, new_user=new_user, by=request.user, reason=form.cleaned_data["reason"]
-            ),
-            _("已用 %(new)s 替换 %(old)s,等待主办方审核。") % {"new": new_user, "old": e.user},
-        )
+        new_user, reason = form.cleaned_data["user"], form.cleaned_data["reason"]
+        if selectors.nominations_open(q.program):
+            _run(
+                request,
+                lambda: services.nomination_substitute(
+                    enrollment=e, new_user=new_user, by=request.user, reason=reason
+                ),
+                _("已用 %(new)s 替换 %(old)s,等待主办方审核。") % {"new": new_user, "old": e.user},
+            )
+        else:  # after the reply deadline the host decides
+            _run(
+                request,
+                lambda: services.substitution_request(
+                    enrollment=e, new_user=new_user, by=request.user, reason=reason
+                ),
+                _("已提交替换申请(%(old)s → %(new)s),等待主办方审批。")
+                % {"new": new_user, "old": e.user},
+            )
     return redirect("enrollment:quota", q.pk)
 
 

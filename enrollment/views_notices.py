@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from enrollment import selectors
 from enrollment import selectors_notices as sel
 from enrollment.models import NominationNotice
 from enrollment.services import notices as svc
-from enrollment.views import _page, manager_page
+from enrollment.services import substitutions as svc_subs
+from enrollment.views import _back, _page, manager_page
 from programs.access import Access, program_access
 from programs.models import Program
 
@@ -214,3 +216,43 @@ def notice_remind(request, program):
         else:
             messages.info(request, _("今天已催报过,或没有未回复的单位。"))
     return redirect("enrollment:notice", program.pk)
+
+
+# ---- substitution requests after the deadline ------------------------------------------------
+
+
+def _decide_substitution(request, pk, action, success):
+    req = sel.substitution_get(user=request.user, pk=pk)
+    try:
+        action(req)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(request, reverse("enrollment:review", args=[req.enrollment.program_id]))
+
+
+@login_required
+@require_POST
+def substitution_approve(request, pk):
+    return _decide_substitution(
+        request,
+        pk,
+        lambda req: svc_subs.substitution_approve(
+            request=req, by=request.user, note=request.POST.get("note", "")
+        ),
+        _("已批准替换。"),
+    )
+
+
+@login_required
+@require_POST
+def substitution_refuse(request, pk):
+    return _decide_substitution(
+        request,
+        pk,
+        lambda req: svc_subs.substitution_refuse(
+            request=req, by=request.user, reason=request.POST.get("reason", "")
+        ),
+        _("已不予批准替换,已通知单位联络员。"),
+    )

@@ -6,6 +6,7 @@
 - withdrawals: 退训 requests and decisions;
 - groups: discussion groups;
 - notices: nomination notices (调训通知), receipts and reminders;
+- substitutions: substitution requests after the reply deadline, decided by the host;
 - reconciliation: who was named against who attended (核对), decisions, closing;
 - imports: roster import (preview, unit aliases, inline edits, confirm, purge);
 - _base: locks, the closed-program check, status bookkeeping shared by all of them.
@@ -58,6 +59,11 @@ from enrollment.services.reconciliation import (
     reconciliation_decide,
     reconciliation_reopen,
 )
+from enrollment.services.substitutions import (
+    substitution_approve,
+    substitution_refuse,
+    substitution_request,
+)
 from enrollment.services.withdrawals import (
     withdrawal_approve,
     withdrawal_reject,
@@ -95,6 +101,9 @@ __all__ = [
     "reconciliation_close",
     "reconciliation_decide",
     "reconciliation_reopen",
+    "substitution_approve",
+    "substitution_refuse",
+    "substitution_request",
     "waitlist_promote",
     "withdrawal_approve",
     "withdrawal_reject",

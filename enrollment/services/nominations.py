@@ -4,6 +4,7 @@ quota; the organizer confirms or sends them back."""
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,8 +36,22 @@ def _check_liaison(by, quota):
 
 
 def _check_nomination_window(program):
-    if not selectors.nominations_open(program):
-        raise DomainError(_("已过调训名单报送截止时间,不能再提名或替换。"))
+    policy = selectors.policy_for(program)
+    if not selectors.nominations_open(program, policy):
+        if policy.nomination_deadline is None:
+            raise DomainError(_("本班当前不接受提名。"), code="deadline_passed")
+        raise DomainError(
+            _(
+                "已过调训名单报送截止时间(%(deadline)s),不能再提名;"
+                "如需替换已报送的人员,请提交替换申请,由主办方审批。"
+            )
+            % {
+                "deadline": timezone.localtime(policy.nomination_deadline).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
+            },
+            code="deadline_passed",
+        )
 
 
 def _check_member(quota, user):
@@ -67,7 +82,7 @@ def nomination_create(*, quota, user, by) -> Enrollment:
     used = Enrollment.objects.filter(quota=quota, status__in=selectors.QUOTA_STATUSES).count()
     if used >= quota.seats:
         raise DomainError(
-            _("%(unit)s 的 %(seats)d 个名额已用完。")
+            _("%(unit)s 的 %(seats)d 个名额已用完,不能再提名;如需换人,请使用“替换”。")
             % {"unit": quota.unit.name, "seats": quota.seats},
             code="quota_full",
         )
@@ -102,34 +117,30 @@ def _notify_nominee(e, program):
     )
 
 
-@transaction.atomic
-def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enrollment:
-    """Replace a nominee by another cadre of the same unit until the deadline. The replaced
-    person's row is kept as withdrawn, pointing at the substitute; the substitute needs review
-    and keeps the seat meanwhile (a pending nomination is not offered to the waitlist). Takes the
-    program lock like every other path that changes who holds a seat."""
-    _ensure_open(_lock_program(enrollment.program))
-    old = _lock_enrollment(enrollment)
+def _check_substitute(old, quota, new_user, by):
+    """What every substitution checks, before or after the deadline."""
     if old.quota_id is None or old.status not in selectors.QUOTA_STATUSES:
         raise DomainError(_("只能替换本单位名额中的在册或待审核人员。"))
-    quota = (
-        Quota.objects.select_for_update()
-        .select_related("program__organizing_unit", "unit")
-        .get(pk=old.quota_id)
-    )
     _check_liaison(by, quota)
     self_decision_guard(subject=new_user, by=by)
-    _check_nomination_window(quota.program)
     _check_member(quota, new_user)
     if new_user.pk == old.user_id:
         raise DomainError(_("替换人员不能是原人员本人。"), field="user")
+
+
+def _substitute(*, old, quota, new_user, by, reason, status=S.NOMINATED, decided_by=None):
+    """Replace `old` by `new_user` on the same quota seat: a new (or reopened) row with
+    `status`; the replaced person's row is kept as withdrawn, pointing at the substitute.
+    Everyone concerned is told. Called under the program, row and quota locks."""
+    program = quota.program
     new = _open_row(
-        program=quota.program,
+        program=program,
         user=new_user,
-        status=S.NOMINATED,
+        status=status,
         source=Enrollment.Source.NOMINATION,
         quota=quota,
         nominated_by=by,
+        decided_by=decided_by,
     )
     _leave_group(old)
     old.substituted_by = new
@@ -138,14 +149,13 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
     }
     before = _set_status(old, S.WITHDRAWN, reason=reason, extra=("substituted_by", "note", "group"))
     audit_log(
-        actor=by,
+        actor=decided_by or by,
         action="enrollment.substitute",
         target=old,
         before={"status": before, "user": old.user.full_name},
-        after={"status": S.WITHDRAWN, "substitute": new_user.full_name},
+        after={"status": S.WITHDRAWN, "substitute": new_user.full_name, "new_status": status},
         reason=reason,
     )
-    program = quota.program
     notify(
         user=old.user,
         title=gettext_lazy("调训人员调整:%(program)s"),
@@ -153,21 +163,50 @@ def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enro
         kind="enrollment",
         params={"program": program.title, "name": new_user.full_name},
     )
-    _notify_reviewers(
-        program,
-        title=gettext_lazy("调训人员替换待审核:%(program)s"),
-        body=gettext_lazy("%(unit)s:%(old)s → %(new)s"),
-        url=reverse("enrollment:review", args=[program.pk]),
-        params={
-            "program": program.title,
-            "unit": quota.unit.name,
-            "old": old.user.full_name,
-            "new": new_user.full_name,
-        },
-    )
+    if status == S.NOMINATED:
+        _notify_reviewers(
+            program,
+            title=gettext_lazy("调训人员替换待审核:%(program)s"),
+            body=gettext_lazy("%(unit)s:%(old)s → %(new)s"),
+            url=reverse("enrollment:review", args=[program.pk]),
+            params={
+                "program": program.title,
+                "unit": quota.unit.name,
+                "old": old.user.full_name,
+                "new": new_user.full_name,
+            },
+        )
     _notify_nominee(new, program)
     waitlist_promote(program=program)
     return new
+
+
+def _lock_quota(pk) -> Quota:
+    return (
+        Quota.objects.select_for_update()
+        .select_related("program__organizing_unit", "unit")
+        .get(pk=pk)
+    )
+
+
+@transaction.atomic
+def nomination_substitute(*, enrollment, new_user, by, reason: str = "") -> Enrollment:
+    """Replace a nominee by another cadre of the same unit until the deadline (after it, the
+    liaison asks the host: enrollment.services.substitutions). The substitute needs review and
+    keeps the seat meanwhile (a pending nomination is not offered to the waitlist). Takes the
+    program lock like every other path that changes who holds a seat."""
+    _ensure_open(_lock_program(enrollment.program))
+    old = _lock_enrollment(enrollment)
+    if old.quota_id is None:
+        raise DomainError(_("只能替换本单位名额中的在册或待审核人员。"))
+    quota = _lock_quota(old.quota_id)
+    _check_substitute(old, quota, new_user, by)
+    if not selectors.nominations_open(quota.program):
+        raise DomainError(
+            _("已过调训名单报送截止时间,替换人员需提交替换申请,由主办方审批。"),
+            code="deadline_passed",
+        )
+    return _substitute(old=old, quota=quota, new_user=new_user, by=by, reason=reason)
 
 
 @transaction.atomic

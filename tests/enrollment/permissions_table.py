@@ -104,6 +104,34 @@ def reconciling(w, *, close=False):
     return {"pk": w.program.pk}
 
 
+def substitution(w):
+    """A liaison's pending request, after the deadline, to replace a confirmed nominee."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from enrollment.models import EnrollmentPolicy, SubstitutionRequest
+
+    old = nomination(w)
+    Enrollment.objects.filter(pk=old.pk).update(status=Enrollment.Status.ENROLLED)
+    EnrollmentPolicy.objects.update_or_create(
+        program=w.program,
+        defaults={"nomination_deadline": timezone.now() - dt.timedelta(hours=1)},
+    )
+    return SubstitutionRequest.objects.create(
+        enrollment=old,
+        new_user=UserFactory(unit=w.county_a),
+        reason="借调",
+        requested_by=w.liaison,
+    )
+
+
+def _substitution_status(w):
+    from enrollment.models import SubstitutionRequest
+
+    return list(SubstitutionRequest.objects.values_list("status", flat=True))
+
+
 def _trainee_row(w):
     return Enrollment.objects.get(program=w.program, user=w.trainee)
 
@@ -242,6 +270,19 @@ PERMISSIONS = {
         kwargs=receipt,
         data=lambda w: {"reason": "主要负责同志参加防汛工作"},
         expect=manage_only(403) | {"liaison": 302},
+    ),
+    "enrollment:substitution_approve": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": substitution(w).pk},
+        expect=manage_only(302),
+        effect=_substitution_status,
+    ),
+    "enrollment:substitution_refuse": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": substitution(w).pk},
+        data=lambda w: {"reason": "已开班"},
+        expect=manage_only(302),
+        effect=_substitution_status,
     ),
     "enrollment:reconciliation": Entry(kwargs=reconciling, expect=manage_only()),
     "enrollment:reconciliation_export": Entry(kwargs=reconciling, expect=manage_only()),

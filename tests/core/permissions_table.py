@@ -1,5 +1,12 @@
 from tests.permissions import LOGIN, Entry, everyone
 
+
+def _unmasked() -> int:
+    from core.models import AuditLog
+
+    return AuditLog.objects.filter(action="pii.unmask", result="success").count()
+
+
 PERMISSIONS = {
     "home": Entry(expect=everyone(200)),
     "healthz": Entry(expect=everyone(200, anonymous=200)),
@@ -25,6 +32,15 @@ PERMISSIONS = {
     # the audit administrator's pages: no role of the world is the audit administrator
     "audit_log": Entry(expect=everyone(403)),
     "audit_log_export": Entry(expect=everyone(403)),
+    # Unmasking the trainee's phone (reason required, audited as pii.unmask): the organization
+    # department, the organizer of the trainee's city and the trainee themself; everyone else 404.
+    "pii_unmask": Entry(
+        method="post",
+        kwargs=lambda w: {"pk": w.trainee.pk, "field": "phone"},
+        data=lambda w: {"reason": "核对报名信息"},
+        effect=lambda w: _unmasked(),
+        expect=everyone(404, admin=200, organizer=200, trainee=200),
+    ),
     "login": Entry(expect=everyone(302, anonymous=200)),
     "logout": Entry(method="post", expect=everyone(302, anonymous=302)),
     "accounts:profile": Entry(expect=everyone(200)),

@@ -21,7 +21,13 @@ from django.utils import timezone
 from accounts.models import OrgUnit, Rank, Role, RoleGrant, User
 from attendance.models import AttendanceRecord
 from enrollment.models import Enrollment
-from programs.models import Program, Session, Venue
+from programs.models import (
+    ATTENDANCE_POLICY_FIELDS,
+    COMPLETION_POLICY_FIELDS,
+    Program,
+    Session,
+    Venue,
+)
 from reports.models import RollupState
 
 
@@ -87,6 +93,7 @@ STATUS_BASE = [
     ("on_leave", 0.03),
     ("absent", 0.02),
 ]
+POLICY_FIELDS = (*ATTENDANCE_POLICY_FIELDS, *COMPLETION_POLICY_FIELDS)
 PDF_SIGNIN = "BENCH-PDF-SIGNIN"
 PDF_SUMMARY = "BENCH-PDF-SUMMARY"
 
@@ -203,7 +210,7 @@ def seed(scale_name: str, opts) -> dict:
         == scale.programs
     ):
         _say(opts, f"reusing the {scale_name} seed from {state.full_rebuild_at:%Y-%m-%d %H:%M}")
-        return {"seeded": False, "seed_s": 0.0}
+        return {"seeded": False, "seed_s": 0.0, **_records(scale_name, opts)}
     started = time.perf_counter()
     with transaction.atomic():
         _seed(scale_name, scale, opts)
@@ -226,7 +233,14 @@ def seed(scale_name: str, opts) -> dict:
     started = time.perf_counter()
     counts = rollup_rebuild_all()
     _say(opts, f"rollups rebuilt in {time.perf_counter() - started:.1f}s: {counts}")
-    return {"seeded": True, "seed_s": round(seed_s, 1)}
+    return {"seeded": True, "seed_s": round(seed_s, 1), **_records(scale_name, opts)}
+
+
+def _records(scale_name: str, opts) -> dict:
+    """The year's credit records and plans (devtools.province_records), seeded once."""
+    from devtools.province_records import seed_records
+
+    return seed_records(scale_name, opts)
 
 
 def _seed(scale_name: str, scale: Scale, opts) -> None:
@@ -388,18 +402,12 @@ def _seed(scale_name: str, scale: Scale, opts) -> None:
         "target_ranks",
         "status",
         "credit_hours",
-        "checkin_opens_before",
-        "late_grace_minutes",
-        "checkin_closes_after",
-        "checkout_opens_before",
-        "checkout_closes_after",
-        "require_checkout",
-        "leave_counts_as_attended",
-        "attendance_warning_rate",
-        "completion_min_attendance_rate",
-        "completion_max_unexcused_absences",
-        "completion_requires_reflection",
+        *(Program._meta.get_field(name).column for name in POLICY_FIELDS),
     ]
+    # Every program keeps the model's default policy (programs.models names the policy fields).
+    policy = "".join(
+        "\t" + _text(Program._meta.get_field(name).get_default()) for name in POLICY_FIELDS
+    )
 
     def program_lines():
         for i, level, organizer, _pool, start, days, n_sessions, size in program_rows:
@@ -409,7 +417,7 @@ def _seed(scale_name: str, scale: Scale, opts) -> None:
             yield (
                 f"{stamp}\t{stamp}\tBENCH-{tag}-{i:05d}\t{title}\t\t\t{level}\tclass\t"
                 f"{organizer.pk}\t{start}\t{start + dt.timedelta(days=days)}\t{size}\t[]\t"
-                f"completed\t{n_sessions * 3}\t30\t5\t60\t15\t30\tt\tf\t90\t90\t0\tf\n"
+                f"completed\t{n_sessions * 3}{policy}\n"
             )
 
     _copy(Program, prog_cols, program_lines())

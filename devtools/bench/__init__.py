@@ -2,7 +2,7 @@
 figures, with an optional "targets" dict of {target: met}. A new benchmark is a function in one
 of these modules, listed here."""
 
-from devtools.bench import checkin, queries, reporting
+from devtools.bench import checkin, pages, queries, records, reporting
 
 BENCHMARKS = {
     "checkin": checkin.bench_checkin,
@@ -11,4 +11,6 @@ BENCHMARKS = {
     "stats": reporting.bench_stats,
     "reminders": reporting.bench_reminders,
     "queries": queries.bench_queries,
+    "pages": pages.bench_pages,
+    "records": records.bench_records,
 }

@@ -64,6 +64,8 @@ def test_every_benchmark_name_is_registered():
         "stats",
         "reminders",
         "queries",
+        "pages",
+        "records",
     }
 
 

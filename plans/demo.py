@@ -5,7 +5,15 @@ and 云江省's own training-fee standard as the example of a locality's policy.
 import datetime as dt
 from decimal import Decimal
 
-from plans.models import BudgetLine, CostCap, PlanDeadline, PlanItem, TrainingPlan
+from plans.models import (
+    BudgetLine,
+    CostCap,
+    LecturerFeeCap,
+    PlanDeadline,
+    PlanItem,
+    TitleLevel,
+    TrainingPlan,
+)
 
 
 def _plan(unit, year, kind, title, by, status=TrainingPlan.Status.DRAFT):
@@ -52,6 +60,13 @@ def seed(ctx):
         unit=province,
         effective_from=dt.date(2025, 1, 1),
         defaults={"per_person_day": Decimal("330")},
+    )
+    # The national rule has no figure for lecturers of middle title; the province sets one.
+    LecturerFeeCap.objects.get_or_create(
+        title_level=TitleLevel.MIDDLE,
+        unit=province,
+        effective_from=dt.date(2025, 1, 1),
+        defaults={"per_hour": Decimal("300")},
     )
     year = ctx.today.year
     for unit in (province, city):

@@ -43,9 +43,11 @@ class CostCategory(models.TextChoices):
 class TitleLevel(models.TextChoices):
     """Lecturer fee tiers by professional title."""
 
-    ASSOCIATE = "associate", _("副高级技术职称")
-    FULL = "full", _("正高级技术职称")
     EMINENT = "eminent", _("院士、全国知名专家")
+    FULL = "full", _("正高级技术职称")
+    ASSOCIATE = "associate", _("副高级技术职称")
+    # The national rule sets no figure for this tier; a locality may (a LecturerFeeCap row).
+    MIDDLE = "middle", _("中级及以下职称")
 
 
 class TrainingPlan(BaseModel):

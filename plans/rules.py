@@ -78,8 +78,28 @@ def class_budget_cap(
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def lecturer_fee_cap(*, title_level: str, hours: Decimal, unit, on: date) -> Decimal | None:
-    row = _applicable(LecturerFeeCap, field="title_level", value=title_level, unit=unit, on=on)
+class FeeCapBook:
+    """Every lecturer fee cap, read once (a small policy table), for pages that check many
+    lecturers."""
+
+    def __init__(self):
+        self.rows = list(LecturerFeeCap.objects.select_related("unit"))
+
+    def cap_for(self, *, title_level: str, unit, on: date) -> LecturerFeeCap | None:
+        return _pick(self.rows, field="title_level", value=title_level, unit=unit, on=on)
+
+
+def lecturer_fee_cap(
+    *, title_level: str, hours: Decimal, unit, on: date, book: FeeCapBook | None = None
+) -> Decimal | None:
+    """The most a lecturer of this title tier may be paid for `hours` teaching hours (yuan), or
+    None when no cap is in force for the tier (or no tier is given)."""
+    if not title_level:
+        return None
+    if book is not None:
+        row = book.cap_for(title_level=title_level, unit=unit, on=on)
+    else:
+        row = _applicable(LecturerFeeCap, field="title_level", value=title_level, unit=unit, on=on)
     if row is None:
         return None
     return (row.per_hour * Decimal(hours)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from accounts.models import Rank
 from programs.models import (
     Lecturer,
+    LecturerFee,
     Program,
     ProgramCost,
     ProgramFamily,
@@ -81,14 +82,25 @@ def _venues(ctx) -> dict:
     return out
 
 
+# The lecturer fee tier (讲课费标准) of the experts; officials teach without a fee by title.
+TITLE_LEVELS = {"方静怡": "full", "魏博文": "associate", "白若溪": "full", "钱景行": "middle"}
+
+
 def _lecturers(ctx) -> dict:
     out = {}
     for name, title, affiliation, code in LECTURERS:
         lecturer = Lecturer.objects.filter(name=name).first()
         if lecturer is None:
             lecturer = Lecturer.objects.create(
-                name=name, title=title, affiliation=affiliation, unit=ctx.units.get(code)
+                name=name,
+                title=title,
+                affiliation=affiliation,
+                unit=ctx.units.get(code),
+                title_level=TITLE_LEVELS.get(name, ""),
             )
+        elif not lecturer.title_level and name in TITLE_LEVELS:
+            lecturer.title_level = TITLE_LEVELS[name]
+            lecturer.save(update_fields=["title_level"])
         out[name] = lecturer
     user = ctx.users.get("lecturer")
     gu = out["顾明远"]
@@ -547,6 +559,16 @@ def _plan_basis(ctx):
                     for c, a in lines.items()
                 ]
             )
+    # Lecturer fees of the township class: 魏博文's is over the 副高 cap for the hours taught.
+    program = ctx.programs.get("YJC-2026-XZ")
+    lecturers = ctx.extra.get("lecturers", {})
+    if program is not None and not program.lecturer_fees.exists():
+        fees = {"方静怡": "5000", "魏博文": "4000", "白若溪": "4500"}
+        LecturerFee.objects.bulk_create(
+            LecturerFee(program=program, lecturer=lecturers[name], amount=Decimal(amount))
+            for name, amount in fees.items()
+            if name in lecturers
+        )
 
 
 def seed(ctx):

@@ -379,22 +379,33 @@ class ReasonForm(forms.Form):
 class CostForm(forms.Form):
     """The actual cost of each cost category (元); empty means none."""
 
-    def __init__(self, *args, program=None, **kwargs):
+    def __init__(self, *args, program=None, fees=(), **kwargs):
+        """`fees`: programs.costs.FeeRow per lecturer of the program (a fee field each)."""
         super().__init__(*args, **kwargs)
         actual = {c.category: c.amount for c in program.costs.all()} if program else {}
         for value, label in CostCategory.choices:
-            self.fields[f"cost_{value}"] = forms.DecimalField(
-                label=label,
-                required=False,
-                min_value=Decimal("0"),
-                max_value=MAX_AMOUNT,
-                max_digits=10,
-                decimal_places=2,
-                initial=actual.get(value),
-            )
+            self.fields[f"cost_{value}"] = self._amount_field(label, actual.get(value))
+        self.fee_ids = [row.lecturer.pk for row in fees]
+        for row in fees:
+            self.fields[f"fee_{row.lecturer.pk}"] = self._amount_field(row.lecturer.name, row.paid)
+
+    @staticmethod
+    def _amount_field(label, initial):
+        return forms.DecimalField(
+            label=label,
+            required=False,
+            min_value=Decimal("0"),
+            max_value=MAX_AMOUNT,
+            max_digits=10,
+            decimal_places=2,
+            initial=initial,
+        )
 
     def amounts(self) -> dict:
         return {v: self.cleaned_data.get(f"cost_{v}") for v in CostCategory.values}
+
+    def fees(self) -> dict:
+        return {pk: self.cleaned_data.get(f"fee_{pk}") for pk in self.fee_ids}
 
 
 class WaiverForm(forms.Form):
@@ -491,7 +502,7 @@ class LecturerForm(forms.ModelForm):
 
     class Meta:
         model = Lecturer
-        fields = ["name", "title", "affiliation", "bio", "unit"]
+        fields = ["name", "title", "title_level", "affiliation", "bio", "unit"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3}), "unit": unit_picker()}
 
     def __init__(self, *args, units, **kwargs):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit
 from core.models import BaseModel
-from plans.models import MAX_AMOUNT, CostCategory
+from plans.models import MAX_AMOUNT, CostCategory, TitleLevel
 
 # Sane bounds of every number an organizer types (issue 12 item 12): enforced by the model's
 # validators (so forms and services refuse with a message) and by database check constraints.
@@ -294,6 +294,14 @@ class Lecturer(BaseModel):
     title = models.CharField(_("职务/职称"), max_length=120, blank=True)
     affiliation = models.CharField(_("工作单位"), max_length=120, blank=True)
     bio = models.TextField(_("简介"), blank=True)
+    # The tier of the lecturer fee standard (plans.LecturerFeeCap); blank: not checked.
+    title_level = models.CharField(
+        _("职称层级"),
+        max_length=10,
+        choices=TitleLevel.choices,
+        blank=True,
+        help_text=_("用于核对讲课费上限;党政领导干部等不按职称付酬的可不填。"),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("关联账号"),
@@ -509,3 +517,35 @@ class ProgramCost(BaseModel):
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount}"
+
+
+class LecturerFee(BaseModel):
+    """The fee paid to one lecturer for one program (讲课费, yuan), entered with the program's
+    actual costs and checked against the cap of the lecturer's title tier for the hours taught
+    (plans.rules.lecturer_fee_cap)."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="lecturer_fees"
+    )
+    lecturer = models.ForeignKey(
+        Lecturer, verbose_name=_("授课人"), on_delete=models.CASCADE, related_name="fees"
+    )
+    amount = models.DecimalField(
+        _("讲课费(元)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=_between(Decimal("0"), MAX_AMOUNT),
+    )
+
+    class Meta:
+        verbose_name = _("讲课费")
+        verbose_name_plural = _("讲课费")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "lecturer"], name="lecturerfee_one_per_lecturer"
+            ),
+            _range_check("lecturerfee_amount_range", "amount", 0, MAX_AMOUNT),
+        ]
+
+    def __str__(self):
+        return f"{self.lecturer} {self.amount}"

@@ -24,7 +24,7 @@ from programs.models import Program
 def program_costs(request, pk):
     """经费: the organizer enters the actual cost per category; the page compares it with the
     plan item's budget and the training-cost cap and warns when either is passed."""
-    from programs.costs import program_budget
+    from programs.costs import lecturer_fees, program_budget
     from programs.forms import CostForm
 
     program = program_get_to_organize(user=request.user, pk=pk)
@@ -34,16 +34,19 @@ def program_costs(request, pk):
         .get(pk=program.pk)
     )
     closed = program.status == Program.Status.ARCHIVED and not program_is_reopened(program)
-    form = CostForm(request.POST or None, program=program)
+    fees = lecturer_fees(program)
+    form = CostForm(request.POST or None, program=program, fees=fees)
     if request.method == "POST" and not closed and form.is_valid():
         try:
-            services.program_costs_save(program=program, by=request.user, amounts=form.amounts())
+            services.program_costs_save(
+                program=program, by=request.user, amounts=form.amounts(), fees=form.fees()
+            )
         except DomainError as err:
             add_domain_error(form, err)
         else:
             messages.success(request, _("实际经费已保存。"))
             return redirect("programs:costs", pk=program.pk)
-    budget = program_budget(program)
+    budget = program_budget(program, fees=fees)
     return render(
         request,
         "programs/costs.html",
@@ -52,6 +55,7 @@ def program_costs(request, pk):
             "form": form,
             "budget": budget,
             "lines": [(row, form[f"cost_{row.category}"]) for row in budget.rows],
+            "fee_lines": [(row, form[f"fee_{row.lecturer.pk}"]) for row in budget.fees],
             "closed_message": program_closed_message(program) if closed else "",
         },
     )

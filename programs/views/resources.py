@@ -69,7 +69,10 @@ def lecturer_edit(request, pk=None):
         request.POST or None, instance=lecturer, units=selectors.units_for_choice(user=request.user)
     )
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("name", "title", "affiliation", "bio", "unit")}
+        data = {
+            k: form.cleaned_data[k]
+            for k in ("name", "title", "title_level", "affiliation", "bio", "unit")
+        }
         data["user"] = form.cleaned_data["account"]
         try:
             lecturer = services.lecturer_save(by=request.user, data=data, lecturer=lecturer)

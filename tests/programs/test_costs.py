@@ -123,3 +123,124 @@ def test_the_organizer_enters_costs_on_the_page(world, client_for):
     assert {c.category: c.amount for c in p.costs.all()} == {"lodging": Decimal("900.00")}
     detail = c.get(reverse("programs:detail", args=[p.pk])).content.decode()
     assert url in detail
+
+
+# --- lecturer fees by title (issue 16 item 7) --------------------------------------------------
+
+
+def _taught(world, p, lecturer, hours, *, cancelled=False, day=0):
+    from tests.factories import SessionFactory
+
+    start = dt.datetime.combine(p.start_date + dt.timedelta(days=day), dt.time(9), tzinfo=dt.UTC)
+    s = SessionFactory(
+        program=p,
+        venue=world.venue,
+        credit_hours=Decimal(hours),
+        start=start,
+        end=start + dt.timedelta(hours=3),
+        status="cancelled" if cancelled else "scheduled",
+    )
+    s.lecturers.add(lecturer)
+    return s
+
+
+def test_a_lecturer_fee_over_the_cap_of_the_title_for_the_hours_warns(world):
+    from programs.costs import lecturer_fees
+    from programs.models import LecturerFee
+
+    p = _program(world)
+    lec = world.lecturer
+    lec.title_level = "associate"  # 500 元 per hour (national standard)
+    lec.save()
+    _taught(world, p, lec, "3", day=0)
+    _taught(world, p, lec, "1.5", day=1)
+    _taught(world, p, lec, "3", day=2, cancelled=True)  # not taught: not counted
+    [row] = lecturer_fees(p)
+    assert row.hours == Decimal("4.5") and row.cap == Decimal("2250.00") and row.paid is None
+    LecturerFee.objects.create(program=p, lecturer=lec, amount=Decimal("2250"))
+    assert not program_budget(p).warnings or "讲课费" not in " ".join(program_budget(p).warnings)
+    LecturerFee.objects.filter(program=p).update(amount=Decimal("2250.01"))
+    text = " ".join(program_budget(p).warnings)
+    assert "讲课费 2250.01 元超过" in text and "副高级技术职称" in text and "2250.00" in text
+    # a higher title raises the cap; no title: no cap, and a word that it cannot be checked
+    lec.title_level = "full"
+    lec.save()
+    assert "讲课费" not in " ".join(program_budget(p).warnings)
+    lec.title_level = ""
+    lec.save()
+    assert lecturer_fees(p)[0].cap is None
+    assert "未填写职称层级" in " ".join(program_budget(p).warnings)
+
+
+def test_a_locality_cap_for_a_tier_the_national_rule_leaves_open(world):
+    from plans.models import LecturerFeeCap
+    from programs.costs import lecturer_fees
+
+    p = _program(world)
+    world.lecturer.title_level = "middle"
+    world.lecturer.save()
+    _taught(world, p, world.lecturer, "2")
+    assert lecturer_fees(p)[0].cap is None  # no national figure for the middle tier
+    LecturerFeeCap.objects.create(
+        title_level="middle", unit=world.province, effective_from=dt.date(2020, 1, 1), per_hour=300
+    )
+    assert lecturer_fees(p)[0].cap == Decimal("600.00")
+
+
+def test_fees_are_saved_all_or_nothing_for_the_programs_lecturers_only(world):
+    from programs.models import Lecturer
+
+    p = _program(world)
+    _taught(world, p, world.lecturer, "3")
+    stranger = Lecturer.objects.create(name="外单位专家")
+    services.program_costs_save(
+        program=p, by=world.organizer, amounts={}, fees={world.lecturer.pk: Decimal("1200")}
+    )
+    assert {f.lecturer_id: f.amount for f in p.lecturer_fees.all()} == {
+        world.lecturer.pk: Decimal("1200.00")
+    }
+    log = AuditLog.objects.filter(action="program.costs").latest("pk")
+    assert log.after["fees"] == {world.lecturer.name: "1200.00"}
+    for fees, message in (
+        ({stranger.pk: Decimal("1")}, "未在本项目授课"),
+        ({world.lecturer.pk: Decimal("-1")}, "0 到"),
+        ({world.lecturer.pk: Decimal("NaN")}, "有限的数字"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            services.program_costs_save(
+                program=p, by=world.organizer, amounts={"meals": Decimal("5")}, fees=fees
+            )
+    assert not p.costs.exists() and p.lecturer_fees.get().amount == Decimal("1200.00")
+    services.program_costs_save(
+        program=p, by=world.organizer, amounts={}, fees={world.lecturer.pk: None}
+    )
+    assert not p.lecturer_fees.exists()
+
+
+def test_the_cost_page_takes_fees_and_warns(world, client_for):
+    p = _program(world)
+    world.lecturer.title_level = "associate"
+    world.lecturer.save()
+    _taught(world, p, world.lecturer, "2")  # cap 1000
+    c = client_for(world.organizer)
+    url = reverse("programs:costs", args=[p.pk])
+    page = c.get(url).content.decode()
+    field = f"fee_{world.lecturer.pk}"
+    assert world.lecturer.name in page and f'name="{field}"' in page and "1000.00" in page
+    body = c.post(url, {field: "1500"}, follow=True).content.decode()
+    assert "实际经费已保存" in body and "超过其职称层级" in body
+    assert p.lecturer_fees.get().amount == Decimal("1500.00")
+    r = c.post(url, {field: "abc"})
+    assert r.status_code == 200 and p.lecturer_fees.get().amount == Decimal("1500.00")
+
+
+def test_the_lecturer_form_sets_the_title_level(world, client_for):
+    c = client_for(world.organizer)
+    url = reverse("programs:lecturer_edit", args=[world.lecturer.pk])
+    assert "职称层级" in c.get(url).content.decode()
+    r = c.post(url, {"name": world.lecturer.name, "title_level": "full"})
+    assert r.status_code == 302
+    world.lecturer.refresh_from_db()
+    assert world.lecturer.title_level == "full"
+    r = c.post(url, {"name": world.lecturer.name, "title_level": "professor"})
+    assert r.status_code == 200

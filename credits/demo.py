@@ -11,7 +11,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import Rank, User
-from credits.models import Conversion, CreditEntry
+from credits.models import CadreProfile, Conversion, CreditEntry
+from credits.services import rollup_rebuild
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 S = CreditEntry.Status
@@ -32,6 +33,13 @@ def _entry(user, title, start, *, by, days=1, **fields):
 
 
 def seed(ctx):
+    _seed(ctx)
+    # The compliance list reads the rollup: build it as the nightly job would.
+    n = rollup_rebuild()
+    ctx.say(f"credits: compliance rollup of {n} cadre-years")
+
+
+def _seed(ctx):
     province = ctx.units.get("YJ")
     county = ctx.units.get("YJC-QH")
     admin, liaison, trainee = (ctx.users.get(k) for k in ("admin", "liaison", "trainee"))
@@ -171,4 +179,11 @@ def seed(ctx):
                 dept_decided_at=now,
                 evidence_link="https://example.org/online-college/yearly",
             )
+    # Appointment dates of the 县处级 cadres: their five-year cycles run from them; the most
+    # recent one was promoted short of training and owes a catch-up.
+    county_rank = [c for c in cadres if c.rank == Rank.COUNTY]
+    for n, cadre in enumerate(county_rank):
+        CadreProfile.objects.get_or_create(
+            user=cadre, defaults={"rank_appointed_on": dt.date(year - 1 - n % 4, 3 + n % 9, 1)}
+        )
     ctx.say(f"credits: records for {len(cadres) + 1} cadres of 青湖区")

@@ -4,22 +4,19 @@ Rollups live in reports.rollups and the reminder engine in core.reminders (both 
 here for callers that only know reports.services).
 """
 
-import base64
 import logging
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Least
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
-from core.jobs import file_job_fail, file_job_progress, run_file_job
+from core.jobs import file_job_progress, run_file_job
 from core.models import GeneratedFile
 from core.reminders import (  # noqa: F401 - the engine, for callers that know reports
     BULK_THRESHOLD,
@@ -119,15 +116,14 @@ def _filename(gf: GeneratedFile, ext: str) -> str:
     return f"{safe[:80]}-{stamp}.{ext}"
 
 
-def export_build(*, kind: str, params: dict, progress=lambda p: None, parallel: bool = False):
+def export_build(*, kind: str, params: dict, progress=lambda p: None):
     """(content, extension, content type) of one export, in the language it was asked in.
-    Raises DomainError when the object is gone. `parallel` lets the summary PDF use a process
-    pool (command path, not in workers)."""
+    Raises DomainError when the object is gone."""
     with translation.override(export_language(params)):
-        return _export_build(kind=kind, params=params, progress=progress, parallel=parallel)
+        return _export_build(kind=kind, params=params, progress=progress)
 
 
-def _export_build(*, kind: str, params: dict, progress, parallel: bool):
+def _export_build(*, kind: str, params: dict, progress):
     from programs.models import Program
     from reports import selectors
 
@@ -142,9 +138,7 @@ def _export_build(*, kind: str, params: dict, progress, parallel: bool):
             program = Program.objects.select_related("organizing_unit").get(pk=params["program_id"])
             progress(10)
             if kind == "summary_pdf":
-                pdf = rendering.summary_pdf(
-                    program=program, workers=None if parallel else 1, progress=progress
-                )
+                pdf = rendering.summary_pdf(program=program, progress=progress)
                 return pdf, "pdf", rendering.PDF_TYPE
             return rendering.summary_xlsx(program=program), "xlsx", rendering.XLSX_TYPE
         trainee = selectors.trainee_get(pk=params["user_id"])
@@ -161,22 +155,13 @@ def _export_build(*, kind: str, params: dict, progress, parallel: bool):
 def export_run(*, file_id, task=None) -> str:
     """Run one export through core.jobs.run_file_job (the one file-job runner: every job ends
     done or failed with a message). Idempotent: a retried or duplicated job finds the file done
-    and stops. A large summary PDF is laid out by a chord of chunk tasks instead."""
+    and stops."""
     gf = GeneratedFile.objects.filter(pk=file_id).first()
     if gf is None:
         return "missing"
     if gf.status in (GeneratedFile.Status.DONE, GeneratedFile.Status.FAILED):
         return gf.status
     kind = gf.params.get("kind", "")
-    if kind == "summary_pdf" and task is not None and not _eager():
-        try:
-            plan = _summary_plan_for(gf)
-            if len(plan) > 1:
-                file_job_progress(file_id=file_id, progress=5)
-                _summary_chord(gf, plan)
-                return "chunked"
-        except Exception:  # run_file_job below makes it in one piece, or fails it with a message
-            logger.warning("export %s: summary chunks not dispatched", file_id, exc_info=True)
 
     def work(gf, _progress):
         content, ext, ctype = export_build(
@@ -192,78 +177,6 @@ def export_run(*, file_id, task=None) -> str:
 def generated_file_progress(*, file_id, progress: int) -> None:
     """An export's progress (core.jobs: running at n %, a sign of life for the stale sweep)."""
     file_job_progress(file_id=file_id, progress=progress)
-
-
-def _eager() -> bool:
-    from config.celery import app
-
-    return bool(app.conf.task_always_eager)
-
-
-def _summary_plan_for(gf: GeneratedFile) -> list[dict]:
-    from programs.models import Program
-
-    if "plan" not in gf.params:
-        program = Program.objects.get(pk=gf.params["program_id"])
-        gf.params["plan"] = rendering.summary_plan(program=program)
-        GeneratedFile.objects.filter(pk=gf.pk).update(params=gf.params)
-    return gf.params["plan"]
-
-
-def _summary_chord(gf: GeneratedFile, plan: list[dict]) -> None:
-    """Lay the chunks out in parallel worker tasks; the last step merges and numbers pages."""
-    from celery import chord
-
-    from reports.tasks import summary_chunk, summary_merge
-
-    chord(summary_chunk.s(str(gf.pk), i) for i in range(len(plan)))(summary_merge.s(str(gf.pk)))
-
-
-def summary_chunk_render(*, file_id, index: int) -> str:
-    """One chunk of a summary as base64 (travels through the result backend to the merge)."""
-    from programs.models import Program
-    from reports import selectors
-
-    gf = GeneratedFile.objects.get(pk=file_id)
-    with translation.override(export_language(gf.params)):
-        program = Program.objects.select_related("organizing_unit").get(pk=gf.params["program_id"])
-        plan = gf.params["plan"]
-        sessions = selectors.program_sessions(program=program)
-        pdf = rendering.summary_chunk_pdf(
-            program=program, sessions=sessions, plan=plan, index=index
-        )
-    step = max(1, 85 // len(plan))
-    GeneratedFile.objects.filter(pk=file_id, status=GeneratedFile.Status.RUNNING).update(
-        progress=Least(F("progress") + step, 95), updated_at=timezone.now()
-    )
-    return base64.b64encode(pdf).decode("ascii")
-
-
-def summary_chunk_fail(*, file_id, index: int, error: BaseException) -> None:
-    """A chunk failed for good: the whole export fails with a message (core.jobs)."""
-    gf = GeneratedFile.objects.filter(pk=file_id).select_related("owner").first()
-    language = export_language(gf.params if gf else {})
-    with translation.override(language):
-        file_job_fail(
-            file_id=file_id,
-            error=_("生成报表时出错(第 %(part)s 部分:%(error)s)。请重试。")
-            % {"part": index + 1, "error": error.__class__.__name__},
-        )
-
-
-def summary_merge_finish(*, file_id, parts: list[str], task=None) -> str:
-    """Merge the chunks and store the PDF through core.jobs.run_file_job."""
-    from programs.models import Program
-
-    def work(gf, progress):
-        with translation.override(export_language(gf.params)):
-            program = Program.objects.get(pk=gf.params["program_id"])
-            pdf = rendering.merge_with_page_numbers(
-                [base64.b64decode(p) for p in parts], title=rendering.summary_title(program)
-            )
-        return pdf, _filename(gf, "pdf"), rendering.PDF_TYPE
-
-    return run_file_job(file_id, work, task=task)
 
 
 # --- Reminders ---------------------------------------------------------------------------------

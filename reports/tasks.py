@@ -1,5 +1,5 @@
 """Thin tasks: they take ids and call a service; file jobs run through core.jobs.run_file_job
-(reports.services.export_run / summary_merge_finish), so every export ends done or failed."""
+(reports.services.export_run), so every export ends done or failed."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -10,20 +10,6 @@ from reports import services
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
 def export_run(self, file_id: str) -> str:
     return services.export_run(file_id=file_id, task=self)
-
-
-@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=5)
-def summary_chunk(self, file_id: str, index: int) -> str:
-    try:
-        return services.summary_chunk_render(file_id=file_id, index=index)
-    except Exception as exc:
-        services.summary_chunk_fail(file_id=file_id, index=index, error=exc)
-        raise
-
-
-@shared_task(bind=True, acks_late=True)
-def summary_merge(self, parts: list[str], file_id: str) -> str:
-    return services.summary_merge_finish(file_id=file_id, parts=parts, task=self)
 
 
 @shared_task

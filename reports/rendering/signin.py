@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from core.pdf import html_to_pdf
+from core.pdfgrid import LINE_COLOR, PX_PER_MM, Grid, tab_scale
 from core.tabular import Column, Sheet, xlsx_bytes
 from reports import selectors
 from reports.rendering.common import _hm, _joined, _label
-from reports.rendering.layout import LINE_COLOR, PX_PER_MM, Grid, _tab_scale
 
 SIGNIN_FONT_PT = 9.5
 SIGNIN_TAB_PX = 23  # 6.1 mm
@@ -31,7 +31,7 @@ SIGNIN_WIDTH_MM = 182  # A4 portrait inside 14 mm margins
 def _signin_layout() -> tuple[Grid, str]:
     origin = 1.6 * PX_PER_MM
     gap = 1.4 * PX_PER_MM
-    step = SIGNIN_TAB_PX * _tab_scale()
+    step = SIGNIN_TAB_PX * tab_scale()
     lines = [-origin] + [k * step - gap for k in SIGNIN_STOPS[1:]]
     lines.append(SIGNIN_WIDTH_MM * PX_PER_MM - origin)
     grid = Grid(

@@ -1,19 +1,14 @@
 """The attendance summary (考勤汇总表) of a program: PDF and Excel.
 
-The one large document. WeasyPrint lays it out single-threaded, and layout cost grows with the
-number of boxes, so (DESIGN.md §1, §6):
-- the ten-odd status marks of a trainee are one table cell of full-width characters spaced to
-  sit under their session columns (one box instead of ten, reports.rendering.layout);
-- the document is cut into per-unit chunks of about CHUNK_ROWS trainees, rendered in parallel
-  (a Celery chord, or a process pool in the command path) without page numbers, merged with pypdf
-  and numbered "第 N 页 / 共 M 页" across all chunks (reports.pdfmerge).
+The one large document (2,000 trainees × 10 sessions). WeasyPrint's layout cost grows with the
+number of boxes, so the ten-odd status marks and the figures of a trainee are one table cell of
+text whose columns sit on tab stops (core.pdfgrid: one box per row instead of fifteen). The
+document is laid out in one WeasyPrint call with public API only; core.pdf numbers its pages
+"第 N 页 / 共 M 页" with CSS page counters (DESIGN.md §6; benchmarks/ANALYSIS.md, "PDF engines
+side by side").
 """
 
-import gc
-import itertools
 import math
-import os
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 from django.template.loader import render_to_string
@@ -21,23 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.pdf import html_to_pdf
+from core.pdfgrid import LINE_COLOR, PX_PER_MM, PX_PER_PT, Grid, tab_scale
 from core.tabular import Column, Sheet, fitted_header_height, xlsx_bytes
 from reports import selectors
-from reports.pdfmerge import merge_with_page_numbers
 from reports.rendering.common import _pct
-from reports.rendering.layout import (
-    LINE_COLOR,
-    NO_PAGE_NUMBERS_CSS,
-    PX_PER_MM,
-    PX_PER_PT,
-    Grid,
-    _advances,
-    _tab_scale,
-)
-
-# Trainees per chunk of the PDF (tests and benchmarks lower it here).
-CHUNK_ROWS = 1000
-
 
 SUMMARY_WIDTH_MM = 277  # A4 landscape inside 10 mm margins
 
@@ -51,8 +33,8 @@ def _summary_layout(n_sessions: int) -> tuple[Grid, str]:
     """
     slot_mm = max(3.2, min(12.0, SUMMARY_WIDTH_MM / (n_sessions + 8)))
     font_pt = round(min(8.0, (slot_mm - 1.0) * 72 / 25.4), 2)
-    tab_px = max(8, round(slot_mm * PX_PER_MM / _tab_scale()))
-    tab = tab_px * _tab_scale()
+    tab_px = max(8, round(slot_mm * PX_PER_MM / tab_scale()))
+    tab = tab_px * tab_scale()
     em = font_pt * PX_PER_PT
     pad = (tab - em) / 2
     origin = 1.4 * PX_PER_MM
@@ -109,10 +91,8 @@ def _decorate_rows(groups, n_sessions: int, offset: int) -> None:
     for group in groups:
         label = gettext("%(unit)s(%(n)s 人)") % {
             "unit": group["name"],
-            "n": group.get("size", len(group["rows"])),
+            "n": len(group["rows"]),
         }
-        if group.get("continued"):
-            label += gettext("(续)")
         group["label"] = f"{label}  {gettext('单位出勤率')} {_pct(group['rate']) or '—'}"
         group["unit_width"] = grid.lines[-4] - grid.lines[0]
         for row in group["rows"]:
@@ -146,195 +126,34 @@ def _with_local_start(sessions):
     return sessions
 
 
-def _slice_groups(groups, skip: int, take: int | None) -> list[dict]:
-    """Rows skip … skip+take of the groups in order; a unit cut at the start is marked 续."""
-    out, seen = [], 0
-    for group in groups:
-        rows = group["rows"]
-        lo, hi = (
-            max(0, skip - seen),
-            len(rows) if take is None else min(len(rows), skip + take - seen),
-        )
-        seen += len(rows)
-        if lo >= hi:
-            continue
-        out.append({**group, "rows": rows[lo:hi], "size": len(rows), "continued": lo > 0})
-    return out
-
-
-def summary_chunk_html(
-    *,
-    program,
-    sessions,
-    unit_ids=None,
-    index: int,
-    count: int,
-    offset: int,
-    skip: int = 0,
-    take: int | None = None,
-    overview=None,
-    groups=None,
-) -> str:
-    """HTML of one chunk of the summary (the first carries the title and overview).
-
-    `groups` (all units of the program) may be passed in; otherwise the chunk's units are read.
-    """
-    if groups is None:
-        groups = selectors.summary_rows(program=program, sessions=sessions, unit_ids=unit_ids)
-    else:
-        skip = offset
-    groups = _slice_groups(groups, skip, take)
-    _decorate_rows(groups, len(sessions), offset)
-    if index == 0 and overview is None:
-        overview = selectors.summary_overview(program=program, sessions=sessions)
+def summary_html(*, program, sessions=None, progress=None) -> str:
+    """The whole summary as one HTML document (read once: the rows, the overview)."""
+    sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
+    sessions = _with_local_start(sessions)
+    groups = selectors.summary_rows(program=program, sessions=sessions)
+    overview = selectors.summary_overview(program=program, sessions=sessions)
+    _decorate_rows(groups, len(sessions), 0)
+    if progress:
+        progress(30)
     return render_to_string(
         "reports/pdf/summary.html",
         {
             "program": program,
-            "sessions": _with_local_start(sessions),
+            "sessions": sessions,
             "groups": groups,
-            "header": _summary_header(_with_local_start(sessions)),
-            "first": index == 0,
-            "last": index == count - 1,
+            "header": _summary_header(sessions),
+            "first": True,
+            "last": True,
             "overview": overview,
         },
     )
 
 
-def summary_plan(*, program, max_rows: int | None = None) -> list[dict]:
-    """Chunks of about equal row counts (a unit may be cut between two chunks).
-
-    Each chunk: the unit ids it touches, the number of rows before it (`offset`), the rows of
-    its first unit to skip and how many rows it holds.
-    """
-    max_rows = max_rows or CHUNK_ROWS
-    units = selectors.unit_groups_of_program(program=program)
-    total = sum(n for _u, _name, n in units)
-    count = max(1, math.ceil(total / max_rows))
-    size = math.ceil(total / count) if total else 0
-    plan, offset = [], 0
-    while offset < total or not plan:
-        end = min(total, offset + size) if size else 0
-        unit_ids, skip, start = [], 0, 0
-        for unit_id, _name, n in units:
-            if start + n > offset and start < end:
-                if not unit_ids:
-                    skip = offset - start
-                unit_ids.append(unit_id)
-            start += n
-        plan.append({"unit_ids": unit_ids, "offset": offset, "skip": skip, "take": end - offset})
-        if not size:
-            break
-        offset = end
-    return plan
-
-
-def summary_chunk_pdf(*, program, sessions, plan, index: int) -> bytes:
-    chunk = plan[index]
-    html = summary_chunk_html(
-        program=program,
-        sessions=sessions,
-        unit_ids=chunk["unit_ids"],
-        index=index,
-        count=len(plan),
-        offset=chunk["offset"],
-        skip=chunk.get("skip", 0),
-        take=chunk.get("take"),
-    )
-    return render_chunk(html, len(sessions))
-
-
-def render_chunk(html: str, n_sessions: int) -> bytes:
-    """Lay out one chunk without page numbers (they are stamped after merging)."""
-    return html_to_pdf(html, extra_css=_summary_css(n_sessions) + NO_PAGE_NUMBERS_CSS)
-
-
-def _summary_parts(*, program, sessions, plan):
-    """Yield every chunk's HTML in order, from one read of the program's rows (done before the
-    first chunk is yielded: nothing after it touches the database)."""
-    groups = selectors.summary_rows(program=program, sessions=sessions)
-    overview = selectors.summary_overview(program=program, sessions=sessions)
-    for i, c in enumerate(plan):
-        yield summary_chunk_html(
-            program=program,
-            sessions=sessions,
-            index=i,
-            count=len(plan),
-            offset=c["offset"],
-            take=c["take"],
-            overview=overview,
-            groups=groups,
-        )
-
-
-def summary_html_parts(*, program, sessions=None, max_rows: int | None = None) -> list[str]:
-    sessions = sessions if sessions is not None else selectors.program_sessions(program=program)
-    plan = summary_plan(program=program, max_rows=max_rows)
-    return list(_summary_parts(program=program, sessions=sessions, plan=plan))
-
-
-def summary_pdf(
-    *, program, workers: int | None = None, max_rows: int | None = None, progress=None
-) -> bytes:
-    """The whole summary PDF in this process: chunks laid out by a pool of worker processes.
-
-    The HTML is built here (the pool never touches the database, so forking is safe) and each
-    chunk goes to the pool as soon as its HTML is ready, so layout overlaps the HTML of the next.
-    """
+def summary_pdf(*, program, progress=None) -> bytes:
+    """The summary PDF: one WeasyPrint render, pages numbered by core.pdf's footer."""
     sessions = selectors.program_sessions(program=program)
-    plan = summary_plan(program=program, max_rows=max_rows)
-    n_chunks = len(plan)
-    workers = workers or min(n_chunks, os.cpu_count() or 1)
-    parts = _summary_parts(program=program, sessions=sessions, plan=plan)
-    if n_chunks == 1 or workers <= 1:
-        pdfs = []
-        for i, html in enumerate(parts):
-            pdfs.append(render_chunk(html, len(sessions)))
-            if progress:
-                progress(20 + int(70 * (i + 1) / n_chunks))
-        return merge_with_page_numbers(pdfs, title=summary_title(program))
-    import multiprocessing
-
-    from django.db import connections
-
-    # Everything the children need from the database is read before they are forked (the
-    # first chunk's HTML comes after the one read of all rows), and the per-process caches
-    # (glyph widths, parsed stylesheet, footer font) are warmed here once instead of in every
-    # child.
-    from core.pdf import _extra_stylesheet
-
-    first = next(parts)
-    _advances(), _tab_scale()
-    _extra_stylesheet(_summary_css(len(sessions)) + NO_PAGE_NUMBERS_CSS)
-    connections.close_all()
-    gc.freeze()  # the children share the parent's heap copy-on-write; keep gc from touching it
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [
-                pool.submit(render_chunk, html, len(sessions))
-                for html in itertools.chain([first], parts)
-            ]
-            if progress:
-                progress(20)
-            pdfs = []
-            for i, future in enumerate(futures):
-                pdfs.append(future.result())
-                if progress:
-                    progress(20 + int(70 * (i + 1) / len(futures)))
-    finally:
-        gc.unfreeze()
-    return merge_with_page_numbers(pdfs, title=summary_title(program))
-
-
-def summary_bare_html(*, program, max_rows: int | None = None) -> str:
-    """The same content as one HTML document (for the side-by-side benchmark)."""
-    parts = summary_html_parts(program=program, max_rows=max_rows)
-    if len(parts) == 1:
-        return parts[0]
-    bodies = [p.split("<body>", 1)[1].rsplit("</body>", 1)[0] for p in parts]
-    head = parts[0].split("<body>", 1)[0]
-    return f"{head}<body>{''.join(bodies)}</body></html>"
+    html = summary_html(program=program, sessions=sessions, progress=progress)
+    return html_to_pdf(html, extra_css=_summary_css(len(sessions)), title=summary_title(program))
 
 
 def summary_title(program) -> str:

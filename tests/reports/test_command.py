@@ -20,7 +20,6 @@ def test_attendance_report_command_writes_pdf_xlsx_and_csv(tmp_path):
         program=program.code,
         format="pdf",
         output=str(pdf),
-        workers=1,
         stdout=io.StringIO(),
     )
     call_command(

@@ -28,8 +28,8 @@ def test_every_report_pdf_has_a_title(tmp_path):
     signin = tmp_path / "signin.pdf"
     signin.write_bytes(rendering.signin_pdf(session=sessions[0]))
     assert pdf_title(signin) == f"{program.title} · {sessions[0].topic} 签到表"
-    summary = tmp_path / "summary.pdf"  # merged from several chunks
-    summary.write_bytes(rendering.summary_pdf(program=program, max_rows=15, workers=1))
+    summary = tmp_path / "summary.pdf"
+    summary.write_bytes(rendering.summary_pdf(program=program))
     assert pdf_title(summary) == f"{program.title} 考勤汇总表"
     record = tmp_path / "record.pdf"
     record.write_bytes(rendering.trainee_record_pdf(user=users[0]))
@@ -69,7 +69,7 @@ def test_no_unit_heading_is_left_alone_at_a_page_bottom(tmp_path, doc, shift):
     if doc == "signin":
         path.write_bytes(rendering.signin_pdf(session=sessions[0]))
     else:
-        path.write_bytes(rendering.summary_pdf(program=program, workers=1))
+        path.write_bytes(rendering.summary_pdf(program=program))
     pages = pdf_pages_text(path)
     assert len(pages) >= 3
     for number, page in enumerate(pages[:-1], start=1):

@@ -1,5 +1,5 @@
-"""A real Celery worker over Redis renders a chunked summary: progress is observed on the way,
-the chord merges one file, and redelivery adds nothing."""
+"""A real Celery worker over Redis renders a summary: progress is observed on the way, one file
+is made, and redelivery adds nothing."""
 
 import threading
 import time
@@ -9,7 +9,7 @@ from celery.result import AsyncResult
 
 from config.celery import app
 from core.models import GeneratedFile
-from reports import rendering, services
+from reports import services
 from reports.tasks import export_run
 from tests.reports.conftest import needs_poppler, pdf_page_count, pdf_pages_text, squash
 from tests.reports.factories import build_program
@@ -18,11 +18,10 @@ from tests.reports.factories import build_program
 @needs_poppler
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_renders_summary_in_chunks_with_progress(world, monkeypatch, tmp_path):
+def test_real_worker_renders_summary_with_progress(world, monkeypatch, tmp_path):
     from celery.contrib.testing.worker import start_worker
 
     build_program(trainees=60, sessions=4, units=4, program=world.program, parent=world.city_a)
-    monkeypatch.setattr(rendering.summary, "CHUNK_ROWS", 20)
     app.conf.task_always_eager = False
     assert app.conf.broker_url.startswith("redis://")
     seen: list[tuple[str, int]] = []
@@ -55,7 +54,6 @@ def test_real_worker_renders_summary_in_chunks_with_progress(world, monkeypatch,
     progresses = [p for _s, p in seen]
     assert any(0 < p < 100 for p in progresses), seen
     assert progresses == sorted(progresses)
-    assert len(gf.params["plan"]) >= 3  # laid out as parallel chunks
     assert states & {"PROGRESS", "SUCCESS"}
     path = tmp_path / "s.pdf"
     path.write_bytes(gf.file.read())

@@ -1,7 +1,6 @@
 """manage.py attendance_report --program CODE --format pdf|xlsx|csv --output PATH
 
-For admins who script exports. Same builders as the web exports (reports.rendering); the PDF is
-laid out in parallel chunks by a process pool here (the web path uses a Celery chord)."""
+For admins who script exports. Same builders as the web exports (reports.rendering)."""
 
 from pathlib import Path
 
@@ -19,14 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--program", required=True, help="program code")
         parser.add_argument("--format", required=True, choices=["pdf", "xlsx", "csv"])
         parser.add_argument("--output", required=True, help="file to write ('-' for stdout, csv)")
-        parser.add_argument(
-            "--workers",
-            type=int,
-            default=None,
-            help="processes laying out the PDF (default: one per CPU)",
-        )
 
-    def handle(self, *args, program, format, output, workers, **options):
+    def handle(self, *args, program, format, output, **options):
         try:
             prog = Program.objects.select_related("organizing_unit").get(code=program)
         except Program.DoesNotExist:
@@ -42,7 +35,7 @@ class Command(BaseCommand):
         else:
             try:
                 if format == "pdf":
-                    content = rendering.summary_pdf(program=prog, workers=workers)
+                    content = rendering.summary_pdf(program=prog)
                 else:
                     content, _ext, _ctype = services.export_build(
                         kind="summary_xlsx", params={"program_id": prog.pk}

@@ -1,5 +1,5 @@
-"""The layout engine of the large tables (sign-in sheet, attendance summary): one text line per
-table row.
+"""The layout engine of the large PDF tables (roster, sign-in sheet, attendance summary): one text
+line per table row, laid out by WeasyPrint (core.pdf).
 
 A row of N cells costs WeasyPrint N boxes to style, measure, lay out, draw and border. A row here
 is ONE cell holding one line of text whose columns start at tab stops (`white-space: pre`,
@@ -9,8 +9,10 @@ cells' edges would be. A row whose values do not fit their columns (or use a gly
 lacks) gets `line = None` and the template lays it out as real cells of the same geometry.
 Header and unit rows (a few per page) are always real cells.
 
-Internals this relies on (pinned by tests/reports/test_pdf.py): WeasyPrint's page box tree
-(`_tab_scale` measures where Pango puts a tab stop) and the font's hmtx table via fontTools.
+Public API only: where Pango puts a tab stop is measured once per process from a one-line
+document through WeasyPrint's `Page.anchors` (`tab_scale`), and glyph advances come from the
+font's hmtx table via fontTools. What it relies on beyond API (Pango's tab-stop placement, the
+font that fontconfig picks) is pinned by tests/reports/test_pdf_engine.py.
 """
 
 import math
@@ -27,7 +29,7 @@ EPS = 0.06  # px: keep text ends this far from a tab stop (Pango's own rounding 
 
 
 @lru_cache(maxsize=1)
-def _advances() -> dict[int, int] | None:
+def advances() -> dict[int, int] | None:
     """Advance widths (per 1000 em) of the CJK font WeasyPrint uses, by code point."""
     import subprocess
 
@@ -54,21 +56,22 @@ def _advances() -> dict[int, int] | None:
 
 
 @lru_cache(maxsize=1)
-def _tab_scale() -> float:
+def tab_scale() -> float:
     """Where WeasyPrint/Pango really put a tab stop per px of `tab-size` (1.024 with Pango 1.5x).
 
-    Measured once per process on a one-line document rather than assumed."""
+    Measured once per process on a one-line document rather than assumed: the x of an element
+    after one tab, from the x of its paragraph (Page.anchors, public API)."""
     from weasyprint import HTML
 
     from core.pdf import _font_config
 
     doc = HTML(
-        string='<p style="white-space: pre; tab-size: 1000px; margin: 0">\t<b>x</b></p>'
+        string='<p id="p" style="white-space: pre; tab-size: 1000px; margin: 0">'
+        '\t<b id="x">x</b></p>'
     ).render(font_config=_font_config())
-    box = doc.pages[0]._page_box
-    while getattr(box, "children", None):
-        box = box.children[0]
-    return box.width / 1000 if box.width else 1.0
+    anchors = doc.pages[0].anchors
+    width = anchors["x"][0] - anchors["p"][0]
+    return width / 1000 if width > 0 else 1.0
 
 
 class Grid:
@@ -81,9 +84,9 @@ class Grid:
 
     def __init__(self, *, tab_px: int, stops, lines, origin_px: float, font_pt: float):
         self.stops, self.lines, self.origin = stops, lines, origin_px
-        self.tab_px, self.tab = tab_px, tab_px * _tab_scale()
+        self.tab_px, self.tab = tab_px, tab_px * tab_scale()
         self.font_px = font_pt * PX_PER_PT
-        self.widths = _advances()
+        self.widths = advances()
         self.space = (self.widths or {}).get(32, 224) * self.font_px / 1000
         self.total_px = origin_px + lines[-1]
 
@@ -173,6 +176,3 @@ table.{table} table.cells td {{ white-space: nowrap; overflow: hidden; border: n
 table.{table} tr.cols > th, table.{table} tr.unit > td {{ padding: 0; }}
 table.{table} tr.cols table.cells, table.{table} tr.unit table.cells {{ margin-left: 0; }}
 {cells}"""
-
-
-NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import BaseModel
 
@@ -92,8 +93,8 @@ class TrainingPlan(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("培训计划")
-        verbose_name_plural = _("培训计划")
+        verbose_name = pgettext_lazy("model", "培训计划")
+        verbose_name_plural = pgettext_lazy("models", "培训计划")
         ordering = ["-year", "unit__path", "kind", "id"]
         constraints = [
             # One annual plan per unit and year; supplementary plans as many as needed.
@@ -153,8 +154,8 @@ class PlanItem(BaseModel):
     revision = models.PositiveIntegerField(_("修订次数"), default=0)
 
     class Meta:
-        verbose_name = _("计划班次")
-        verbose_name_plural = _("计划班次")
+        verbose_name = pgettext_lazy("model", "计划班次")
+        verbose_name_plural = pgettext_lazy("models", "计划班次")
         ordering = ["start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -193,8 +194,8 @@ class BudgetLine(models.Model):
     )
 
     class Meta:
-        verbose_name = _("预算明细")
-        verbose_name_plural = _("预算明细")
+        verbose_name = pgettext_lazy("model", "预算明细")
+        verbose_name_plural = pgettext_lazy("models", "预算明细")
         constraints = [
             models.UniqueConstraint(fields=["item", "category"], name="budget_one_per_category"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
@@ -235,8 +236,8 @@ class CostCap(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("培训费综合定额")
-        verbose_name_plural = _("培训费综合定额")
+        verbose_name = pgettext_lazy("model", "培训费综合定额")
+        verbose_name_plural = pgettext_lazy("models", "培训费综合定额")
         ordering = ["class_category", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -283,8 +284,8 @@ class LecturerFeeCap(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("讲课费标准")
-        verbose_name_plural = _("讲课费标准")
+        verbose_name = pgettext_lazy("model", "讲课费标准")
+        verbose_name_plural = pgettext_lazy("models", "讲课费标准")
         ordering = ["title_level", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -315,8 +316,8 @@ class PlanDeadline(BaseModel):
     submit_by = models.DateField(_("报送截止日期"))
 
     class Meta:
-        verbose_name = _("计划报送截止日期")
-        verbose_name_plural = _("计划报送截止日期")
+        verbose_name = pgettext_lazy("model", "计划报送截止日期")
+        verbose_name_plural = pgettext_lazy("models", "计划报送截止日期")
         constraints = [
             models.UniqueConstraint(fields=["year", "unit"], name="plandeadline_one_per_unit_year")
         ]

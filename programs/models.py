@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import OrgUnit
 from core.models import BaseModel
@@ -51,8 +52,8 @@ class ProgramFamily(BaseModel):
     description = models.TextField(_("简介"), blank=True)
 
     class Meta:
-        verbose_name = _("项目系列")
-        verbose_name_plural = _("项目系列")
+        verbose_name = pgettext_lazy("model", "项目系列")
+        verbose_name_plural = pgettext_lazy("models", "项目系列")
         ordering = ["name"]
 
     def __str__(self):
@@ -189,8 +190,8 @@ class Program(BaseModel):
     plan_waiver_reason = models.CharField(_("计划外举办理由"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("培训项目")
-        verbose_name_plural = _("培训项目")
+        verbose_name = pgettext_lazy("model", "培训项目")
+        verbose_name_plural = pgettext_lazy("models", "培训项目")
         ordering = ["-start_date", "code"]
         constraints = [
             models.CheckConstraint(
@@ -251,8 +252,8 @@ class ProgramStaff(BaseModel):
     role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("班级管理人员")
-        verbose_name_plural = _("班级管理人员")
+        verbose_name = pgettext_lazy("model", "班级管理人员")
+        verbose_name_plural = pgettext_lazy("models", "班级管理人员")
         constraints = [
             models.UniqueConstraint(fields=["program", "user"], name="programstaff_unique")
         ]
@@ -278,8 +279,8 @@ class Venue(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("教室/场地")
-        verbose_name_plural = _("教室/场地")
+        verbose_name = pgettext_lazy("model", "教室/场地")
+        verbose_name_plural = pgettext_lazy("models", "教室/场地")
         ordering = ["name"]
         constraints = [_range_check("venue_capacity_range", "capacity", 1, CAPACITY_MAX)]
 
@@ -321,8 +322,8 @@ class Lecturer(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("授课人")
-        verbose_name_plural = _("授课人")
+        verbose_name = pgettext_lazy("model", "授课人")
+        verbose_name_plural = pgettext_lazy("models", "授课人")
         ordering = ["name"]
 
     def __str__(self):
@@ -347,8 +348,8 @@ class RecurringSeries(BaseModel):
     skip_dates = models.JSONField(_("跳过日期"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("循环课程")
-        verbose_name_plural = _("循环课程")
+        verbose_name = pgettext_lazy("model", "循环课程")
+        verbose_name_plural = pgettext_lazy("models", "循环课程")
         constraints = [
             models.CheckConstraint(
                 condition=Q(count__isnull=False) | Q(until__isnull=False),
@@ -424,8 +425,8 @@ class Session(BaseModel):
     sequence = models.PositiveIntegerField(_("日历版本号"), default=0)
 
     class Meta:
-        verbose_name = _("课程")
-        verbose_name_plural = _("课程")
+        verbose_name = pgettext_lazy("model", "课程")
+        verbose_name_plural = pgettext_lazy("models", "课程")
         ordering = ["start", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start"),
@@ -465,8 +466,8 @@ class CalendarFeed(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("日历订阅")
-        verbose_name_plural = _("日历订阅")
+        verbose_name = pgettext_lazy("model", "日历订阅")
+        verbose_name_plural = pgettext_lazy("models", "日历订阅")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -506,8 +507,8 @@ class ProgramCost(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("实际经费")
-        verbose_name_plural = _("实际经费")
+        verbose_name = pgettext_lazy("model", "实际经费")
+        verbose_name_plural = pgettext_lazy("models", "实际经费")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "category"], name="programcost_one_per_category"
@@ -538,8 +539,8 @@ class LecturerFee(BaseModel):
     )
 
     class Meta:
-        verbose_name = _("讲课费")
-        verbose_name_plural = _("讲课费")
+        verbose_name = pgettext_lazy("model", "讲课费")
+        verbose_name_plural = pgettext_lazy("models", "讲课费")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "lecturer"], name="lecturerfee_one_per_lecturer"

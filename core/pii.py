@@ -49,3 +49,41 @@ MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 def mask(field: str, value) -> str:
     """The masked form of a personal field's value (`id_number` or `phone`)."""
     return MASKERS[field](value)
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+FULL_EXPORT_PARAM = "full_pii"  # the export form's checkbox: "include full ID/phone numbers"
+REASON_MIN = 4
+
+
+def full_export_check(*, user, full: bool, reason: str) -> bool:
+    """May this export carry full ID and phone numbers? Masked (False) unless the form asked for
+    them; asked, only a role that may unmask people (core.pii_views.may_unmask_any: the
+    organization department, organizers) and with a reason of at least REASON_MIN characters,
+    else a DomainError for the form (field "reason"). The caller passes the same `reason` to
+    core.services.generated_file_start / export_record and `params[FULL_EXPORT_PARAM] = True`,
+    so the export's audit entry (`export.create`) says it carried full values and why."""
+    from django.utils.translation import gettext as _
+
+    from core.errors import DomainError
+    from core.pii_views import may_unmask_any
+
+    if not full:
+        return False
+    if not may_unmask_any(user):
+        raise DomainError(_("您无权导出完整的身份证号和手机号码。"), field=FULL_EXPORT_PARAM)
+    if len((reason or "").strip()) < REASON_MIN:
+        raise DomainError(
+            _("导出完整的身份证号和手机号码须填写原因(至少 %(n)d 个字)。") % {"n": REASON_MIN},
+            field="reason",
+        )
+    return True
+
+
+def export_masker(field: str, full: bool = False):
+    """The function an export applies to a personal field's values: the mask, or (only after
+    full_export_check said yes) the value as it is."""
+    if full:
+        return lambda value: "" if value is None else str(value)
+    return MASKERS[field]

@@ -34,3 +34,20 @@ def test_template_filters():
         Context({"i": "42010619900101123X", "p": "13812345678", "n": None})
     )
     assert out == "4201**********123X 138****5678 []"
+
+
+@pytest.mark.django_db
+def test_exports_are_masked_unless_a_role_that_may_unmask_asks_with_a_reason(world):
+    from core.errors import DomainError
+    from core.pii import export_masker, full_export_check
+
+    assert full_export_check(user=world.liaison, full=False, reason="") is False
+    assert export_masker("phone")("13812345678") == "138****5678"
+    with pytest.raises(DomainError) as refused:
+        full_export_check(user=world.liaison, full=True, reason="上报组织部备案")
+    assert refused.value.field == "full_pii"
+    with pytest.raises(DomainError) as no_reason:
+        full_export_check(user=world.organizer, full=True, reason=" 备案 ")
+    assert no_reason.value.field == "reason"
+    assert full_export_check(user=world.admin, full=True, reason="上报组织部备案") is True
+    assert export_masker("id_number", True)("42010619900101123X") == "42010619900101123X"

@@ -61,6 +61,13 @@ def enrolled_trainees(*, program, unit_ids=None):
     return qs
 
 
+def enrolled_count(*, program=None, program_id=None) -> int:
+    """How many trainees hold a place in the program (the people an export of it lists)."""
+    return Enrollment.objects.filter(
+        program_id=program_id or program.pk, status=Enrollment.Status.ENROLLED
+    ).count()
+
+
 def unit_groups_of_program(*, program) -> list[tuple[int | None, str, int]]:
     """(unit id, unit name, trainee count) of a program's enrolled trainees, in tree order."""
     rows = (

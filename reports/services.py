@@ -61,7 +61,9 @@ EXPORT_KINDS = {
 }
 
 
-def export_request(*, kind: str, by, program=None, session=None, trainee=None) -> GeneratedFile:
+def export_request(
+    *, kind: str, by, program=None, session=None, trainee=None, reason: str = ""
+) -> GeneratedFile:
     """Record an export and queue its job once the transaction commits.
 
     Callers have checked access already (views via programs.access, the command as admin).
@@ -69,7 +71,13 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
     asked from), whatever language the worker runs in. If the broker cannot be reached the row
     stays pending with a message saying so, and core's beat sweep queues it once the broker is
     back (core.services.generated_file_start).
+
+    Export control: every document here names people, so each is `personal`; `rows` is the
+    number of trainees it lists (one for a record), `scope` the program, session or person. A
+    large one needs a `reason` (DomainError with field "reason" otherwise, nothing written).
     """
+    from reports.selectors import enrolled_count
+
     if kind not in EXPORT_KINDS:
         raise DomainError(_("未知的报表类型。"))
     spec = EXPORT_KINDS[kind]
@@ -79,16 +87,21 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
             raise DomainError(_("请选择课程。"))
         params["session_id"] = session.pk
         subject = f"{session.program.title} · {session.topic}"
+        rows = enrolled_count(program_id=session.program_id)
+        scope = f"{session.program.code} · {session.topic}"
     elif kind.startswith("summary"):
         if program is None:
             raise DomainError(_("请选择培训项目。"))
         params["program_id"] = program.pk
         subject = program.title
+        rows = enrolled_count(program=program)
+        scope = program.code
     else:
         if trainee is None:
             raise DomainError(_("请选择学员。"))
         params["user_id"] = trainee.pk
         subject = trainee.full_name
+        rows, scope = 1, trainee.get_username()
     from reports.tasks import export_run
 
     return generated_file_start(
@@ -97,6 +110,10 @@ def export_request(*, kind: str, by, program=None, session=None, trainee=None) -
         title=f"{subject} {spec.label}({spec.extension.upper()})",
         params=params,
         task=export_run,
+        rows=rows,
+        personal=True,
+        scope=scope,
+        reason=reason,
     )
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import require_admin, require_organizer
 from core.errors import DomainError
+from core.exports import start_export
 from core.models import GeneratedFile
 from reports import access, charts, rendering, selectors, services
 from reports.forms import PreferencesForm, StatisticsFilterForm
@@ -42,19 +44,22 @@ def program_exports(request, pk):
 def program_export_request(request, pk):
     program = access.program_for_export(user=request.user, pk=pk)
     kind = request.POST.get("kind", "")
-    session = None
-    try:
+    back = reverse("reports:program_exports", args=[program.pk])
+
+    def start(reason):
+        session = None
         if kind.startswith("signin"):
             session = access.session_for_export(
                 user=request.user, pk=request.POST.get("session"), program=program
             )
         elif not kind.startswith("summary"):
             raise DomainError(_("未知的报表类型。"))
-        gf = services.export_request(kind=kind, by=request.user, program=program, session=session)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-        return redirect("reports:program_exports", pk=program.pk)
-    return _after_request(request, gf)
+        gf = services.export_request(
+            kind=kind, by=request.user, program=program, session=session, reason=reason
+        )
+        return _after_request(request, gf)
+
+    return start_export(request, start, back_url=back)
 
 
 def _after_request(request, gf):
@@ -67,11 +72,30 @@ def _after_request(request, gf):
 @login_required
 def program_csv(request, pk):
     """Every attendance record of the program as CSV, streamed with flat memory."""
+    from core.services import export_record
+
     program = access.program_for_export(user=request.user, pk=pk)
-    response = StreamingHttpResponse(
-        rendering.attendance_csv_lines(program=program), content_type=rendering.CSV_TYPE
+    title = f"{program.title}-{_('考勤记录')}"
+
+    def start(reason):
+        export_record(
+            actor=request.user,
+            kind="reports.attendance_csv",
+            title=title,
+            rows=selectors.enrolled_count(program=program),
+            personal=True,
+            scope=program.code,
+            reason=reason,
+            params={"program_id": program.pk},
+        )
+        response = StreamingHttpResponse(
+            rendering.attendance_csv_lines(program=program), content_type=rendering.CSV_TYPE
+        )
+        return _attachment(response, f"{title}.csv")
+
+    return start_export(
+        request, start, back_url=reverse("reports:program_exports", args=[program.pk])
     )
-    return _attachment(response, f"{program.title}-{_('考勤记录')}.csv")
 
 
 def _attachment(response, filename: str):
@@ -122,8 +146,14 @@ def trainee_export_request(request, pk):
     if kind not in ("record_pdf", "record_xlsx"):
         messages.error(request, _("未知的报表类型。"))
         return redirect("reports:trainee_record", pk=trainee.pk)
-    gf = services.export_request(kind=kind, by=request.user, trainee=trainee)
-    return _after_request(request, gf)
+    return start_export(
+        request,
+        lambda reason: _after_request(
+            request,
+            services.export_request(kind=kind, by=request.user, trainee=trainee, reason=reason),
+        ),
+        back_url=reverse("reports:trainee_record", args=[trainee.pk]),
+    )
 
 
 def _filters(request) -> tuple[StatisticsFilterForm, selectors.StatsFilters]:

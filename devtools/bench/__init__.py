@@ -2,7 +2,7 @@
 figures, with an optional "targets" dict of {target: met}. A new benchmark is a function in one
 of these modules, listed here."""
 
-from devtools.bench import checkin, pages, queries, records, reporting
+from devtools.bench import checkin, exports, pages, queries, records, reporting
 
 BENCHMARKS = {
     "checkin": checkin.bench_checkin,
@@ -13,4 +13,5 @@ BENCHMARKS = {
     "queries": queries.bench_queries,
     "pages": pages.bench_pages,
     "records": records.bench_records,
+    "exports": exports.bench_exports,
 }

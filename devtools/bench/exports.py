@@ -140,7 +140,7 @@ def bench_exports(opts) -> dict:
     program = _ensure_large_program(opts)
     session = (
         Session.objects.filter(program=program)
-        .annotate(n=Count("attendance_records"))
+        .annotate(n=Count("attendance"))
         .order_by("-n", "start")
         .first()
     )

@@ -13,6 +13,8 @@ blank, and a value too short to keep its head and tail is starred but for a smal
 masked value never gives the whole number away.
 """
 
+from core.registry import app_hooks
+
 MASK = "*"
 
 
@@ -44,6 +46,7 @@ def mask_phone(value) -> str:
 
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+REASON_MIN = 4  # characters of the reason asked before unmasking or a full export
 
 
 def mask(field: str, value) -> str:
@@ -51,10 +54,29 @@ def mask(field: str, value) -> str:
     return MASKERS[field](value)
 
 
+# --- Who may see full values (the apps' `pii_policy` hooks: accounts.pii_policy) ---------------------------
+
+
+def may_unmask(viewer, person) -> bool:
+    """A person always sees their own data; anyone else only when an app's hook says so."""
+    if viewer.is_authenticated and viewer.pk == person.pk:
+        return True
+    return any(hook(viewer, person) for hook in app_hooks("pii_policy", "may_unmask"))
+
+
+def may_unmask_any(viewer) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    cached = getattr(viewer, "_lectern_may_unmask_any", None)
+    if cached is None:
+        cached = any(hook(viewer) for hook in app_hooks("pii_policy", "may_unmask_any"))
+        viewer._lectern_may_unmask_any = cached
+    return cached
+
+
 # --- Exports -------------------------------------------------------------------------------------
 
 FULL_EXPORT_PARAM = "full_pii"  # the export form's checkbox: "include full ID/phone numbers"
-REASON_MIN = 4
 
 
 def full_export_check(*, user, full: bool, reason: str) -> bool:
@@ -67,7 +89,6 @@ def full_export_check(*, user, full: bool, reason: str) -> bool:
     from django.utils.translation import gettext as _
 
     from core.errors import DomainError
-    from core.pii_views import may_unmask_any
 
     if not full:
         return False

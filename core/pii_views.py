@@ -2,8 +2,8 @@
 
 A masked value on a page (`{% pii_value person "phone" %}`, core.templatetags.pii) carries a 显示
 control for viewers who may unmask someone. It opens a small form asking for the reason (at least
-4 characters); the POST checks that this viewer may see this person's full data (the apps' `pii`
-hooks: accounts.pii), writes `pii.unmask` to the audit log (who, whose, which field, the reason;
+4 characters); the POST checks that this viewer may see this person's full data (the apps' `pii_policy`
+hooks: accounts.pii_policy), writes `pii.unmask` to the audit log (who, whose, which field, the reason;
 the client address and user agent come with every entry) and answers the value. Someone out of
 scope gets a 404 and the attempt is audited as refused.
 """
@@ -16,28 +16,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from core.pii import MASKERS, mask
-from core.registry import app_hooks
+from core.pii import MASKERS, REASON_MIN, mask, may_unmask
 from core.services import audit_log
-
-REASON_MIN = 4
-
-
-def may_unmask(viewer, person) -> bool:
-    """A person always sees their own data; anyone else only when an app's hook says so."""
-    if viewer.is_authenticated and viewer.pk == person.pk:
-        return True
-    return any(hook(viewer, person) for hook in app_hooks("pii", "may_unmask"))
-
-
-def may_unmask_any(viewer) -> bool:
-    if not viewer.is_authenticated:
-        return False
-    cached = getattr(viewer, "_lectern_may_unmask_any", None)
-    if cached is None:
-        cached = any(hook(viewer) for hook in app_hooks("pii", "may_unmask_any"))
-        viewer._lectern_may_unmask_any = cached
-    return cached
 
 
 class UnmaskForm(forms.Form):

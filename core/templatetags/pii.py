@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from core.pii import mask, mask_id_number, mask_phone
+from core.pii import mask, mask_id_number, mask_phone, may_unmask_any
 
 register = template.Library()
 
@@ -28,8 +28,6 @@ register.filter("mask_phone", mask_phone)
 
 @register.simple_tag(takes_context=True)
 def pii_value(context, person, field):
-    from core.pii_views import may_unmask_any
-
     value = getattr(person, field, "") or ""
     if not value:
         return ""

@@ -1,5 +1,5 @@
-"""Who may see a person's full ID or phone number (issue 17 item 8), answered for core.pii_views
-through the `pii` hooks (core never imports accounts).
+"""Who may see a person's full ID or phone number (issue 17 item 8), answered for core.pii
+through the `pii_policy` hooks (core never imports accounts).
 
 The business administrator (organization department) sees everyone's; an organizer the people of
 the units they organize; everybody their own. Liaisons, class staff, venue managers and the three

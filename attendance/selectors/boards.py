@@ -3,6 +3,7 @@ flagged) and the poll's fingerprint. A fixed number of queries whatever the size
 (the board is polled every few seconds from several screens)."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Q
 from django.http import Http404
@@ -15,13 +16,13 @@ from programs.models import Session, Venue
 LATE_STATUSES = (AttendanceStatus.LATE, AttendanceStatus.LATE_LEFT_EARLY)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     user_id: int
     name: str
     unit: str
     expected_venue_id: int | None
-    record: AttendanceRecord | None = None
+    record: "RecordView | None" = None
 
     @property
     def checked_in(self) -> bool:
@@ -120,39 +121,56 @@ def session_scope(session: Session) -> set | None:
     return set(session.managed_venue_ids)
 
 
+@dataclass(slots=True)
+class RecordView:
+    """What the roster and the board read of a record. Built from one values_list, not model
+    instances: the board of a 2,000-trainee session is rebuilt after every check-in while 20
+    screens poll it (issue 18 item 2), and instantiating 2,000 models was most of its cost."""
+
+    id: int
+    user_id: int
+    venue_id: int | None
+    status: str
+    checkin_at: datetime | None
+    checkout_at: datetime | None
+    flagged: bool
+    source: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_status_display(self) -> str:
+        return AttendanceStatus(self.status).label
+
+
+_RECORD_FIELDS = tuple(f for f in RecordView.__slots__)
+
+
 def session_rows(*, session: Session, venues: list[Venue]) -> list[Row]:
-    """Every enrolled trainee with their assigned venue and record (2 queries)."""
+    """Every enrolled trainee with their assigned venue and record (2 queries). Plain values, no
+    model instances; a trainee's venue is worked out once per unit, not once per trainee."""
     enrollments = (
         Enrollment.objects.filter(program_id=session.program_id, status=Enrollment.Status.ENROLLED)
-        .select_related("user", "unit")
-        .only("user__id", "user__full_name", "unit__name", "unit__path")
         .order_by("user__full_name", "user_id")
+        .values_list("user_id", "user__full_name", "unit__name", "unit__path")
     )
     records = {
-        r.user_id: r
-        for r in AttendanceRecord.objects.filter(session=session).only(
-            "id",
-            "user_id",
-            "venue_id",
-            "status",
-            "checkin_at",
-            "checkout_at",
-            "flagged",
-            "source",
-            "session_id",
-        )
+        values[1]: RecordView(*values)
+        for values in AttendanceRecord.objects.filter(session=session)
+        .order_by()
+        .values_list(*_RECORD_FIELDS)
     }
     main_id = session.venue_id
-    return [
-        Row(
-            user_id=e.user_id,
-            name=e.user.full_name,
-            unit=e.unit.name if e.unit_id else "",
-            expected_venue_id=expected_venue(e.unit.path if e.unit_id else "", venues, main_id),
-            record=records.get(e.user_id),
-        )
-        for e in enrollments
-    ]
+    seats: dict = {}
+    rows = []
+    for user_id, name, unit_name, unit_path in enrollments:
+        path = unit_path or ""
+        seat = seats.get(path, 0)
+        if seat == 0:
+            seat = seats[path] = expected_venue(path, venues, main_id)
+        rows.append(Row(user_id, name, unit_name or "", seat, records.get(user_id)))
+    return rows
 
 
 def session_board(

@@ -302,7 +302,8 @@ def _gunicorn():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120  # workers import Django; slow on a busy machine
+        # workers import Django: slow on a busy machine (LECTERN_BENCH_START_SECONDS)
+        deadline = time.time() + int(os.environ.get("LECTERN_BENCH_START_SECONDS", "300"))
         while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=10)
@@ -315,7 +316,11 @@ def _gunicorn():
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a worker stuck in a request on a loaded host
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def _wrk(url: str, script: Path, cookie_file: Path, path: str, seconds: int) -> dict:

@@ -287,12 +287,10 @@ SUM_COLUMNS = [
 ]
 
 
-def _rebuild_cubes(years) -> None:
-    """Fold the detailed rollups of these years (None = all) into the county-level cubes."""
-    year_filter = _in("year", years) if years is not None else "1 = 1"
-    # Met: the rank has a requirement and the hours reach it. A rank without one (a cadre with
-    # no rank) never meets it, as in the detail path (selectors._compliance_by).
-    met = (
+def _met_expr() -> str:
+    """Met: the rank has a requirement and the hours reach it. A rank without one (a cadre with
+    no rank) never meets it, as in the detail path (selectors._compliance_by)."""
+    return (
         "CASE "
         + " ".join(
             f"WHEN rank = '{rank}' AND credit_hours >= {float(hours)} THEN 1"
@@ -300,23 +298,64 @@ def _rebuild_cubes(years) -> None:
         )
         + " ELSE 0 END"
     )
+
+
+def _prefix_filter(prefixes) -> tuple[str, list]:
+    """SQL (and params) keeping rows whose county prefix is one of `prefixes` (None = all):
+    `LIKE 'prefix%'` lets PostgreSQL use the path pattern index, SUBSTR makes it exact."""
+    if prefixes is None:
+        return "1 = 1", []
+    prefixes = sorted(set(prefixes))
+    if not prefixes:
+        return "1 = 0", []
+    one = f"(SUBSTR(unit_path, 1, {CUBE_PATH_LEN}) = %s AND unit_path LIKE %s)"
+    params = []
+    for prefix in prefixes:
+        params += [prefix, prefix + "%"]
+    return "(" + " OR ".join([one] * len(prefixes)) + ")", params
+
+
+def _rebuild_cubes(years, *, stats_prefixes=None, compliance_prefixes=None) -> None:
+    """Fold the detailed rollups of these years (None = all) into the county-level cubes; with
+    prefixes given, only the cube rows of those counties (a program's refresh touches a few).
+    One DELETE and one INSERT … SELECT per cube table."""
+    year_filter = _in("year", years) if years is not None else "1 = 1"
     sums = ", ".join(f"SUM({c})" for c in SUM_COLUMNS)
+    stats_where, stats_params = _prefix_filter(stats_prefixes)
+    comp_where, comp_params = _prefix_filter(compliance_prefixes)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM reports_statscube WHERE {year_filter}")
-        cursor.execute(f"DELETE FROM reports_compliancecube WHERE {year_filter}")
-        cursor.execute(f"""
+        cursor.execute(
+            f"DELETE FROM reports_statscube WHERE {year_filter} AND {stats_where}", stats_params
+        )
+        cursor.execute(
+            f"DELETE FROM reports_compliancecube WHERE {year_filter} AND {comp_where}", comp_params
+        )
+        cursor.execute(
+            f"""
 INSERT INTO reports_statscube (year, month, level, rank, unit_path, {", ".join(SUM_COLUMNS)})
 SELECT year, month, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN}), {sums}
-FROM reports_attendancerollup WHERE {year_filter}
+FROM reports_attendancerollup WHERE {year_filter} AND {stats_where}
 GROUP BY year, month, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
-""")
-        cursor.execute(f"""
+""",
+            stats_params,
+        )
+        cursor.execute(
+            f"""
 INSERT INTO reports_compliancecube (year, level, rank, unit_path, trainees, met)
 SELECT year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN}), COUNT(*),
-  SUM({met})
-FROM reports_traineeyearrollup WHERE {year_filter}
+  SUM({_met_expr()})
+FROM reports_traineeyearrollup WHERE {year_filter} AND {comp_where}
 GROUP BY year, level, rank, SUBSTR(unit_path, 1, {CUBE_PATH_LEN})
-""")
+""",
+            comp_params,
+        )
+
+
+def _prefixes(queryset) -> set[str]:
+    """The county prefixes (the cubes' unit_path) of some rollup rows."""
+    return {
+        path[:CUBE_PATH_LEN] for path in queryset.values_list("unit_path", flat=True).distinct()
+    }
 
 
 @transaction.atomic
@@ -361,7 +400,8 @@ def _years_touched(program_ids) -> list[int]:
 
 @transaction.atomic
 def rollup_refresh(*, program_ids, now=None) -> int:
-    """Recompute the rollups of these programs (and the year rows of their trainees)."""
+    """Recompute the rollups of these programs (and the year rows of their trainees), then the
+    cube rows of only the counties and years those rows counted in, before and after."""
     from enrollment.models import Enrollment
     from reports.models import AttendanceRollup, ProgramRollup, TraineeYearRollup
 
@@ -374,21 +414,30 @@ def rollup_refresh(*, program_ids, now=None) -> int:
     old_years = set(
         ProgramRollup.objects.filter(program_id__in=program_ids).values_list("year", flat=True)
     )
-    AttendanceRollup.objects.filter(program_id__in=program_ids).delete()
+    mine = AttendanceRollup.objects.filter(program_id__in=program_ids)
+    stats_prefixes = _prefixes(mine)
+    mine.delete()
     ProgramRollup.objects.filter(program_id__in=program_ids).delete()
     _insert_programs(program_ids, now)
     _insert_attendance(program_ids, now)
+    stats_prefixes |= _prefixes(AttendanceRollup.objects.filter(program_id__in=program_ids))
     years = sorted(old_years | set(_years_touched(program_ids)))
     user_ids = list(
         Enrollment.objects.filter(program_id__in=program_ids)
         .values_list("user_id", flat=True)
         .distinct()
     )
+    compliance_prefixes: set[str] = set()
     for start in range(0, len(user_ids), 5000):
         batch = user_ids[start : start + 5000]
-        TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years).delete()
+        rows = TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years)
+        compliance_prefixes |= _prefixes(rows)
+        rows.delete()
         _insert_trainee_years(_in("{c}", batch), _in("{c}", years))
-    _rebuild_cubes(years)
+        compliance_prefixes |= _prefixes(
+            TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years)
+        )
+    _rebuild_cubes(years, stats_prefixes=stats_prefixes, compliance_prefixes=compliance_prefixes)
     RollupDirtyProgram.objects.filter(program_id__in=program_ids).delete()
     return len(program_ids)
 

@@ -249,3 +249,42 @@ def test_a_program_moved_to_another_year_leaves_the_old_years_cubes(world):
     trainees = ComplianceCube.objects.filter(year=year).aggregate(n=Sum("trainees"))["n"] or 0
     assert trainees == TraineeYearRollup.objects.filter(year=year).count()
     assert not TraineeYearRollup.objects.filter(year=year, user__in=users).exists()
+
+
+def _cubes():
+    from reports.models import ComplianceCube, StatsCube
+
+    stats = sorted(
+        StatsCube.objects.values_list(
+            "year", "month", "level", "rank", "unit_path", "enrolled", "attended", "credit_hours"
+        )
+    )
+    compliance = sorted(
+        ComplianceCube.objects.values_list("year", "level", "rank", "unit_path", "trainees", "met")
+    )
+    return stats, compliance
+
+
+def test_a_refresh_rebuilds_only_its_counties_and_ends_equal_to_a_full_rebuild(world):
+    """One program's refresh recomputes the cube rows of the counties its rows count in (before
+    and after the change) and leaves the others alone; the cubes then equal a full rebuild."""
+    from enrollment.models import Enrollment
+    from reports.models import StatsCube
+    from reports.rollups import rollup_refresh
+
+    program, sessions, users, _units = build_program(
+        trainees=6, sessions=2, units=2, parent=world.county_a, seed=31
+    )
+    other, *_ = build_program(trainees=5, sessions=1, units=1, parent=world.city_b, seed=32)
+    rollup_rebuild_all()
+    untouched = StatsCube.objects.filter(unit_path__startswith=world.city_b.path).first()
+    AttendanceRecord.objects.filter(session=sessions[0], user__in=users[:3]).update(
+        status=AttendanceStatus.ABSENT
+    )
+    Enrollment.objects.filter(program=program, user=users[-1]).update(unit=world.city_b)
+    rollup_refresh(program_ids=[program.pk])
+    refreshed = _cubes()
+    if untouched is not None:  # another county's row was not rewritten
+        assert StatsCube.objects.filter(pk=untouched.pk).exists()
+    rollup_rebuild_all()
+    assert refreshed == _cubes()

@@ -2,7 +2,7 @@
 figures, with an optional "targets" dict of {target: met}. A new benchmark is a function in one
 of these modules, listed here."""
 
-from devtools.bench import checkin, exports, pages, queries, records, reporting
+from devtools.bench import checkin, exports, pages, polls, queries, records, reporting, rush
 
 BENCHMARKS = {
     "checkin": checkin.bench_checkin,
@@ -14,4 +14,6 @@ BENCHMARKS = {
     "pages": pages.bench_pages,
     "records": records.bench_records,
     "exports": exports.bench_exports,
+    "polls": polls.bench_polls,
+    "rush": rush.bench_rush,
 }

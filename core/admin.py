@@ -1,13 +1,22 @@
+"""core's models in the Django admin, bounded at province scale (core.admin_base.ScaleAdmin:
+raw-id widgets for every relation, no full-table counts, 50 a page, bounded deletes). Filters are
+choice fields only (a filter on a free text column would read its distinct values from the
+whole table) and searches are exact or prefix matches an index serves."""
+
 from django.contrib import admin
 
+from core.admin_base import ScaleAdmin
 from core.models import AuditLog, GeneratedFile, Notification
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_id", "reason"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["target_id", "reason"]
+class AuditLogAdmin(ScaleAdmin):
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "result"]
+    list_filter = ["result"]
+    # exact matches: the action and target columns are indexed, the reason is not searched
+    search_fields = ["=action", "=target_id"]
+    raw_id_fields = ["actor"]
+    list_select_related = ["actor"]
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
     def has_add_permission(self, request):
@@ -29,14 +38,16 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(GeneratedFile)
-class GeneratedFileAdmin(admin.ModelAdmin):
+class GeneratedFileAdmin(ScaleAdmin):
     list_display = ["title", "kind", "owner", "status", "progress", "created_at", "expires_at"]
-    list_filter = ["status", "kind"]
+    list_filter = ["status"]
+    raw_id_fields = ["owner", "decided_by"]
+    list_select_related = ["owner"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ScaleAdmin):
     list_display = ["title", "user", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["title"]
+    search_fields = ["^title"]
     raw_id_fields = ["user"]
+    list_select_related = ["user"]

@@ -122,6 +122,14 @@ class ScaleAdmin(admin.ModelAdmin):
         return super().get_deleted_objects(objs, request)
 
 
+HIDDEN: set = set()
+
+
+def hidden_from_admin(model) -> None:
+    """Keep `model` out of the Django admin altogether (core does not register it either)."""
+    HIDDEN.add(model)
+
+
 def scaled(model, base=ScaleAdmin, **attrs):
     """Register `model` with a ScaleAdmin (attrs override the defaults)."""
     admin_class = type(f"{model.__name__}Admin", (base,), attrs)
@@ -135,5 +143,5 @@ def scale_the_rest(app_label: str) -> None:
     from django.apps import apps
 
     for model in apps.get_app_config(app_label).get_models():
-        if model not in admin.site._registry:
+        if model not in admin.site._registry and model not in HIDDEN:
             scaled(model)

@@ -21,23 +21,17 @@ class CoreConfig(AppConfig):
 def _register_remaining_models_in_admin():
     """Every Lectern model appears in the Django admin. Apps register richer ModelAdmins in their
     own admin.py (autodiscovered before this runs, since django.contrib.admin is listed first);
-    any model they leave out gets a plain one with its first columns listed."""
+    any model they leave out gets a bounded one (core.admin_base.ScaleAdmin: raw-id relations,
+    no full-table count, bounded deletes) with its first columns listed."""
     from django.apps import apps
     from django.conf import settings
     from django.contrib import admin
 
+    from core.admin_base import HIDDEN, scaled
+
     for model in apps.get_models():
         if model._meta.app_label not in settings.LECTERN_APPS or model in admin.site._registry:
             continue
-        columns = [
-            f.name
-            for f in model._meta.concrete_fields
-            if not f.many_to_many and f.get_internal_type() not in ("TextField", "JSONField")
-        ][:6]
-        fks = [f.name for f in model._meta.concrete_fields if f.is_relation]
-        admin_class = type(
-            f"{model.__name__}AutoAdmin",
-            (admin.ModelAdmin,),
-            {"list_display": columns or ["__str__"], "raw_id_fields": fks},
-        )
-        admin.site.register(model, admin_class)
+        if model in HIDDEN:
+            continue
+        scaled(model)

@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, PasswordHistory, RoleGrant, User, UserSession
 from accounts.services import orgunit_move
 from core.admin_base import ScaleAdmin, hidden_from_admin
+from core.pii import MaskedPersonalFieldsMixin
 
 # The admin speaks the reader's language too (Django's default header is "Django 管理").
 admin.site.site_header = _("讲台 管理后台")
@@ -71,6 +73,10 @@ class RoleGrantInline(_GrantsOnlyByBreakGlass, admin.TabularInline):
     autocomplete_fields = ["unit"]
 
 
+class MaskedUserChangeForm(MaskedPersonalFieldsMixin, UserChangeForm):
+    """ID and phone numbers shown masked; empty keeps, a new number replaces (core.pii)."""
+
+
 @admin.register(User)
 class UserAdmin(ScaleAdmin, BaseUserAdmin):
     """150,000 accounts at province scale: no full count, 50 a page ordered by the username's
@@ -86,6 +92,7 @@ class UserAdmin(ScaleAdmin, BaseUserAdmin):
     list_select_related = ["unit"]
     delete_instead = _("请由系统管理员在“用户管理”中停用账号,不要在管理后台删除。")
     inlines = [RoleGrantInline]
+    form = MaskedUserChangeForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (

@@ -108,3 +108,38 @@ def export_masker(field: str, full: bool = False):
     if full:
         return lambda value: "" if value is None else str(value)
     return MASKERS[field]
+
+
+# --- Forms that edit personal data --------------------------------------------------------------
+
+
+class MaskedPersonalFieldsMixin:
+    """For a ModelForm editing a person (the Django admin's user form): the ID and phone inputs
+    start empty with the masked value as placeholder, so the page never holds the full number;
+    left empty, the stored value is kept; a new number replaces it."""
+
+    personal_fields = ("phone", "id_number")
+
+    def __init__(self, *args, **kwargs):
+        from django.utils.translation import gettext_lazy
+
+        super().__init__(*args, **kwargs)
+        for name in self.personal_fields:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            current = getattr(self.instance, name, "") if self.instance.pk else ""
+            self.initial[name] = ""
+            if current:
+                field.required = False
+                field.widget.attrs["placeholder"] = mask(name, current)
+                field.help_text = gettext_lazy(
+                    "已加密保存,不显示完整号码;留空则不修改,输入新号码则替换。"
+                )
+
+    def clean(self):
+        data = super().clean()
+        for name in self.personal_fields:
+            if name in self.fields and self.instance.pk and not (data.get(name) or "").strip():
+                data[name] = getattr(self.instance, name)
+        return data

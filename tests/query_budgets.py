@@ -123,6 +123,5 @@ BUDGETS = {
     "reports:program_exports": 10,
     "reports:statistics": 17,
     "reports:statistics_xlsx": 15,
-    "reports:trainee_record": 12,
     "reports:trainee_search": 5,
 }

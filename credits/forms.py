@@ -122,7 +122,9 @@ class ChangeForm(forms.Form):
 
 class ProfileForm(forms.Form):
     rank_appointed_on = forms.DateField(
-        label=_("任现职级时间"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("任现职级时间"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.widgets import SearchPicker
 from plans.models import MAX_AMOUNT, MAX_HEADCOUNT, ClassCategory, CostCategory, TrainingPlan
 from plans.services import DECISIONS, ItemData
 
@@ -22,7 +24,15 @@ def add_domain_error(form, err: DomainError) -> None:
 
 
 class PlanForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("报送单位"), queryset=None)
+    unit = forms.ModelChoiceField(
+        label=_("报送单位"),
+        queryset=None,
+        # a picker (plans:pick_units), not a select of every unit an admin may file for
+        widget=SearchPicker(
+            url=reverse_lazy("plans:pick_units"),
+            texts={"placeholder": _("输入单位名称或编码搜索")},
+        ),
+    )
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     kind = forms.ChoiceField(label=_("类型"), choices=TrainingPlan.Kind.choices)
     title = forms.CharField(label=_("名称"), max_length=120)
@@ -31,7 +41,6 @@ class PlanForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = _("请选择")
         if not self.is_bound:
             self.fields["year"].initial = timezone.localdate().year + 1
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("items/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("items/<int:pk>/review/", views.item_review, name="item_review"),
     path("standards/", views.standards, name="standards"),
+    path("pick/units/", views.pick_units, name="pick_units"),
 ]

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.scoping import roles_of
 from core.errors import DomainError
+from core.widgets import picker_response
 from plans import access, selectors, services
 from plans.forms import ItemForm, PlanForm, ReviewForm, add_domain_error
 from plans.models import ClassCategory, CostCap, LecturerFeeCap, PlanItem
@@ -179,3 +181,16 @@ def standards(request):
             "is_admin": access.may_review(request.user),
         },
     )
+
+
+@login_required
+@require_GET
+def pick_units(request):
+    """The plan form's unit picker: units the user may file a plan for, by name or code (at
+    most core.widgets.PICKER_LIMIT)."""
+    _require_planner(request.user)
+    q = request.GET.get("q", "").strip()[:50]
+    rows = access.units_to_file_for(request.user).only("pk", "name").order_by("path")
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return picker_response(rows)

@@ -27,6 +27,7 @@ PERMISSIONS = {
     "plans:list": Entry(expect=everyone(403, **PLANNERS)),
     "plans:create": Entry(expect=everyone(403, **PLANNERS)),
     "plans:standards": Entry(expect=everyone(403, **PLANNERS)),
+    "plans:pick_units": Entry(query="?q=T-A", expect=everyone(403, **PLANNERS)),
     "plans:detail": Entry(kwargs=lambda w: {"pk": _plan(w).pk}, expect=_in_scope(200)),
     "plans:item_create": Entry(kwargs=lambda w: {"pk": _plan(w).pk}, expect=_in_scope(200)),
     "plans:item_edit": Entry(kwargs=lambda w: {"pk": _draft_item(w)}, expect=_in_scope(200)),

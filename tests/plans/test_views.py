@@ -123,3 +123,21 @@ def test_plan_pages_take_the_same_queries_at_two_sizes(
     large = page_queries(10)
     assert small == large
     assert large <= 16
+
+
+def test_the_plan_forms_unit_is_a_picker_of_the_units_one_may_file_for(world, client_for):
+    """Issue 18: no select of every unit; the query endpoint answers within the user's scope."""
+    c = client_for(world.liaison)
+    html = c.get(reverse("plans:create")).content.decode()
+    assert f'data-picker-url="{reverse("plans:pick_units")}"' in html
+    assert f'<option value="{world.county_a.pk}"' not in html
+    found = c.get(reverse("plans:pick_units")).json()["results"]
+    assert [r["id"] for r in found] == [world.county_a.pk]  # a liaison files for their unit only
+    assert c.get(reverse("plans:pick_units"), {"q": "临川"}).json()["results"] == []
+    admin = client_for(world.admin).get(reverse("plans:pick_units"), {"q": "临川"}).json()
+    assert world.city_b.name in [r["label"] for r in admin["results"]]
+    r = c.post(
+        reverse("plans:create"),
+        {"unit": world.city_b.pk, "year": 2027, "kind": "annual", "title": "越权计划"},
+    )
+    assert r.status_code == 200 and not TrainingPlan.objects.exists()

@@ -145,6 +145,11 @@ def test_program_reschedule_shifts_dates_and_sessions(world):
 
 
 def test_program_already_begun_cannot_be_moved_whole(world):
+    # begun: its first session started an hour ago (whatever the time of day the test runs at)
+    started = timezone.now() - dt.timedelta(hours=1)
+    Session.objects.filter(pk=world.session.pk).update(
+        start=started, end=started + dt.timedelta(hours=3)
+    )
     with pytest.raises(DomainError, match="逐节"):
         services.program_reschedule(
             program=world.program,

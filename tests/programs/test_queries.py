@@ -94,6 +94,32 @@ def test_feed_query_count_is_flat(world, client):
     assert _count(client, url) == small
 
 
+def test_a_busy_lecturers_feed_query_count_is_flat(world, client):
+    """The lecturer's feed, like the trainee's: one query per kind of row however many sessions
+    and programs (venues, branch venues and co-lecturers prefetched)."""
+    from programs.services import calendar_feed_get_or_create
+
+    token = calendar_feed_get_or_create(lecturer=world.lecturer).token
+    url = reverse("programs:feed", args=[token])
+
+    def teach(n):
+        for i in range(n):
+            other = ProgramFactory(organizing_unit=world.city_a)
+            s = SessionFactory(
+                program=other,
+                venue=VenueFactory(unit=world.city_a),
+                start=at_local(other.start_date, dt.time(9 + i % 8)),
+                end=at_local(other.start_date, dt.time(10 + i % 8)),
+            )
+            s.branch_venues.add(VenueFactory(unit=world.county_a))
+            s.lecturers.add(world.lecturer, LecturerFactory())
+
+    teach(2)
+    small = _count(client, url)
+    teach(18)
+    assert _count(client, url) == small
+
+
 def test_program_list_query_count_is_flat_across_pages(world, client_for):
     from programs.views import PROGRAMS_PER_PAGE
 

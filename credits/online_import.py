@@ -15,7 +15,7 @@ from accounts.models import User
 from core.errors import DomainError
 from core.uploads import MB, check_upload
 from credits.models import MAX_ENTRY_HOURS
-from enrollment.roster_import import clean_id_number, clean_name, clean_phone, normalize_header
+from enrollment.imports.parse import clean_id_number, clean_name, clean_phone, normalize_header
 
 MAX_ROWS = 20000
 MAX_BYTES = 10 * MB

@@ -386,7 +386,7 @@ class NominationNotice(BaseModel):
 class NoticeReceipt(BaseModel):
     """One unit's copy of a sent notice: when its liaison first opened it (read receipt) and
     whether the unit declined; 'replied' and 'overdue' are derived from its quota's nominations
-    and the notice's reply deadline (enrollment.selectors_notices)."""
+    and the notice's reply deadline (enrollment.selectors.notices)."""
 
     notice = models.ForeignKey(
         NominationNotice,

@@ -41,7 +41,7 @@ BUDGETS = {
     "credits:review": 5,
     "devtools:ping": 2,
     "enrollment:export_xlsx": 6,
-    "enrollment:groups": 10,
+    "enrollment:groups": 12,  # + the ungrouped count, the shown group's members paginated
     "enrollment:import_preview": 9,
     "enrollment:import_upload": 8,
     "enrollment:liaison": 6,
@@ -55,8 +55,8 @@ BUDGETS = {
     "enrollment:reconciliation": 12,
     "enrollment:reconciliation_export": 9,
     "enrollment:review": 13,
-    "enrollment:reviews": 6,
-    "enrollment:roster": 10,
+    "enrollment:reviews": 7,  # + the paginator's count
+    "enrollment:roster": 11,  # roster and history paginated (counts)
     "evaluation:assignment_create": 7,
     "evaluation:assignment_detail": 12,
     "evaluation:assignment_edit": 7,

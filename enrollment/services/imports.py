@@ -1,7 +1,7 @@
 """Roster import (花名册导入), the workflow: preview (match every row of a parsed roster to a
 person or a new account, units as offices write them), correct (unit choices remembered as
 aliases, inline row edits), confirm in one transaction (stale previews refused), cancel, and
-the nightly purge. Reading the .xlsx itself (bounded, streaming) is enrollment.roster_import.
+the nightly purge. Reading the .xlsx itself (bounded, streaming) is enrollment.imports.parse.
 
 One cohesive workflow, hence longer than the other modules."""
 
@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError, self_decision_guard
 from core.services import AuditEntry, audit_log, audit_log_many, notify_many
 from enrollment import selectors
+from enrollment.imports.parse import ROW_FIELDS
 from enrollment.models import (
     Enrollment,
 )
-from enrollment.roster_import import ROW_FIELDS
 from enrollment.services._base import (
     _REOPEN_RESET,
     _enrolled_count,
@@ -45,8 +45,8 @@ def _units_by_text(program, texts) -> dict:
     """Map unit text from the file to an OrgUnit inside the program's jurisdiction: an alias an
     organizer chose before, else a unit written exactly (in any of its forms: 市发展和改革委员会,
     云江市发展和改革委员会, 青湖区桃源镇人民政府). Anything else is None (unknown): never a guess."""
+    from enrollment.imports.match import match_unit
     from enrollment.models import UnitAlias
-    from enrollment.roster_import import match_unit
 
     texts = {t for t in texts if t}
     if not texts:
@@ -224,8 +224,8 @@ def preview_digest(rows) -> str:
 @transaction.atomic
 def import_preview_create(*, program, upload, by):
     """Parse and match an uploaded roster; store the preview. Nothing else is written."""
+    from enrollment.imports.parse import parse_roster
     from enrollment.models import ImportBatch
-    from enrollment.roster_import import parse_roster
 
     _ensure_open(_lock_program(program))
     parsed = parse_roster(upload)
@@ -300,7 +300,7 @@ def import_row_edit(*, batch, row: int, cells: dict, by):
     """Correct one row's cells in the preview (a typo in an ID number, a missing unit); the row
     is cleaned as if read from the file, and every row is matched again (a duplicate may have
     appeared or gone)."""
-    from enrollment.roster_import import clean_row
+    from enrollment.imports.parse import clean_row
 
     batch = _locked_preview(batch)
     _ensure_open(batch.program)

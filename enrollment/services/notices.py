@@ -280,7 +280,7 @@ REMINDER_HOURS = (48, 24)
 
 
 def _silent_receipts(notice, now):
-    from enrollment import selectors_notices as sel
+    from enrollment.selectors import notices as sel
 
     return [
         r.receipt for r in sel.reply_overview(notice, now=now) if r.state in ("pending", "overdue")

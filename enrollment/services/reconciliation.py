@@ -3,7 +3,7 @@ each person named by their unit who did not attend (请假, 缺勤, 替换) and 
 attended without being named (认定学时 or 不予认定学时; the latter sets
 Enrollment.credit_withheld, and the credit rule then gives that enrollment no session hours),
 then closes the reconciliation once every row is decided. Reopening it is allowed (audited); the
-lists are always computed afresh (enrollment.selectors_reconciliation)."""
+lists are always computed afresh (enrollment.selectors.reconciliation)."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.services import audit_log
-from enrollment import selectors_reconciliation as sel
 from enrollment.models import Enrollment, Reconciliation, ReconciliationDecision
+from enrollment.selectors import reconciliation as sel
 from enrollment.services._base import _ensure_open, _lock_program
 
 K = ReconciliationDecision.Kind

@@ -4,6 +4,7 @@ import io
 
 import factory
 
+from enrollment.imports.parse import id_check_digit
 from enrollment.models import (
     DiscussionGroup,
     Enrollment,
@@ -12,7 +13,6 @@ from enrollment.models import (
     Quota,
     WithdrawalRequest,
 )
-from enrollment.roster_import import id_check_digit
 from tests.factories import EnrollmentFactory, ProgramFactory, UserFactory
 
 

@@ -8,8 +8,8 @@ from django.test import override_settings
 from accounts.models import Gender, OrgUnit, Rank, User
 from core.errors import DomainError
 from enrollment import services
+from enrollment.imports.parse import parse_roster
 from enrollment.models import Enrollment, ImportBatch
-from enrollment.roster_import import parse_roster
 from programs.models import Program
 from tests.enrollment.factories import id_number, id_number_ending_x, upload, workbook_bytes
 from tests.factories import OrgUnitFactory, UserFactory
@@ -354,7 +354,7 @@ def test_a_new_row_with_a_namesake_in_the_same_unit_is_flagged(world):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -5, 10**18, "  ", "＋86 139"])
 def test_cell_cleaners_answer_with_an_error_not_an_exception(value):
-    from enrollment.roster_import import clean_id_number, clean_phone
+    from enrollment.imports.parse import clean_id_number, clean_phone
 
     for cleaner in (clean_phone, clean_id_number):
         result, _error = cleaner(value)

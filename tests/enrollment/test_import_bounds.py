@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from core.errors import DomainError
-from enrollment import roster_import
-from enrollment.roster_import import parse_roster
+from enrollment.imports import parse as roster_import
+from enrollment.imports.parse import parse_roster
 from tests.enrollment.factories import upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from accounts.models import OrgUnit, User
 from core.errors import DomainError
 from core.models import AuditLog
 from enrollment import services
+from enrollment.imports.match import suggest_units, unit_forms
 from enrollment.models import Enrollment, ImportBatch, UnitAlias
-from enrollment.roster_import import suggest_units, unit_forms
 from programs.models import Program
 from tests.enrollment.factories import id_number, upload, workbook_bytes
 from tests.factories import OrgUnitFactory, UserFactory
@@ -293,3 +293,28 @@ def test_a_tree_holding_full_names_is_matched_the_same_way(world):
     )
     assert batch.rows[0]["unit_id"] == edu.pk
     assert batch.rows[1]["unit_unknown"]
+
+
+def test_the_unit_picker_labels_do_not_double_a_parent_name(world):
+    """QA: with the province above, the picker showed 云江省云江市云江市发展和改革委员会 (the city's
+    name twice) for a unit whose stored name already holds its parent's."""
+    from enrollment.imports.selectors import import_unknown_units
+    from tests.enrollment.factories import ImportBatchFactory
+
+    full = OrgUnitFactory(name="云江市发展和改革委员会", parent=world.city_a)
+    town = OrgUnitFactory(name="青湖区桃源镇", parent=world.county_a)
+    units = list(OrgUnit.objects.filter(path__startswith=world.province.path))
+    by_id = {u.pk: u for u in units}
+    for unit in (full, town):
+        forms = unit_forms(unit, by_id)
+        assert not any("云江市云江市" in f or "青湖区青湖区" in f for f in forms), forms
+    assert "云江省云江市发展和改革委员会" in unit_forms(full, by_id)
+    batch = ImportBatchFactory(
+        program=world.program,
+        rows=[{"row": 2, "unit": "市发改委", "unit_unknown": True}],
+    )
+    (unknown,) = import_unknown_units(batch)
+    labels = [label for _pk, label in unknown["choices"]] + [
+        label for _pk, label in unknown["suggestions"]
+    ]
+    assert not any("云江市云江市" in label for label in labels), labels

@@ -14,10 +14,10 @@ from accounts.models import Role
 from core.errors import DomainError
 from core.models import AuditLog, Notification
 from enrollment import selectors, services
-from enrollment import selectors_notices as sel
 from enrollment.models import NominationNotice, NoticeReceipt
+from enrollment.selectors import notices as sel
 from enrollment.services import notices as svc
-from enrollment.views_notices import notice_pdf_bytes
+from enrollment.views.notices import notice_pdf_bytes
 from programs.models import Program
 from tests.enrollment.factories import QuotaFactory
 from tests.factories import RoleGrantFactory, UserFactory

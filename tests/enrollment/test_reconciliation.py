@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from core.errors import DomainError
 from core.models import AuditLog
-from enrollment import selectors_reconciliation as sel
 from enrollment import services
 from enrollment.models import Enrollment, Reconciliation, ReconciliationDecision
+from enrollment.selectors import reconciliation as sel
 from tests.enrollment.factories import NominationFactory
 from tests.enrollment.test_notices_flow import prepare, sent
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from enrollment.models import Enrollment, Quota, WithdrawalRequest
-from enrollment.views import REVIEW_PER_PAGE
+from enrollment.views.review import REVIEW_PER_PAGE
 from programs.models import Program
 from tests.enrollment.factories import PolicyFactory
 from tests.factories import EnrollmentFactory, UserFactory

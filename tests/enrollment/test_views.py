@@ -389,3 +389,33 @@ def test_quota_page_query_count_is_flat(world, client_for):
             )
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_groups_page_lists_one_group_at_a_time(world, client_for):
+    """A large class's groups page sends every group's counts but one group's members (issue
+    18): the first group by default, another or the ungrouped on request."""
+    for _ in range(6):
+        EnrollmentFactory(program=world.program, user=UserFactory(unit=world.county_a))
+    c = client_for(world.organizer)
+    c.post(reverse("enrollment:groups_generate", args=[world.program.pk]), {"count": 2})
+    g1, g2 = DiscussionGroup.objects.filter(program=world.program).order_by("number")
+    # (a group's leader is named on its card, listed or not)
+    in_g1 = [e.user.full_name for e in Enrollment.objects.filter(group=g1).exclude(user=g1.leader)]
+    in_g2 = [e.user.full_name for e in Enrollment.objects.filter(group=g2).exclude(user=g2.leader)]
+    loose = Enrollment.objects.filter(group=g2).exclude(user=g2.leader).first()
+    Enrollment.objects.filter(pk=loose.pk).update(group=None)
+    url = reverse("enrollment:groups", args=[world.program.pk])
+    page = c.get(url).content.decode()
+    assert all(name in page for name in in_g1)
+    assert not any(name in page for name in in_g2)
+    assert f"{len(in_g2)} 人" in page  # g2's count (its leader and the others) without them
+    page = c.get(f"{url}?g={g2.pk}").content.decode()
+    assert all(name in page for name in in_g2 if name != loose.user.full_name)
+    assert not any(name in page for name in in_g1)
+    page = c.get(f"{url}?g=none").content.decode()
+    assert loose.user.full_name in page
+    r = c.post(
+        reverse("enrollment:group_move", args=[world.program.pk]),
+        {"enrollment": loose.pk, "group": g1.pk, "shown": "none"},
+    )
+    assert r.status_code == 302 and r["Location"].endswith("?g=none")

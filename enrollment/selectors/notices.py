@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from enrollment.models import NominationNotice, NoticeReceipt, Quota, SubstitutionRequest
-from enrollment.selectors import is_liaison_for, quotas_with_usage
+from enrollment.selectors.quotas import is_liaison_for, quotas_with_usage
 from programs.access import Access, program_access
 
 

@@ -1,22 +1,25 @@
-"""Reads for enrollment. Other apps use `enrolled_users` and `enrollments_for_program`."""
+"""Reads for enrollment rows: the roster, counts and policy of a program, the review queue,
+one object for a user (404 outside scope, 403 below the access needed), groups, a trainee's
+and the home pages. Other apps use `enrolled_users` and `enrollments_for_program`."""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import OrgUnit, Role, RoleGrant, User
-from accounts.scoping import roles_of
+from accounts.models import User
 from enrollment.models import (
     DiscussionGroup,
     Enrollment,
     EnrollmentPolicy,
     ImportBatch,
-    Quota,
     WithdrawalRequest,
 )
 from programs.access import Access, jurisdiction_path, program_access, program_get
-from programs.models import Program, ProgramStaff
+from programs.models import Program
 
 S = Enrollment.Status
 # Statuses that hold (or ask for) a place: they count against a unit's quota.
@@ -149,109 +152,6 @@ def history(program):
     )
 
 
-# ---- quotas and liaisons --------------------------------------------------------------------
-
-
-def is_liaison_for(user, unit: OrgUnit) -> bool:
-    return any(unit.path.startswith(p) for p in roles_of(user).liaison_paths)
-
-
-def quotas_with_usage(qs):
-    return qs.select_related("unit", "program").annotate(
-        used=Count("enrollments", filter=Q(enrollments__status__in=QUOTA_STATUSES)),
-        confirmed=Count("enrollments", filter=Q(enrollments__status=S.ENROLLED)),
-    )
-
-
-def program_quotas(program):
-    return quotas_with_usage(Quota.objects.filter(program=program)).order_by("unit__path")
-
-
-def liaison_quotas(user):
-    """Quotas of the units (subtrees) this user is liaison for, newest programs first."""
-    paths = roles_of(user).liaison_paths
-    if not paths:
-        return Quota.objects.none()
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(unit__path__startswith=p)
-    return quotas_with_usage(Quota.objects.filter(q)).order_by("-program__start_date", "unit__path")
-
-
-def quota_get(*, user, pk) -> Quota:
-    """A quota for its unit's liaison or the program's managers; 404 outside scope."""
-    try:
-        quota = Quota.objects.select_related("program__organizing_unit", "unit").get(pk=pk)
-    except (Quota.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    quota.can_nominate = is_liaison_for(user, quota.unit)
-    if quota.can_nominate:
-        return quota
-    level = program_access(user, quota.program)
-    if level == Access.NONE:
-        raise Http404
-    if level < Access.MANAGE:
-        raise PermissionDenied
-    return quota
-
-
-def nomination_get(*, user, pk) -> Enrollment:
-    """A row on a unit quota, with `quota.can_nominate` set as by quota_get (whose 404/403
-    rules apply); rows not on a quota are 404."""
-    try:
-        e = Enrollment.objects.select_related("user", "quota").get(pk=pk, quota__isnull=False)
-    except (Enrollment.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    e.quota = quota_get(user=user, pk=e.quota_id)
-    return e
-
-
-def quota_nominees(quota):
-    return (
-        Enrollment.objects.filter(quota=quota)
-        .select_related("user", "unit", "substituted_by__user", "decided_by")
-        .order_by("status", "user__full_name", "id")
-    )
-
-
-def quota_candidates(quota, *, search: str = "", limit: int = 50):
-    """Cadres of the quota's unit subtree who hold no open place in the program."""
-    taken = Enrollment.objects.filter(program_id=quota.program_id).exclude(
-        status__in=CLOSED_STATUSES
-    )
-    qs = (
-        User.objects.filter(unit__path__startswith=quota.unit.path, is_active=True)
-        .exclude(pk__in=taken.values("user_id"))
-        .select_related("unit")
-        .order_by("unit__path", "full_name")
-    )
-    if search:
-        qs = qs.filter(
-            Q(full_name__contains=search)
-            # phone numbers are encrypted at rest: matched whole, through their blind index
-            | Q(phone=search)
-            | Q(staff_number__iexact=search)
-        )
-    return qs[:limit]
-
-
-def liaisons_of(unit: OrgUnit):
-    """Users granted the liaison role on this unit or one of its ancestors."""
-    ids = [int(p) for p in unit.path.split(".") if p]
-    return User.objects.filter(
-        role_grants__role=Role.LIAISON, role_grants__unit_id__in=ids
-    ).distinct()
-
-
-def program_reviewers(program):
-    """Who decides on a program's nominations and applications: its staff and the organizers
-    whose unit contains the organizing unit."""
-    ids = [int(p) for p in program.organizing_unit.path.split(".") if p]
-    organizer_ids = RoleGrant.objects.filter(role=Role.ORGANIZER, unit_id__in=ids).values("user_id")
-    staff_ids = ProgramStaff.objects.filter(program=program).values("user_id")
-    return User.objects.filter(Q(pk__in=organizer_ids) | Q(pk__in=staff_ids)).distinct()
-
-
 # ---- one object for a user ------------------------------------------------------------------
 
 
@@ -322,6 +222,43 @@ def groups_with_members(program):
     return groups, ungrouped
 
 
+@dataclass
+class GroupBoard:
+    """The groups page: every group with its counts, and the members of the one shown."""
+
+    groups: list  # each with .n (members) and .unit_count
+    ungrouped: int  # enrolled trainees in no group
+    shown: object  # the DiscussionGroup whose members are listed, or None for the ungrouped
+    members: object  # a queryset of enrollments (the view paginates it)
+
+
+UNGROUPED = "none"
+
+
+def group_board(program, *, shown=None) -> GroupBoard:
+    """Groups in order with member and unit counts (one grouped query), the number ungrouped,
+    and the members of one group: `shown` (a group pk, or UNGROUPED), by default the first
+    group, or the ungrouped when there are no groups. A class of 2,000 sends one group's
+    members, not everyone with a move form each."""
+    enrolled = Q(members__status=S.ENROLLED)
+    groups = list(
+        DiscussionGroup.objects.filter(program=program)
+        .select_related("leader")
+        .annotate(
+            n=Count("members", filter=enrolled),
+            unit_count=Count("members__unit", filter=enrolled, distinct=True),
+        )
+        .order_by("number")
+    )
+    ungrouped = Enrollment.objects.filter(
+        program=program, status=S.ENROLLED, group__isnull=True
+    ).count()
+    by_pk = {str(g.pk): g for g in groups}
+    current = None if shown == UNGROUPED or not groups else by_pk.get(str(shown)) or groups[0]
+    members = roster(program).filter(**({"group": current} if current else {"group": None}))
+    return GroupBoard(groups=groups, ungrouped=ungrouped, shown=current, members=members)
+
+
 # ---- trainee and home pages ------------------------------------------------------------------
 
 
@@ -381,68 +318,42 @@ def my_enrollments(user):
     )
 
 
+def _program_count(qs, via: str):
+    """The number of `qs` rows of the outer program, as a correlated subquery: evaluated only
+    for the rows a page shows (after its LIMIT), each an index probe of one program's rows."""
+    rows = qs.filter(**{via: OuterRef("pk")}).order_by().values(via).annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), 0)
+
+
 def managed_programs(user):
-    """The programs the user runs (programs.selectors), with enrollment counts."""
+    """The programs the user runs (programs.selectors), in date order, with enrollment counts.
+
+    The counts are subqueries per program, not a join of every enrollment grouped by program:
+    an admin's queue at province scale (3,600 programs, 300k enrollments) paginates over the
+    programs alone, and only the programs of the page are counted."""
     from programs.selectors import programs_managed_by
 
+    pending = WithdrawalRequest.objects.filter(status=WithdrawalRequest.Status.PENDING)
     return (
         programs_managed_by(user=user)
         .annotate(
-            n_enrolled=Count(
-                "enrollments", filter=Q(enrollments__status=S.ENROLLED), distinct=True
-            ),
-            n_nominated=Count(
-                "enrollments", filter=Q(enrollments__status=S.NOMINATED), distinct=True
-            ),
-            n_applied=Count("enrollments", filter=Q(enrollments__status=S.APPLIED), distinct=True),
-            n_withdrawals=Count(
-                "enrollments__withdrawal_requests",
-                filter=Q(enrollments__withdrawal_requests__status="pending"),
-                distinct=True,
-            ),
+            n_enrolled=_program_count(Enrollment.objects.filter(status=S.ENROLLED), "program"),
+            n_nominated=_program_count(Enrollment.objects.filter(status=S.NOMINATED), "program"),
+            n_applied=_program_count(Enrollment.objects.filter(status=S.APPLIED), "program"),
+            n_withdrawals=_program_count(pending, "enrollment__program"),
         )
         .order_by("start_date", "code")
     )
 
 
 def review_overview(user):
-    """Managed programs with a nomination, application or withdrawal waiting."""
-    return managed_programs(user).filter(
-        Q(n_nominated__gt=0) | Q(n_applied__gt=0) | Q(n_withdrawals__gt=0)
+    """Managed programs with a nomination, application or withdrawal waiting: EXISTS probes
+    per program (the (program, status) index), never a count of every program's rows."""
+    waiting = Exists(
+        Enrollment.objects.filter(program=OuterRef("pk"), status__in=(S.NOMINATED, S.APPLIED))
+    ) | Exists(
+        WithdrawalRequest.objects.filter(
+            enrollment__program=OuterRef("pk"), status=WithdrawalRequest.Status.PENDING
+        )
     )
-
-
-def import_unknown_units(batch) -> list[dict]:
-    """Per distinct unit text the preview could not place: how many rows, the likeliest units
-    (the program's own unit subtree first) and every unit of the program's territory to pick
-    from, each labelled with its full name (云江市发展和改革委员会). Two queries."""
-    from enrollment.roster_import import suggest_units, unit_forms
-    from programs.access import jurisdiction_path
-
-    counts: dict = {}
-    for r in batch.rows:
-        if r.get("unit_unknown"):
-            counts[r["unit"]] = counts.get(r["unit"], 0) + 1
-    if not counts:
-        return []
-    program = batch.program
-    units = list(
-        OrgUnit.objects.filter(
-            path__startswith=jurisdiction_path(program.organizing_unit)
-        ).order_by("path")
-    )
-    by_id = {u.pk: u for u in units}
-    labels = {u.pk: max(unit_forms(u, by_id), key=len) for u in units}
-    choices = [(u.pk, labels[u.pk]) for u in units]
-    home = program.organizing_unit.path
-    return [
-        {
-            "text": text,
-            "rows": n,
-            "suggestions": [
-                (u.pk, labels[u.pk]) for u in suggest_units(text, units, by_id, home_path=home)
-            ],
-            "choices": choices,
-        }
-        for text, n in counts.items()
-    ]
+    return managed_programs(user).filter(waiting)

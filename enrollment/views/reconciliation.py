@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.files import safe_filename
 from core.tabular import XLSX_CONTENT_TYPE, Column, Sheet, xlsx_bytes
-from enrollment import selectors_reconciliation as sel
 from enrollment.models import Enrollment
+from enrollment.selectors import reconciliation as sel
 from enrollment.services import reconciliation as svc
-from enrollment.views import _page, manager_page
+from enrollment.views.base import _page, manager_page
 
 
 @manager_page

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.pdf import render_pdf
 from enrollment import selectors
-from enrollment import selectors_notices as sel
 from enrollment.models import NominationNotice
+from enrollment.selectors import notices as sel
 from enrollment.services import notices as svc
 from enrollment.services import substitutions as svc_subs
-from enrollment.views import _back, _page, manager_page
+from enrollment.views.base import _back, _page, manager_page
 from programs.access import Access, program_access
 from programs.models import Program
 

@@ -18,7 +18,7 @@ from enrollment.models import (
     Reconciliation,
     ReconciliationDecision,
 )
-from enrollment.selectors import QUOTA_STATUSES
+from enrollment.selectors.roster import QUOTA_STATUSES
 
 S = Enrollment.Status
 K = ReconciliationDecision.Kind

@@ -86,11 +86,12 @@ BUDGETS = {
     "generated_file_approvals": 5,
     "home": 25,
     "inbox": 6,
-    "plans:create": 5,
+    "plans:create": 4,  # the unit is a picker: no option list
     "plans:detail": 8,
     "plans:item_create": 5,
     "plans:item_edit": 6,
     "plans:list": 6,
+    "plans:pick_units": 4,
     "plans:standards": 6,
     "programs:cancel_sessions": 6,
     "programs:clone": 6,

@@ -27,16 +27,26 @@ def _text(pdf: bytes) -> str:
     ).stdout.decode()
 
 
-def test_certificate_states_the_training_period_and_hours_and_has_a_title(world):
+def test_certificate_states_the_training_period_and_the_hours_earned_and_has_a_title(world):
+    """The hours are those the trainee earned by the credit rule (3 present + 4 late at 50%),
+    not the program's nominal 48."""
+    from attendance.models import AttendanceStatus
+    from tests.factories import AttendanceRecordFactory, SessionFactory
+
     world.program.credit_hours = Decimal("48")
     world.program.save()
+    world.session.credit_hours = Decimal("3")
+    world.session.save()
+    AttendanceRecordFactory(session=world.session, user=world.trainee)
+    late = SessionFactory(program=world.program, credit_hours=Decimal("4"))
+    AttendanceRecordFactory(session=late, user=world.trainee, status=AttendanceStatus.LATE)
     cert = make_certificate(world.program, world.trainee)
     pdf = services.certificate_pdf(cert=cert)
     text = "".join(_text(pdf).split())
     start, end = world.program.start_date, world.program.end_date
     assert f"{start.year}年{start.month}月{start.day}日" in text
     assert f"{end.year}年{end.month}月{end.day}日" in text
-    assert "共计48学时" in text
+    assert "共计5学时" in text and "48学时" not in text
     title = PdfReader(BytesIO(pdf)).metadata.title
     assert "结业证书" in title and cert.holder_name in title and cert.program_title in title
 

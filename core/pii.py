@@ -81,7 +81,7 @@ FULL_EXPORT_PARAM = "full_pii"  # the export form's checkbox: "include full ID/p
 
 def full_export_check(*, user, full: bool, reason: str) -> bool:
     """May this export carry full ID and phone numbers? Masked (False) unless the form asked for
-    them; asked, only a role that may unmask people (core.pii_views.may_unmask_any: the
+    them; asked, only a role that may unmask people (may_unmask_any: the
     organization department, organizers) and with a reason of at least REASON_MIN characters,
     else a DomainError for the form (field "reason"). The caller passes the same `reason` to
     core.services.generated_file_start / export_record and `params[FULL_EXPORT_PARAM] = True`,

@@ -129,8 +129,8 @@ p.sub {{ text-align: center; margin: 0 0 3mm; color: #555; }}
 table.roster tr.cols th {{ background: {grid.rules()} 0 0 / 100% 100% no-repeat, #eee;
   border-top: .5pt solid {LINE_COLOR}; border-bottom: .5pt solid {LINE_COLOR}; }}
 table.roster tr.cols td {{ padding-top: 1.2mm; padding-bottom: 1.2mm; }}
-table.roster td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: 1.3mm;
-  padding-bottom: 1.3mm; }}
+table.roster td {{ border-bottom: .5pt solid {LINE_COLOR}; padding-top: .9mm;
+  padding-bottom: .9mm; }}
 table.roster table.cells td {{ border: none; padding-top: 0; padding-bottom: 0; }}
 p.foot {{ margin-top: 3mm; font-size: 8pt; color: #666; }}
 """

@@ -6,7 +6,6 @@ exports and the statistics page stay flat at province scale.
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
@@ -17,7 +16,6 @@ from accounts.models import OrgUnit, Rank, User
 from attendance.models import AttendanceRecord, AttendanceStatus
 from attendance.rules import ATTENDED, rate_percent, tally
 from attendance.selectors import rate_tallies
-from core.numbers import round_hours
 from enrollment.models import Enrollment
 from programs.models import Program, Session
 from reports.credit import (  # noqa: F401 - the credit rules, read here and by the rollups
@@ -282,96 +280,6 @@ def attendance_flat_rows(*, program):
 
 
 # --- Trainee training record (个人培训档案) ------------------------------------------------------
-
-
-def _certificates_of(user) -> list:
-    """The person's certificates (the evaluation app)."""
-    from evaluation.selectors import my_certificates
-
-    return [
-        {"serial": c.serial, "title": c.program_title, "issued": c.issued_on}
-        for c in my_certificates(user=user)
-    ]
-
-
-def trainee_record_data(*, user) -> dict:
-    enrollments = list(
-        Enrollment.objects.filter(user=user, status=Enrollment.Status.ENROLLED)
-        .select_related("program", "program__organizing_unit")
-        .order_by("-program__start_date")
-    )
-    program_ids = [e.program_id for e in enrollments]
-    sessions = (
-        Session.objects.filter(program_id__in=program_ids)
-        .exclude(status=Session.Status.CANCELLED)
-        .order_by("start")
-    )
-    records = {
-        r.session_id: r
-        for r in AttendanceRecord.objects.filter(user=user, session__program_id__in=program_ids)
-    }
-    now = timezone.now()
-    percents = credit_percents(program_ids)
-    by_program = defaultdict(list)
-    for s in sessions:
-        by_program[s.program_id].append(s)
-    programs = []
-    years: dict[int, Decimal] = defaultdict(Decimal)
-    for e in enrollments:
-        rows = []
-        hours = Decimal("0")
-        mine = by_program.get(e.program_id, [])
-        t = tally(
-            [
-                (s.start, s.end, False, records[s.pk].status if s.pk in records else None)
-                for s in mine
-            ],
-            leave_counts_as_attended=e.program.leave_counts_as_attended,
-            now=now,
-        )
-        for s in mine:
-            rec = records.get(s.pk)
-            status = rec.status if rec else ""
-            earned = s.credit_hours * percents[e.program_id].get(status, 0) / 100
-            hours += earned
-            years[timezone.localtime(s.start).year] += earned
-            rows.append(
-                {
-                    "session": s,
-                    "start": timezone.localtime(s.start),
-                    "status": rec.get_status_display() if rec else "",
-                    "hours": round_hours(earned),
-                }
-            )
-        programs.append(
-            {
-                "program": e.program,
-                "sessions": rows,
-                "attended": t.attended,
-                "held": t.expected,
-                "rate": t.rate,
-                "hours": round_hours(hours),
-            }
-        )
-    required = credit_requirement(user.rank)
-    # Summed unrounded, rounded once: the same figure as the credit page and the statistics.
-    credit_years = [
-        {
-            "year": y,
-            "hours": round_hours(h),
-            "required": required,
-            "met": round_hours(h) >= required,
-        }
-        for y, h in sorted(years.items(), reverse=True)
-        if h or y == timezone.localdate().year
-    ]
-    return {
-        "trainee": user,
-        "programs": programs,
-        "credit_years": credit_years,
-        "certificates": _certificates_of(user),
-        "generated": timezone.localtime(),
-    }
 
 
 def trainee_get(*, pk) -> User:

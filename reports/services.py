@@ -55,15 +55,11 @@ EXPORT_KINDS = {
         ExportKind("signin_xlsx", gettext_lazy("签到表"), "xlsx"),
         ExportKind("summary_pdf", gettext_lazy("考勤汇总表"), "pdf"),
         ExportKind("summary_xlsx", gettext_lazy("考勤汇总表"), "xlsx"),
-        ExportKind("record_pdf", gettext_lazy("个人培训档案"), "pdf"),
-        ExportKind("record_xlsx", gettext_lazy("个人培训档案"), "xlsx"),
     ]
 }
 
 
-def export_request(
-    *, kind: str, by, program=None, session=None, trainee=None, reason: str = ""
-) -> GeneratedFile:
+def export_request(*, kind: str, by, program=None, session=None, reason: str = "") -> GeneratedFile:
     """Record an export and queue its job once the transaction commits.
 
     Callers have checked access already (views via programs.access, the command as admin).
@@ -89,19 +85,13 @@ def export_request(
         subject = f"{session.program.title} · {session.topic}"
         rows = enrolled_count(program_id=session.program_id)
         scope = f"{session.program.code} · {session.topic}"
-    elif kind.startswith("summary"):
+    else:
         if program is None:
             raise DomainError(_("请选择培训项目。"))
         params["program_id"] = program.pk
         subject = program.title
         rows = enrolled_count(program=program)
         scope = program.code
-    else:
-        if trainee is None:
-            raise DomainError(_("请选择学员。"))
-        params["user_id"] = trainee.pk
-        subject = trainee.full_name
-        rows, scope = 1, trainee.get_username()
     from reports.tasks import export_run
 
     return generated_file_start(
@@ -158,11 +148,7 @@ def _export_build(*, kind: str, params: dict, progress):
                 pdf = rendering.summary_pdf(program=program, progress=progress)
                 return pdf, "pdf", rendering.PDF_TYPE
             return rendering.summary_xlsx(program=program), "xlsx", rendering.XLSX_TYPE
-        trainee = selectors.trainee_get(pk=params["user_id"])
-        progress(20)
-        if kind == "record_pdf":
-            return rendering.trainee_record_pdf(user=trainee), "pdf", rendering.PDF_TYPE
-        return rendering.trainee_record_xlsx(user=trainee), "xlsx", rendering.XLSX_TYPE
+        raise DomainError(_("未知的报表类型。"))
     except (Program.DoesNotExist, LookupError) as exc:
         raise DomainError(_("报表所依据的数据已不存在。")) from exc
     except Http404 as exc:

@@ -110,14 +110,8 @@ def _attachment(response, filename: str):
 
 @login_required
 def trainee_record(request, pk):
-    trainee = access.trainee_for_user(user=request.user, pk=pk)
-    data = selectors.trainee_record_data(user=trainee)
-    files = access.exports_of(user=request.user, trainee=trainee)
-    return render(
-        request,
-        "reports/trainee_record.html",
-        {**data, "files": files, "own": trainee.pk == request.user.pk},
-    )
+    """The training record is the credits app's one record (个人培训档案): it checks access."""
+    return redirect("credits:record", pk=pk)
 
 
 @login_required
@@ -135,25 +129,15 @@ def trainee_search(request):
 
 @login_required
 def my_record(request):
-    return redirect("reports:trainee_record", pk=request.user.pk)
+    return redirect("credits:mine")
 
 
 @login_required
 @require_POST
 def trainee_export_request(request, pk):
-    trainee = access.trainee_for_user(user=request.user, pk=pk)
-    kind = request.POST.get("kind", "")
-    if kind not in ("record_pdf", "record_xlsx"):
-        messages.error(request, _("未知的报表类型。"))
-        return redirect("reports:trainee_record", pk=trainee.pk)
-    return start_export(
-        request,
-        lambda reason: _after_request(
-            request,
-            services.export_request(kind=kind, by=request.user, trainee=trainee, reason=reason),
-        ),
-        back_url=reverse("reports:trainee_record", args=[trainee.pk]),
-    )
+    """The record's PDF and workbook come from the credits app (its file views check access)."""
+    fmt = "xlsx" if request.POST.get("kind") == "record_xlsx" else "pdf"
+    return redirect(f"credits:record_{fmt}", pk=pk)
 
 
 def _filters(request) -> tuple[StatisticsFilterForm, selectors.StatsFilters]:

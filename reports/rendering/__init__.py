@@ -5,7 +5,6 @@ One module per document, each with every format of it, used by the Celery tasks,
 
 - ``signin``: a session's sign-in sheet (签到表), PDF and Excel;
 - ``summary``: a program's attendance summary (考勤汇总表), PDF and Excel;
-- ``record``: a person's training record (个人培训档案), PDF and Excel;
 - ``statistics``: the statistics page as Excel;
 - ``attendance_csv``: every attendance record of a program as CSV;
 - ``common``: content types, text in the document's language, workbook header heights.
@@ -18,7 +17,6 @@ language the document was asked in (reports.services.export_build).
 
 from reports.rendering.attendance_csv import CSV_HEADER, attendance_csv_lines
 from reports.rendering.common import CSV_TYPE, PDF_TYPE, XLSX_TYPE
-from reports.rendering.record import record_title, trainee_record_pdf, trainee_record_xlsx
 from reports.rendering.signin import (
     SIGNIN_COLUMNS,
     _signin_layout,
@@ -47,7 +45,6 @@ __all__ = [
     "_summary_css",
     "_summary_layout",
     "attendance_csv_lines",
-    "record_title",
     "signin_html",
     "signin_pdf",
     "signin_title",
@@ -58,6 +55,4 @@ __all__ = [
     "summary_pdf",
     "summary_title",
     "summary_xlsx",
-    "trainee_record_pdf",
-    "trainee_record_xlsx",
 ]

@@ -70,9 +70,9 @@ def test_a_task_killed_before_finishing_is_rerun_to_one_file(world):
 def test_missing_data_fails_with_a_readable_message(world, client_for):
     gf = GeneratedFile.objects.create(
         owner=world.manager,
-        kind="reports.record_pdf",
+        kind="reports.summary_pdf",
         title="t",
-        params={"kind": "record_pdf", "user_id": 999999},
+        params={"kind": "summary_pdf", "program_id": 999999},
     )
     services.export_run(file_id=gf.pk)
     gf.refresh_from_db()

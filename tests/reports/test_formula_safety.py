@@ -69,14 +69,6 @@ def test_summary_workbook_neutralises_formulas(payload):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS[:3])
-def test_trainee_record_workbook_neutralises_formulas(payload):
-    program, sessions, users, units = build_program(trainees=1, sessions=2, units=1)
-    _poison(program, sessions, users, units, payload)
-    user = User.objects.get(pk=users[0].pk)
-    _assert_inert(_cells(rendering.trainee_record_xlsx(user=user)), payload)
-
-
-@pytest.mark.parametrize("payload", PAYLOADS[:3])
 def test_statistics_workbook_neutralises_formulas(world, payload):
     program, sessions, users, units = build_program(
         trainees=3, sessions=1, units=1, parent=world.city_a

@@ -87,20 +87,6 @@ def test_summary_marks_rates_and_totals(tmp_path):
     assert f"{users[1].full_name}旷假0.0%11" in text
 
 
-def test_trainee_record_lists_programs_sessions_and_credit_hours(tmp_path):
-    from attendance.models import AttendanceRecord, AttendanceStatus
-
-    program, sessions, users, _units = build_program(trainees=1, sessions=3, units=1, seed=7)
-    AttendanceRecord.objects.filter(user=users[0]).update(status=AttendanceStatus.PRESENT)
-    path = tmp_path / "record.pdf"
-    path.write_bytes(rendering.trainee_record_pdf(user=users[0]))
-    text = "\n".join(pdf_pages_text(path))
-    assert "个人培训档案" in text and users[0].full_name in text and program.title in text
-    assert "专题讲座3" in text
-    assert "9.0" in text  # three sessions of 3 credit hours each
-    assert_cjk_embedded(path)
-
-
 def test_rows_are_one_text_line_and_a_row_too_wide_falls_back_to_cells(tmp_path):
     """Normal rows are a single tab-stop line; a name too long for its column is laid out as real
     cells and still extractable."""

@@ -31,9 +31,6 @@ def test_every_report_pdf_has_a_title(tmp_path):
     summary = tmp_path / "summary.pdf"
     summary.write_bytes(rendering.summary_pdf(program=program))
     assert pdf_title(summary) == f"{program.title} 考勤汇总表"
-    record = tmp_path / "record.pdf"
-    record.write_bytes(rendering.trainee_record_pdf(user=users[0]))
-    assert pdf_title(record) == f"{users[0].full_name} 个人培训档案"
 
 
 def _uneven_units(program, sizes):

@@ -100,16 +100,6 @@ def test_held_session_without_a_record_is_missed_on_the_trainees_page_too(client
     assert row["rate"] == 50.0 and row["absent"] == 1
 
 
-def test_pending_check_out_counts_as_attended_on_the_trainee_record():
-    program = running_program()
-    user = trainee_in(program)
-    AttendanceRecordFactory(
-        session=session_at(program, hours_ago=1), user=user, status=AttendanceStatus.PENDING
-    )
-    shown = selectors.trainee_record_data(user=user)["programs"][0]
-    assert (shown["attended"], shown["held"], shown["rate"]) == (1, 1, 100.0)
-
-
 def test_rates_are_rounded_half_up_to_a_tenth():
     """1 of 16 sessions is 6.25%: 6.3 as everywhere (Python's round() made it 6.2)."""
     assert selectors.rate(1, 16) == 6.3

@@ -18,19 +18,17 @@ def test_preferences_switch_off_a_reminder_kind(world, client_for):
     assert "提醒设置已保存" in page or "提醒设置" in page
 
 
-def test_trainee_record_page_shows_programs_and_export_buttons(world, client_for):
-    page = (
-        client_for(world.trainee)
-        .get(reverse("reports:trainee_record", args=[world.trainee.pk]))
-        .content.decode()
+def test_the_record_pages_are_the_credits_record(world, client_for):
+    """个人培训档案 and 我的培训档案 live in the credits app: the old addresses lead there."""
+    client = client_for(world.trainee)
+    mine = client.get(reverse("reports:my_record"))
+    assert mine.status_code == 302 and mine["Location"] == reverse("credits:mine")
+    other = client_for(world.admin).get(reverse("reports:trainee_record", args=[world.trainee.pk]))
+    assert other["Location"] == reverse("credits:record", args=[world.trainee.pk])
+    export = client_for(world.admin).post(
+        reverse("reports:trainee_export", args=[world.trainee.pk]), {"kind": "record_xlsx"}
     )
-    assert world.program.title in page and 'value="record_pdf"' in page
-    assert "style=" not in page
-
-
-def test_my_record_redirects_to_own_record(world, client_for):
-    response = client_for(world.trainee).get(reverse("reports:my_record"))
-    assert response["Location"] == reverse("reports:trainee_record", args=[world.trainee.pk])
+    assert export["Location"] == reverse("credits:record_xlsx", args=[world.trainee.pk])
 
 
 def test_exports_index_lists_only_managed_programs(world, client_for):

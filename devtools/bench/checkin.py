@@ -290,6 +290,10 @@ def _gunicorn():
             "warning",
             "--backlog",
             "2048",
+            # a worker must boot within this (gunicorn kills it otherwise): on a host loaded
+            # beyond its cores Django's import alone can take longer than the default 30 s
+            "--timeout",
+            os.environ.get("LECTERN_BENCH_GUNICORN_TIMEOUT", "30"),
             # our own control socket, so benchmarks of other apps never share one
             "--control-socket",
             str(Path(tempfile.gettempdir()) / f"lectern-bench-{port}.ctl"),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from attendance import selectors, services
 from attendance.models import LeaveRequest
 from attendance.rules import LEAVE_NEAR_SHARE, LeaveLimit
+from attendance.views.sessions import ROSTER_PAGE_SIZE
 from core.errors import DomainError
 from core.files import serve_file
 from core.services import audit_trail_for
@@ -35,7 +37,11 @@ def leave_list(request, pk):
             "program": program,
             "status": status,
             "statuses": LeaveRequest.Status.choices,
-            "requests": selectors.leave_requests_for_program(program=program, status=status),
+            # paginated: a class of 2,000 asks leave a great many times (issue 18)
+            "requests": Paginator(
+                selectors.leave_requests_for_program(program=program, status=status),
+                ROSTER_PAGE_SIZE,
+            ).get_page(request.GET.get("page")),
             "limit_summary": selectors.leave_limit_summary(program=program),
         },
     )

@@ -11,7 +11,10 @@ from enrollment.models import (
     DiscussionGroup,
     Enrollment,
     EnrollmentPolicy,
+    NominationNotice,
+    NoticeReceipt,
     Quota,
+    SubstitutionRequest,
     WithdrawalRequest,
 )
 
@@ -69,7 +72,10 @@ def _township_class(ctx):
     quotas = {}
     for c in counties:
         quotas[c.pk], _ = Quota.objects.get_or_create(
-            program=program, unit=c, defaults={"seats": per_county[c.pk] + 1, "set_by": organizer}
+            # 柳溪县 was given one seat more than it filled (its reply is overdue in the notice)
+            program=program,
+            unit=c,
+            defaults={"seats": per_county[c.pk] + (c.code == "YJC-LX"), "set_by": organizer},
         )
     EnrollmentPolicy.objects.get_or_create(
         program=program,
@@ -201,8 +207,77 @@ def _applications(ctx):
     ctx.say(f"enrollment: {program.code} open for applications, waitlist of 2")
 
 
+def _notice(ctx):
+    """YJC-2026-XZ's nomination notice (调训通知), sent 20 days before the class with the reply
+    deadline a week before it: 青湖区 and 东山区 replied in full, 柳溪县 left a seat unfilled
+    (overdue); after the deadline 青湖区's liaison asked to replace one of its cadres (待审批)."""
+    program = ctx.programs.get("YJC-2026-XZ")
+    organizer, liaison = ctx.users.get("organizer"), ctx.users.get("liaison")
+    if program is None or organizer is None or NominationNotice.objects.filter(program=program):
+        return
+    from enrollment.services.notices import notice_defaults
+
+    policy = EnrollmentPolicy.objects.filter(program=program).first()
+    deadline = (policy and policy.nomination_deadline) or _aware(
+        program.start_date - dt.timedelta(days=7)
+    )
+    sent_at = _aware(program.start_date - dt.timedelta(days=20), 10)
+    fields = notice_defaults(program=program, now=sent_at)
+    notice = NominationNotice.objects.create(
+        program=program,
+        doc_number="云组干调〔2026〕8号",
+        title=fields["title"],
+        body=fields["body"],
+        reply_deadline=deadline,
+        contact="市委组织部干部教育科 林老师,0871-6000000",
+        issuing_unit=program.organizing_unit.name,
+        issue_date=sent_at.date(),
+        status=NominationNotice.Status.SENT,
+        created_by=organizer,
+        sent_by=organizer,
+        sent_at=sent_at,
+    )
+    quotas = list(Quota.objects.filter(program=program).select_related("unit"))
+    for i, q in enumerate(quotas):
+        NoticeReceipt.objects.create(
+            notice=notice,
+            unit=q.unit,
+            sent_at=sent_at,
+            read_at=sent_at + dt.timedelta(hours=2 + 20 * i),
+            read_by=liaison if q.unit.code == "YJC-QH" else None,
+        )
+    qh = next((q for q in quotas if q.unit.code == "YJC-QH"), None)
+    trainee = ctx.users.get("trainee")
+    named = (
+        Enrollment.objects.filter(quota=qh, status=S.ENROLLED)
+        .exclude(user=trainee)
+        .order_by("user__username")
+        .first()
+        if qh
+        else None
+    )
+    taken = Enrollment.objects.filter(program=program).values_list("user_id", flat=True)
+    spare = next(
+        (
+            u
+            for u in sorted(ctx.cadres, key=lambda u: u.username)
+            if qh and u.unit_id and u.unit.path.startswith(qh.unit.path) and u.pk not in set(taken)
+        ),
+        None,
+    )
+    if named and spare and liaison:
+        SubstitutionRequest.objects.create(
+            enrollment=named,
+            new_user=spare,
+            reason="原定人员被抽调参加省委巡视工作",
+            requested_by=liaison,
+        )
+    ctx.say(f"enrollment: {program.code} notice sent, 1 unit overdue, 1 substitution request")
+
+
 def seed(ctx):
     _township_class(ctx)
+    _notice(ctx)
     _lecture_series(ctx)
     _nominations(ctx)
     _applications(ctx)

@@ -120,9 +120,9 @@ BUDGETS = {
     "programs:venue_list": 6,
     "reports:index": 6,
     "reports:preferences": 6,
-    "reports:program_csv": 5,
+    "reports:program_csv": 10,  # export_record: the enrolled count and the audit entry
     "reports:program_exports": 10,
-    "reports:statistics": 17,
-    "reports:statistics_xlsx": 15,
+    "reports:statistics": 18,  # rank requirements read from the credits policy rows
+    "reports:statistics_xlsx": 16,
     "reports:trainee_search": 5,
 }

@@ -289,7 +289,7 @@ SUM_COLUMNS = [
 
 def _met_expr() -> str:
     """Met: the rank has a requirement and the hours reach it. A rank without one (a cadre with
-    no rank) never meets it, as in the detail path (selectors._compliance_by)."""
+    no rank) never meets it, as in the detail path (selectors.statistics._compliance_by)."""
     return (
         "CASE "
         + " ".join(

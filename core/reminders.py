@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.registry import app_modules
-from core.services import notify_many
+from core.services import notification_emails_queue, notify_many
 
 
 @dataclass
@@ -56,8 +56,9 @@ class Reminder:
 
 
 # Above this many recipients in one run, PostgreSQL inserts the sent-markers with one
-# array-unnest statement per chunk instead of building model instances (300k in seconds), and
-# recipients are loaded and notified (core.services.notify_many) a chunk at a time.
+# array-unnest statement per chunk instead of building model instances (300k in seconds);
+# recipients are loaded a chunk at a time (one query for all the reminders of the chunk) and
+# notified through core.services.notify_many, which queues their e-mails in chunks too.
 BULK_THRESHOLD = 2000
 CHUNK = 50_000
 
@@ -98,33 +99,50 @@ def reminders_send(*, reminders: list[Reminder], notification_kind: str | None =
             fresh[(kind, occasion)].append(uid)
         if not fresh:
             return 0
-        sent = 0
-        only = ("id", "email", "email_notifications")
-        users = {}
-        if not bulk:  # small run: one query for everybody
-            ids = list(set().union(*fresh.values()))
-            users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True).only(*only)}
+        # (reminder, its fresh recipients) a CHUNK of people at a time: one query loads the
+        # people of every reminder in the batch (thousands of small reminders of a session
+        # each would otherwise cost a query apiece)
+        batch, size, sent, emails = [], 0, 0, []
         for r in reminders:
             ids_now = fresh.pop((r.kind, r.occasion), None) or []
             for start in range(0, len(ids_now), CHUNK):
                 part = ids_now[start : start + CHUNK]
-                if bulk:  # large run: a chunk of people in memory at a time
-                    users = {
-                        u.pk: u
-                        for u in User.objects.filter(pk__in=part, is_active=True).only(*only)
-                    }
-                recipients = [users[i] for i in part if i in users]
-                if recipients:
-                    # core's one notification path: inbox rows in one INSERT, e-mails queued
-                    # after commit, a sweep for what a broker outage left unsent
-                    sent += notify_many(
-                        users=recipients,
-                        title=r.title,
-                        body=r.body,
-                        url=r.url,
-                        kind=notification_kind or f"reminder.{r.kind}",
-                        params=r.params or None,
-                    )
+                if size + len(part) > CHUNK and batch:
+                    sent += _notify_batch(batch, notification_kind, User, emails)
+                    batch, size = [], 0
+                batch.append((r, part))
+                size += len(part)
+        if batch:
+            sent += _notify_batch(batch, notification_kind, User, emails)
+        if emails:  # every e-mail of the run queued in chunks once the run has committed
+            transaction.on_commit(lambda: notification_emails_queue(emails))
+    return sent
+
+
+def _notify_batch(batch, notification_kind, User, emails: list) -> int:
+    ids = {uid for _r, part in batch for uid in part}
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=ids, is_active=True).only(
+            "id", "email", "email_notifications"
+        )
+    }
+    sent = 0
+    for r, part in batch:
+        recipients = [users[i] for i in part if i in users]
+        if recipients:
+            # core's one notification path: inbox rows in one INSERT; the e-mails are queued
+            # by reminders_send for the whole run, a chunk at a time, after commit (the sweep
+            # sends what a broker outage left unsent)
+            sent += notify_many(
+                users=recipients,
+                title=r.title,
+                body=r.body,
+                url=r.url,
+                kind=notification_kind or f"reminder.{r.kind}",
+                params=r.params or None,
+                emails_to=emails,
+            )
     return sent
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
@@ -182,23 +182,84 @@ def notify(
 
 
 def notify_many(
-    *, users, title, body="", url: str = "", kind: str = "general", params: dict | None = None
+    *,
+    users,
+    title,
+    body="",
+    url: str = "",
+    kind: str = "general",
+    params: dict | None = None,
+    emails_to: list | None = None,
 ) -> int:
-    """Notify many users with one INSERT; e-mails go out through one task per recipient."""
+    """Notify many users with one INSERT; after commit the e-mails are queued a chunk at a time:
+    one broker message per EMAIL_CHUNK recipients (celery's starmap of the one-notification
+    task), not one per recipient, so 300k reminders queue in seconds. Each e-mail is still sent
+    at most once (notification_email_send claims the row's emailed_at); what a broker outage or
+    a failing mail server leaves unsent, the sweep (notification_email_sweep) sends later.
+
+    `emails_to`: a list to append the ids of the notices to e-mail to instead of queuing them;
+    a caller notifying many groups in one transaction (core.reminders) queues them all at once
+    with notification_emails_queue on commit."""
     users = list(users)
     fields = _notice_fields(title=title, body=body, url=url, kind=kind, params=params)
-    notes = Notification.objects.bulk_create([Notification(user=u, **fields) for u in users])
-    emailed = [n.pk for n, u in zip(notes, users, strict=True) if u.email and u.email_notifications]
-    if emailed:
-        from core.tasks import notification_email_send
+    if connection.vendor == "postgresql" and len(users) >= NOTIFY_UNNEST_FROM:
+        pks = _notifications_insert(users, fields)
+    else:
+        notes = Notification.objects.bulk_create(
+            [Notification(user=u, **fields) for u in users], batch_size=5000
+        )
+        pks = [n.pk for n in notes]
+    emailed = [pk for pk, u in zip(pks, users, strict=True) if u.email and u.email_notifications]
+    if emails_to is not None:
+        emails_to.extend(emailed)
+    elif emailed:
+        transaction.on_commit(lambda: notification_emails_queue(emailed))
+    return len(pks)
 
-        def _send():
-            for pk in emailed:
-                if not enqueue(notification_email_send, pk):
-                    break  # broker down: the sweep sends what is left
 
-        transaction.on_commit(_send)
-    return len(notes)
+# From this many recipients on, PostgreSQL inserts the notices with one statement over an array
+# of user ids (the rest of the row is the same for everyone) instead of building and binding a
+# model instance per row: reminders to a whole province (issue 18 item 4).
+NOTIFY_UNNEST_FROM = 50
+
+
+def _notifications_insert(users, fields) -> list[int]:
+    """INSERT … SELECT … FROM unnest(user ids) RETURNING id, in the order of `users`."""
+    now = timezone.now()
+    columns = ["created_at", "updated_at", *fields]
+    values = [now, now]
+    for name, value in fields.items():
+        values.append(Notification._meta.get_field(name).get_db_prep_save(value, connection))
+    table = Notification._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (user_id, {', '.join(columns)}) "
+        f"SELECT t.u, {', '.join(['%s'] * len(values))} "
+        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(u, n) ORDER BY t.n RETURNING id, user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, [u.pk for u in users]])
+        rows = sorted(cursor.fetchall())
+    by_user: dict[int, list[int]] = {}
+    for pk, uid in rows:
+        by_user.setdefault(uid, []).append(pk)
+    return [by_user[u.pk].pop(0) for u in users]
+
+
+EMAIL_CHUNK = 500
+
+
+def notification_emails_queue(ids: list[int]) -> int:
+    """Queue the e-mails of these notifications, one message per EMAIL_CHUNK of them; returns
+    how many messages the broker took (it stops at the first refusal: the sweep sends the rest)."""
+    from core.tasks import notification_email_send
+
+    queued = 0
+    for start in range(0, len(ids), EMAIL_CHUNK):
+        chunk = notification_email_send.starmap([(pk,) for pk in ids[start : start + EMAIL_CHUNK]])
+        if not enqueue(chunk):
+            break  # broker down: the sweep sends what is left
+        queued += 1
+    return queued
 
 
 def notification_email_text(note: Notification) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Rank, User
@@ -74,6 +75,28 @@ def plan_item_picker() -> SearchPicker:
         url=reverse_lazy("programs:pick_plan_items"),
         texts={**PICKER_TEXTS, "placeholder": _("输入班次名称或单位搜索")},
     )
+
+
+class AreaFilterForm(forms.Form):
+    """The plan execution page's unit filter (GET ?unit=): a jurisdiction the user organizes."""
+
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=None,
+        required=False,
+        widget=SearchPicker(
+            url=format_lazy("{}?area=1", reverse_lazy("programs:pick_units")),
+            texts={
+                **PICKER_TEXTS,
+                "placeholder": _("输入单位名称或编码搜索"),
+                "none": _("全部管辖范围"),
+            },
+        ),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
 
 
 def plan_item_label(item: PlanItem) -> str:

@@ -107,7 +107,7 @@ BUDGETS = {
     "programs:my_schedule": 8,
     "programs:pick_plan_items": 4,
     "programs:pick_units": 4,
-    "programs:plan_execution": 7,
+    "programs:plan_execution": 6,  # the unit filter is a picker: no list of every area
     "programs:reschedule": 5,
     "programs:series_create": 10,
     "programs:session_cancel": 9,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.scoping import require_organizer
+from programs.forms import AreaFilterForm
 
 # --- plan versus actual (issue 16 item 3) ------------------------------------------------------
 
@@ -68,7 +69,7 @@ def plan_execution(request):
             "execution": execution,
             "year": year,
             "years": range(today.year + 1, today.year - 5, -1),
-            "units": units,
+            "unit_form": AreaFilterForm(initial={"unit": unit}, units=units),
             "unit": unit,
             "scope_name": scope_name,
         },

@@ -9,6 +9,7 @@ from accounts.scoping import require_organizer
 from core.widgets import picker_response
 from plans.selectors import approved_items_for
 from programs import selectors
+from programs.access import JURISDICTION_KINDS
 from programs.forms import plan_item_label
 
 
@@ -20,9 +21,13 @@ def _query(request) -> str:
 @require_organizer
 @require_GET
 def pick_units(request):
-    """Units the user organizes (the program, venue and lecturer forms' unit), by name or code."""
+    """Units the user organizes (the program, venue and lecturer forms' unit), by name or code;
+    with ?area=1 only jurisdictions (province, city, county, township: the plan execution
+    page's filter)."""
     q = _query(request)
     rows = selectors.units_for_choice(user=request.user).only("pk", "name")
+    if request.GET.get("area") == "1":
+        rows = rows.filter(kind__in=JURISDICTION_KINDS)
     if q:
         rows = rows.filter(Q(name__icontains=q) | Q(code__icontains=q))
     return picker_response(rows)

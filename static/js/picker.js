@@ -28,6 +28,9 @@
     search.setAttribute("aria-expanded", "false");
     search.setAttribute("aria-controls", listId);
     if (idInput.id) { search.id = idInput.id; idInput.removeAttribute("id"); }
+    if (!search.id || !document.querySelector("label[for='" + search.id + "']")) {
+      search.setAttribute("aria-label", d.pickerPlaceholder);
+    }
     if (idInput.getAttribute("aria-describedby")) {
       search.setAttribute("aria-describedby", idInput.getAttribute("aria-describedby"));
     }
@@ -119,7 +122,10 @@
     }
 
     search.addEventListener("input", function () {
+      // the matches shown are for the old text: drop them (and any answer still on its way)
       clearTimeout(timer);
+      asked++;
+      close();
       timer = setTimeout(ask, 200);
     });
     search.addEventListener("focus", ask);
@@ -134,8 +140,8 @@
           e.preventDefault();
           const o = opts[active >= 0 ? active : 0];
           choose(o.dataset.id, o.textContent);
-        } else if (!list.hidden) {
-          e.preventDefault();
+        } else if (!list.hidden || search.value.trim()) {
+          e.preventDefault();  // no match chosen yet: Enter does not submit the form
         }
       }
     });

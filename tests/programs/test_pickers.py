@@ -97,3 +97,16 @@ def test_a_unit_out_of_scope_or_not_a_number_is_refused_on_the_form(world, clien
     r = c.post(reverse("programs:create"), _post(world, organizing_unit=f" {world.county_a.pk} "))
     assert r.status_code == 302
     assert Program.objects.get(code="NEW-1").organizing_unit == world.county_a
+
+
+def test_plan_execution_filters_by_a_picked_jurisdiction(world, client_for):
+    _many_units(world, 3)  # departments of the county: not jurisdictions
+    c = client_for(world.organizer)
+    areas = c.get(reverse("programs:pick_units"), {"area": "1", "q": "青湖"}).json()["results"]
+    assert [r["id"] for r in areas] == [world.county_a.pk]
+    url = reverse("programs:plan_execution")
+    html = c.get(url).content.decode()
+    assert f'<option value="{world.county_a.pk}"' not in html
+    assert 'name="unit"' in html and "?area=1" in html and "全部管辖范围" in html
+    html = c.get(url, {"unit": world.county_a.pk}).content.decode()
+    assert f'name="unit" value="{world.county_a.pk}"' in html

@@ -31,7 +31,14 @@ class LecternPasswordResetForm(PasswordResetForm):
 class RoleGrantForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
-    unit = forms.ModelChoiceField(label=_("范围单位"), queryset=OrgUnit.objects.all())
+    # typed as the unit's code: a select of every unit of a province would be thousands long
+    unit = forms.ModelChoiceField(
+        label=_("范围单位(编码)"),
+        queryset=OrgUnit.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput,
+        error_messages={"invalid_choice": _("没有这个单位编码。")},
+    )
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

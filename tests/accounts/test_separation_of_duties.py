@@ -75,9 +75,10 @@ def test_security_admin_grants_and_revokes_through_the_page_audited(root, secadm
     client.force_login(secadmin)
     page = client.get(reverse("accounts:security_roles"))
     assert page.status_code == 200
+    assert "<option" not in page.content.decode().split('name="unit"')[1][:200]  # no select
     response = client.post(
         reverse("accounts:security_roles"),
-        {"username": "future_auditor", "role": Role.AUDIT_ADMIN, "unit": root.pk},
+        {"username": "future_auditor", "role": Role.AUDIT_ADMIN, "unit": root.code},
     )
     assert response.status_code == 302
     grant = RoleGrant.objects.get(user=target)
@@ -88,7 +89,7 @@ def test_security_admin_grants_and_revokes_through_the_page_audited(root, secadm
     # a conflicting grant is refused with a message, nothing written
     refused = client.post(
         reverse("accounts:security_roles"),
-        {"username": "future_auditor", "role": Role.ADMIN, "unit": root.pk},
+        {"username": "future_auditor", "role": Role.ADMIN, "unit": root.code},
     )
     assert refused.status_code == 200
     assert "不能再授予业务角色" in refused.content.decode()

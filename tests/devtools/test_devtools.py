@@ -66,6 +66,9 @@ def test_every_benchmark_name_is_registered():
         "queries",
         "pages",
         "records",
+        "exports",
+        "polls",
+        "rush",
     }
 
 

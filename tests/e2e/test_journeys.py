@@ -321,16 +321,13 @@ def _real_worker_possible() -> bool:
 
 
 @pytest.fixture
-def summary_program(world, monkeypatch):
-    """The world's class with 60 more trainees in four townships and four held sessions;
-    small chunks so a real worker renders the summary in several parallel parts."""
-    from reports import rendering
+def summary_program(world):
+    """The world's class with 60 more trainees in four townships and four held sessions."""
     from tests.factories import AttendanceRecordFactory
     from tests.reports.factories import build_program
 
     build_program(trainees=60, sessions=4, units=4, program=world.program, parent=world.city_a)
     AttendanceRecordFactory(session=world.session, user=world.trainee)
-    monkeypatch.setattr(rendering, "CHUNK_ROWS", 20)
     return world.program
 
 
@@ -407,7 +404,7 @@ def test_admin_exports_attendance_summary_pdf_watching_progress(
             loglevel="WARNING",
             shutdown_timeout=30,
         ):
-            # The bar moves while the worker renders the chunks in parallel.
+            # The bar moves while the worker renders the summary.
             page.wait_for_function(
                 """() => document.querySelector('#gf-status a.button') ||
                   Number(document.querySelector('#gf-status progress')?.getAttribute('value')) > 0""",

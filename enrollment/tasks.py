@@ -19,6 +19,26 @@ def roster_pdf_render(self, file_id: str, program_id: int) -> str:
     return run_file_job(file_id, work, task=self)
 
 
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=10)
+def roster_xlsx_render(self, file_id: str, program_id: int, full: bool = False) -> str:
+    """Write the roster workbook into a generated file; `full` (full phone numbers) only when the
+    view's core.pii.full_export_check allowed it."""
+
+    def work(gf, progress):
+        from enrollment.exports import roster_filename, roster_xlsx
+        from programs.models import Program
+
+        program = Program.objects.get(pk=program_id)
+        progress(10)
+        return (
+            roster_xlsx(program, full=full),
+            roster_filename(program, "xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    return run_file_job(file_id, work, task=self)
+
+
 @shared_task
 def import_batches_purge() -> dict:
     """Nightly: drop abandoned roster previews, clear the rows of old imports."""

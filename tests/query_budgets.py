@@ -40,7 +40,6 @@ BUDGETS = {
     "credits:record": 17,
     "credits:review": 5,
     "devtools:ping": 2,
-    "enrollment:export_xlsx": 6,
     "enrollment:groups": 12,  # + the ungrouped count, the shown group's members paginated
     "enrollment:import_preview": 9,
     "enrollment:import_upload": 8,

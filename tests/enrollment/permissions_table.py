@@ -231,7 +231,7 @@ PERMISSIONS = {
         data=lambda w: {"name": "第一组", "room": "301"},
         expect=manage_only(302),
     ),
-    "enrollment:export_xlsx": Entry(kwargs=program, expect=manage_only()),
+    "enrollment:export_xlsx": Entry(method="post", kwargs=program, expect=manage_only(302)),
     "enrollment:export_pdf": Entry(method="post", kwargs=program, expect=manage_only(302)),
     "enrollment:liaison": Entry(expect=everyone(403, liaison=200)),
     "enrollment:quota": Entry(

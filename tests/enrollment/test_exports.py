@@ -4,8 +4,10 @@ import io
 from urllib.parse import unquote
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
+from core.models import GeneratedFile
 from enrollment.models import Enrollment
 from tests.factories import UserFactory
 
@@ -13,11 +15,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _xlsx(world, client_for):
+    """The roster Excel is a file job: start it, then download the finished file."""
     from openpyxl import load_workbook
 
-    r = client_for(world.organizer).get(reverse("enrollment:export_xlsx", args=[world.program.pk]))
+    client = client_for(world.organizer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        r = client.post(reverse("enrollment:export_xlsx", args=[world.program.pk]))
+    gf = GeneratedFile.objects.get(kind="enrollment.roster_xlsx")
+    assert r.status_code == 302 and r["Location"] == reverse("generated_file", args=[gf.pk])
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.DONE, gf.message
+    r = client.get(reverse("generated_file_download", args=[gf.pk]))
     assert r.status_code == 200
-    return r, load_workbook(io.BytesIO(r.content)).active
+    return r, load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
 
 
 def test_roster_excel_has_a_title_a4_setup_and_a_repeated_header(world, client_for):

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import GeneratedFile
+from core.pii import mask_phone
 from enrollment import services
 from enrollment.models import DiscussionGroup, Enrollment, ImportBatch, Quota
 from programs.models import Program
@@ -278,17 +279,33 @@ def test_group_edit_rejects_a_leader_from_another_group(world, client_for):
 # ---- exports ---------------------------------------------------------------------------------
 
 
-def test_excel_export_has_a_frozen_header_widths_and_text_phones(world, client_for):
-    from openpyxl import load_workbook
+def test_excel_export_has_a_frozen_header_widths_and_masked_phones(world, client_for):
+    from tests.enrollment.test_exports import _xlsx
 
-    r = client_for(world.organizer).get(reverse("enrollment:export_xlsx", args=[world.program.pk]))
-    assert r.status_code == 200 and "spreadsheetml" in r["Content-Type"]
-    ws = load_workbook(io.BytesIO(r.content)).active
+    _r, ws = _xlsx(world, client_for)
     # two title lines and a blank row above the header (core.tabular)
     assert ws.freeze_panes == "A5"
     assert ws["B4"].value == "姓名" and ws["B5"].value == world.trainee.full_name
     assert ws.column_dimensions["D"].width >= 20
-    assert ws["G5"].value == world.trainee.phone
+    # masked by default (core.pii); a text cell, never a number
+    assert ws["G5"].value == mask_phone(world.trainee.phone) != world.trainee.phone
+
+
+def test_excel_export_full_phones_only_when_asked_with_a_reason(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    client = client_for(world.organizer)
+    url = reverse("enrollment:export_xlsx", args=[world.program.pk])
+    r = client.post(url, {"full_pii": "1"})  # no reason: asked for it, nothing written
+    assert r.status_code == 200 and not GeneratedFile.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, {"full_pii": "1", "export_reason": "核对报到名单"})
+    gf = GeneratedFile.objects.get()
+    assert gf.params.get("full_pii") is True and gf.status == GeneratedFile.Status.DONE
+    body = b"".join(client.get(reverse("generated_file_download", args=[gf.pk])).streaming_content)
+    assert load_workbook(io.BytesIO(body)).active["G5"].value == world.trainee.phone
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")

@@ -1,6 +1,7 @@
 """Plan versus actual over a jurisdiction (issue 16 item 3)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,6 +12,27 @@ from accounts.scoping import require_organizer
 from programs.forms import AreaFilterForm
 
 # --- plan versus actual (issue 16 item 3) ------------------------------------------------------
+
+LIST_PAGE = 50  # the two lists (held without a plan, planned not held) a page at a time
+
+
+def _pages(request, lists: dict) -> dict:
+    """Each list as a page of LIST_PAGE rows (its own GET parameter), its links keeping the year,
+    the unit and the other list's page (templates/_pager.html). No query: the lists are in
+    memory; the per-unit table and its total are figured over all of them."""
+    pages = {}
+    for param, rows in lists.items():
+        page = Paginator(rows, LIST_PAGE).get_page(request.GET.get(param))
+        query = request.GET.copy()
+        query.pop(param, None)
+        query.pop("export", None)
+        base = "?" + (query.urlencode() + "&" if query else "") + param + "="
+        if page.has_previous():
+            page.prev_url = f"{base}{page.previous_page_number()}"
+        if page.has_next():
+            page.next_url = f"{base}{page.next_page_number()}"
+        pages[param] = page
+    return pages
 
 
 @login_required
@@ -62,11 +84,14 @@ def plan_execution(request):
             request=request,
         )
         return response
+    pages = _pages(request, {"upage": execution.unplanned, "page": execution.not_held})
     return render(
         request,
         "programs/plan_execution.html",
         {
             "execution": execution,
+            "unplanned": pages["upage"],
+            "not_held": pages["page"],
             "year": year,
             "years": range(today.year + 1, today.year - 5, -1),
             "unit_form": AreaFilterForm(initial={"unit": unit}, units=units),

@@ -160,3 +160,20 @@ def test_the_page_takes_the_same_queries_at_two_sizes(world, client_for):
     small = _count(c, url)
     _grow(world, 6)
     assert _count(c, url) == small
+
+
+def test_the_lists_come_a_page_at_a_time_with_the_totals_of_all(world, client_for, monkeypatch):
+    from programs.views import execution as view
+
+    monkeypatch.setattr(view, "LIST_PAGE", 2)
+    _grow(world, 3)
+    c = client_for(world.admin)
+    url = reverse("programs:plan_execution")
+    first = c.get(url, {"year": YEAR}).content.decode()
+    assert "计划未举办(3)" in first and "计划外举办(3)" in first
+    shown = [f"未办{i}" for i in range(3) if f"未办{i}<" in first]
+    assert len(shown) == 2 and f"year={YEAR}&amp;page=2" in first
+    second = c.get(url, {"year": YEAR, "page": 2, "upage": 2}).content.decode()
+    assert [f"未办{i}" for i in range(3) if f"未办{i}<" in second] == ["未办2"]
+    assert "page=2&amp;upage=1" in second or "upage=1" in second
+    assert "<th>合计</th>" in second.replace("\n", "")

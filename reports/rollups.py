@@ -5,15 +5,20 @@ Each rollup is computed by one INSERT … SELECT straight from the base tables, 
 plain enough to run on PostgreSQL and on the SQLite demo alike.
 """
 
+import re
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from attendance import rules
+from evaluation.rules import counts_for_credit, credit_expr
 from reports.credit import credit_requirements
 from reports.credit import evaluation_model as _evaluation_model
-from reports.credit import percents as _percents
 from reports.models import RollupDirtyProgram, RollupState
 
 
@@ -27,15 +32,6 @@ def _year_month(column: str) -> tuple[str, str]:
         f"CAST(strftime('%%Y', {column}) AS integer)",
         f"CAST(strftime('%%m', {column}) AS integer)",
     )
-
-
-def _local_year(column: str) -> str:
-    """The calendar year, in the site's time zone, of a timestamp stored in UTC: a session at
-    00:30 on 1 January Beijing time belongs to the new year (as on the trainee's own pages)."""
-    if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(YEAR FROM {column} AT TIME ZONE %(tz)s) AS integer)"
-    offset = int(timezone.localtime().utcoffset().total_seconds())
-    return f"CAST(strftime('%%Y', {column}, '{offset:+d} seconds') AS integer)"
 
 
 def _db_now(now):
@@ -57,28 +53,38 @@ def _in(column: str, ids) -> str:
 # satisfaction counts 满意 and 较满意 on the "overall" indicator of its anonymous answers.
 
 
-def _policy_join() -> str:
-    model = _evaluation_model("CreditPolicy")
-    if model is None:
-        return ""
-    return f"LEFT JOIN {model._meta.db_table} cp ON cp.program_id = s.program_id"
+def _credit_hours(*, program_ids=None, user_ids=None, by_year=False) -> tuple[str, dict]:
+    """SQL (and named params) of the hours each trainee earns per program (and per local year of
+    the session with `by_year`), columns pid, uid[, yr], hours. The rule is evaluation's one
+    statement of it (evaluation.rules.credit_expr and counts_for_credit), compiled by the ORM:
+    cancelled sessions, withdrawn enrolments and 不予认定学时 earn nothing; a session's hours
+    count in the year of its local start date, so a class over New Year is split."""
+    from attendance.models import AttendanceRecord
 
+    qs = AttendanceRecord.objects.filter(counts_for_credit())
+    if program_ids is not None:
+        qs = qs.filter(session__program_id__in=list(program_ids))
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    keys = {"pid": F("session__program_id"), "uid": F("user_id")}
+    if by_year:
+        keys["yr"] = ExtractYear("session__start", tzinfo=ZoneInfo(settings.TIME_ZONE))
+    qs = qs.values(**keys).annotate(hours=Sum(credit_expr())).order_by()
+    if (program_ids is not None and not program_ids) or (user_ids is not None and not user_ids):
+        qs = qs.none()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # no programs or people: nothing to sum
+        cols = "NULL AS pid, NULL AS uid, " + ("NULL AS yr, " if by_year else "")
+        return f"SELECT {cols}0 AS hours WHERE 1 = 0", {}
+    named = {}
 
-def _hours_expr() -> str:
-    pct = _percents()
-    has_policy = _evaluation_model("CreditPolicy") is not None
+    def name(_match):
+        key = f"credit_{len(named)}"
+        named[key] = params[len(named)]
+        return f"%({key})s"
 
-    def col(column, status):
-        return f"COALESCE(cp.{column}, {int(pct[status])})" if has_policy else str(int(pct[status]))
-
-    return (
-        "s.credit_hours * (CASE r.status WHEN 'present' THEN 100"
-        f" WHEN 'late' THEN {col('late_percent', 'late')}"
-        f" WHEN 'left_early' THEN {col('left_early_percent', 'left_early')}"
-        f" WHEN 'late_left_early' THEN {col('late_left_early_percent', 'late_left_early')}"
-        f" WHEN 'on_leave' THEN {col('leave_percent', 'on_leave')}"
-        " ELSE 0 END) / 100.0"
-    )
+    return re.sub(r"(?<!%)%s", name, sql), named
 
 
 def _completion_join() -> str:
@@ -109,7 +115,7 @@ def _satisfaction_subquery() -> str:
       GROUP BY s2.program_id) ev"""
 
 
-def _per_enrollment_cte(program_filter: str, user_filter: str = "1 = 1") -> str:
+def _per_enrollment_cte(program_filter: str, hours_sql: str) -> str:
     """One row per enrolled trainee of the selected programs, with attendance counts. Sessions
     due, attended and unexcused follow attendance.rules (its SQL fragments): due for everyone
     once ended, due for a trainee with a record once started; cancelled sessions never."""
@@ -122,6 +128,7 @@ def _per_enrollment_cte(program_filter: str, user_filter: str = "1 = 1") -> str:
         return f"SUM(CASE WHEN {started} AND r.status = '{status}' THEN 1 ELSE 0 END)"
 
     return f"""
+hrs AS ({hours_sql}),
 held AS (
   SELECT s.program_id, COUNT(*) AS n FROM programs_session s
   WHERE s.status <> 'cancelled' AND {ended} AND {program_filter.format(c="s.program_id")}
@@ -137,13 +144,10 @@ att AS (
     {count("left_early")} AS left_early,
     {count("late_left_early")} AS late_left_early,
     {count("absent")} AS absent,
-    {count("on_leave")} AS on_leave,
-    SUM({_hours_expr()}) AS hours
+    {count("on_leave")} AS on_leave
   FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
   JOIN programs_program p ON p.id = s.program_id
-  {_policy_join()}
   WHERE s.status <> 'cancelled' AND {program_filter.format(c="s.program_id")}
-    AND {user_filter.format(c="r.user_id")}
   GROUP BY s.program_id, r.user_id
 ),
 per0 AS (
@@ -156,16 +160,16 @@ per0 AS (
     COALESCE(a.present, 0) AS present, COALESCE(a.late, 0) AS late,
     COALESCE(a.left_early, 0) AS left_early, COALESCE(a.late_left_early, 0) AS late_left_early,
     COALESCE(a.absent, 0) AS absent, COALESCE(a.on_leave, 0) AS on_leave,
-    COALESCE(a.hours, 0) AS hours,
+    COALESCE(hrs.hours, 0) AS hours,
     {_completion_column()} AS completion_id, {_completion_passed()} AS completion_passed
   FROM enrollment_enrollment e
   JOIN programs_program p ON p.id = e.program_id
   JOIN accounts_user u ON u.id = e.user_id
   LEFT JOIN held h ON h.program_id = e.program_id
   LEFT JOIN att a ON a.program_id = e.program_id AND a.user_id = e.user_id
+  LEFT JOIN hrs ON hrs.pid = e.program_id AND hrs.uid = e.user_id
   {_completion_join()}
   WHERE e.status = 'enrolled' AND {program_filter.format(c="e.program_id")}
-    AND {user_filter.format(c="e.user_id")}
 ),
 per AS (
   SELECT per0.*,
@@ -187,8 +191,9 @@ per AS (
 def _insert_attendance(program_ids, now) -> None:
     year, month = _year_month("MIN(per.start_date)")
     flt = _in("{c}", program_ids) if program_ids is not None else "1 = 1"
+    hours_sql, params = _credit_hours(program_ids=program_ids)
     sql = f"""
-WITH {_per_enrollment_cte(flt)}
+WITH {_per_enrollment_cte(flt, hours_sql)}
 INSERT INTO reports_attendancerollup (program_id, unit_id, rank, year, month, level, unit_path,
   enrolled, completed, assessed, expected, attended, present, late, left_early, late_left_early,
   absent, on_leave, credit_hours)
@@ -201,7 +206,7 @@ FROM per LEFT JOIN accounts_orgunit o ON o.id = per.unit_id
 GROUP BY per.program_id, per.unit_id, per.rank
 """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": _db_now(now)})
+        cursor.execute(sql, {"now": _db_now(now), **params})
 
 
 def _insert_programs(program_ids, now) -> None:
@@ -224,14 +229,15 @@ WHERE p.status <> 'draft' AND {_in("p.id", program_ids)}
         cursor.execute(sql, {"now": _db_now(now)})
 
 
-def _insert_trainee_years(user_filter: str, year_filter: str) -> None:
+def _insert_trainee_years(user_ids, year_filter: str) -> None:
     """Each trainee's credit hours per calendar year (and per level). A session's hours count in
     the year it was held, in local time, as on the trainee's own credit pages (evaluation and
     the trainee record); an enrolment with nothing recorded yet counts in its program's start
     year. A class that runs over New Year is therefore split between the two years. Hours are
     summed unrounded and rounded once, half up (core.numbers.round_hours is the same rule)."""
     start_year, _ = _year_month("per.start_date")
-    session_year = _local_year("s.start")
+    user_filter = _in("{c}", user_ids)
+    hours_sql, params = _credit_hours(user_ids=user_ids, by_year=True)
     sql = f"""
 WITH per AS (
   SELECT e.program_id, e.user_id, u.rank, u.unit_id AS user_unit_id, p.level, p.start_date
@@ -241,11 +247,7 @@ WITH per AS (
   WHERE e.status = 'enrolled' AND {user_filter.format(c="e.user_id")}
 ),
 hy AS (
-  SELECT s.program_id, r.user_id, {session_year} AS year, SUM({_hours_expr()}) AS hours
-  FROM attendance_attendancerecord r JOIN programs_session s ON s.id = r.session_id
-  {_policy_join()}
-  WHERE s.status <> 'cancelled' AND {user_filter.format(c="r.user_id")}
-  GROUP BY 1, 2, 3
+  SELECT pid AS program_id, uid AS user_id, yr AS year, hours FROM ({hours_sql}) h0
 ),
 yr AS (
   SELECT per.user_id, per.program_id, COALESCE(hy.year, {start_year}) AS year, per.level,
@@ -267,7 +269,7 @@ WHERE {year_filter.format(c="yr.year")}
 GROUP BY yr.user_id, yr.year
 """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"tz": settings.TIME_ZONE})
+        cursor.execute(sql, params)
 
 
 CUBE_PATH_LEN = 21  # three path segments: province, city, county (depth 2)
@@ -369,7 +371,7 @@ def rollup_rebuild_all(*, now=None) -> dict:
     TraineeYearRollup.objects.all().delete()
     _insert_programs(None, now)
     _insert_attendance(None, now)
-    _insert_trainee_years("1 = 1", "1 = 1")
+    _insert_trainee_years(None, "1 = 1")
     _rebuild_cubes(None)
     RollupDirtyProgram.objects.all().delete()
     RollupState.objects.update_or_create(
@@ -433,7 +435,7 @@ def rollup_refresh(*, program_ids, now=None) -> int:
         rows = TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years)
         compliance_prefixes |= _prefixes(rows)
         rows.delete()
-        _insert_trainee_years(_in("{c}", batch), _in("{c}", years))
+        _insert_trainee_years(batch, _in("{c}", years))
         compliance_prefixes |= _prefixes(
             TraineeYearRollup.objects.filter(user_id__in=batch, year__in=years)
         )

@@ -148,7 +148,7 @@ def _screen_live(request, session, venue, venues, purpose, window, now) -> str:
 
 def _screen_context(request, session, venue, venues, purpose, window, now) -> dict:
     is_open = window[0] <= now <= window[1]
-    board = selectors.session_board(session=session, venues=venues)
+    board = selectors.session_board_counts(session=session, venues=venues)
     # A scannable code only while its window is open: before, the screen says when it opens
     # (the poll brings the code in time); after, that it has closed.
     qr = url = ""
@@ -197,13 +197,14 @@ def board(request, pk):
 
 
 def _board_context(session) -> dict:
-    board = selectors.session_board(session=session, scope=selectors.session_scope(session))
+    board = selectors.session_board_counts(
+        session=session, scope=selectors.session_scope(session), names=BOARD_MISSING_NAMES
+    )
     return {
         "session": session,
         "board": board,
         "now": timezone.now(),
         "poll": BOARD_POLL_SECONDS,
         "venues": [vb.venue for vb in board.venues],  # the board loaded them (in scope) already
-        "missing_slice": f":{BOARD_MISSING_NAMES}",
         "missing_more": -BOARD_MISSING_NAMES,
     }

@@ -267,3 +267,63 @@ def test_a_branch_venue_managers_session_page_links_no_program_page_they_cannot_
     assert program_url not in venue_page.content.decode()
     assert client_for(world.venue_manager).get(program_url).status_code == 403
     assert program_url in client_for(world.manager).get(url).content.decode()
+
+
+def _figures(board):
+    names = lambda rows: [r.name for r in rows]  # noqa: E731
+    return (
+        (board.expected, board.checked_in, board.late, board.on_leave, board.flagged),
+        [
+            (
+                vb.venue.pk,
+                (vb.expected, vb.checked_in, vb.late, vb.on_leave, vb.missing_count),
+                (vb.flagged_count, vb.visitors_count, vb.elsewhere_count),
+                names(vb.missing)[:30],
+                names(vb.flagged),
+                names(vb.visitors),
+                names(vb.elsewhere),
+            )
+            for vb in board.venues
+        ],
+    )
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+def test_the_polled_boards_sql_counts_agree_with_the_roster_board(hall, scoped):
+    """The board and screens count in SQL (session_board_counts); the roster builds rows
+    (session_board). Same figures, same names, for the whole session and a venue's scope."""
+    _checkin(hall.session, hall.trainee, hall.venue, flagged=True)  # a visitor, flagged
+    _checkin(hall.session, hall.main_trainee, hall.venue)
+    for i in range(35):
+        EnrollmentFactory(
+            program=hall.program,
+            user=UserFactory(
+                full_name=f"学员{i:02d}", unit=hall.county_a if i % 3 else hall.city_a
+            ),
+        )
+    late = UserFactory(full_name="迟到学员", unit=hall.city_a)
+    EnrollmentFactory(program=hall.program, user=late)
+    AttendanceRecord.objects.create(
+        session=hall.session,
+        user=late,
+        venue=hall.venue,
+        status=AttendanceStatus.LATE,
+        checkin_at=hall.session.start,
+    )
+    leave = UserFactory(full_name="请假学员", unit=hall.city_a)
+    EnrollmentFactory(program=hall.program, user=leave)
+    AttendanceRecord.objects.create(
+        session=hall.session,
+        user=leave,
+        status=AttendanceStatus.ON_LEAVE,
+        source=AttendanceRecord.Source.LEAVE,
+    )
+    scope = {hall.branch_venue.pk} if scoped else None
+    rows = selectors.session_board(session=hall.session, scope=scope)
+    sql = selectors.session_board_counts(session=hall.session, scope=scope, names=30)
+    assert _figures(sql) == _figures(rows)
+    assert sql.missing == rows.missing
+    venues = selectors.session_venues(hall.session)
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.session_board_counts(session=hall.session, venues=venues)
+    assert len(ctx) == 1  # the grouped counts, whatever the size of the class

@@ -59,7 +59,7 @@ BUDGETS = {
     "evaluation:assignment_create": 7,
     "evaluation:assignment_detail": 12,
     "evaluation:assignment_edit": 7,
-    "evaluation:callon": 10,
+    "evaluation:callon": 9,  # who may still be called: a COUNT, not the rows + the tally
     "evaluation:completion": 13,
     "evaluation:credit_policy": 8,
     "evaluation:evaluate": 11,

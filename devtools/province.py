@@ -9,7 +9,6 @@ of their foreign keys; splitting it would scatter the one COPY plan across files
 """
 
 import datetime as dt
-import io
 import random
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, Rank, Role, RoleGrant, User
 from attendance.models import AttendanceRecord
+from devtools.copying import _copy, _marker, _raw, _say, _text, _ts  # noqa: F401 (re-exported)
 from enrollment.models import Enrollment
 from programs.models import (
     ATTENDANCE_POLICY_FIELDS,
@@ -98,12 +98,6 @@ PDF_SIGNIN = "BENCH-PDF-SIGNIN"
 PDF_SUMMARY = "BENCH-PDF-SUMMARY"
 
 
-def _say(opts, line):
-    out = opts.get("stdout")
-    if out is not None:
-        out.write(f"   {line}")
-
-
 def _pick(rng, weighted):
     total = sum(w for _v, w in weighted)
     x = rng.uniform(0, total)
@@ -118,81 +112,6 @@ def _name(rng):
     return (
         rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
     )
-
-
-def _marker(scale: str) -> str:
-    return f"bench-seed:{scale}"
-
-
-# --- COPY helpers ------------------------------------------------------------------------------
-
-
-def _raw():
-    connection.ensure_connection()
-    return connection.connection
-
-
-def _text(value) -> str:
-    import json
-
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dt.datetime):
-        return _ts(value)
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-
-def _fill_values(model, columns: list[str]) -> list[tuple[str, str]]:
-    """Text values for the columns other apps may add to their models after this was written:
-    their defaults, NULL, or an empty string, so the COPY keeps working as models grow."""
-    from django.db import models as m
-
-    now = timezone.now()
-    extra = []
-    for f in model._meta.concrete_fields:
-        if f.primary_key or f.column in columns:
-            continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = now
-        elif f.has_default():
-            value = f.get_default()
-        elif f.null:
-            value = None
-        elif isinstance(f, m.CharField | m.TextField):
-            value = ""
-        else:
-            raise RuntimeError(f"cannot fill {model._meta.label}.{f.name} in the bench seed")
-        extra.append((f.column, _text(value)))
-    return extra
-
-
-def _copy(model, columns: list[str], lines) -> int:
-    """COPY text lines ("a\\tb\\n") into a model's table; returns the number of rows."""
-    extra = _fill_values(model, columns)
-    suffix = "".join("\t" + v for _c, v in extra) + "\n"
-    names = ", ".join(f'"{c}"' for c in [*columns, *(c for c, _v in extra)])
-    count = 0
-    buffer = io.StringIO()
-    with (
-        _raw().cursor() as cur,
-        cur.copy(f"COPY {model._meta.db_table} ({names}) FROM STDIN") as copy,
-    ):
-        for line in lines:
-            buffer.write(line[:-1] + suffix)
-            count += 1
-            if count % 20000 == 0:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-    return count
-
-
-def _ts(value: dt.datetime) -> str:
-    return value.isoformat(sep=" ")
 
 
 # --- Seeding -----------------------------------------------------------------------------------

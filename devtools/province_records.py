@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from credits.models import CreditEntry, SourceKind
-from devtools.province import _copy, _marker, _say, _ts
+from devtools.copying import _copy, _marker, _say, _ts
 from plans.models import BudgetLine, ClassCategory, CostCategory, PlanItem, TrainingPlan
 from programs.models import Program
 from reports.models import RollupState
@@ -99,10 +99,8 @@ def seed_records(scale_name: str, opts) -> dict:
 
 def _credit_rollups(opts) -> None:
     """Rebuild the credits app's rollups when it offers a full rebuild (its own code decides)."""
-    try:
-        from credits import services
-    except ImportError:  # pragma: no cover - credits is installed wherever the bench runs
-        return
+    from credits import services
+
     rebuild = getattr(services, "rollup_rebuild", None)
     if rebuild is None:
         return

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from attendance import tokens
 from core.errors import DomainError
-from enrollment.roster_import import clean_id_number, clean_phone, parse_roster
+from enrollment.imports.parse import clean_id_number, clean_phone, parse_roster
 from tests.test_url_permissions import ENTRIES
 
 FAST = settings(

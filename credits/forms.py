@@ -1,6 +1,8 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import SearchPicker
 from credits.models import FILED_KINDS, MAX_ENTRY_HOURS, Category, Mode, PaperLevel, SourceKind
 from credits.services import EntryData
 
@@ -92,7 +94,16 @@ class DecisionForm(forms.Form):
 
 class ComplianceFilter(forms.Form):
     year = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False)
-    unit = forms.ModelChoiceField(label=_("单位"), queryset=None, required=False)
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=None,
+        required=False,
+        # a searchable picker: a province has too many units for a <select> on every page
+        widget=SearchPicker(
+            url=reverse_lazy("credits:pick_units"),
+            texts={"placeholder": _("输入单位名称或编码搜索"), "none": _("全部单位")},
+        ),
+    )
     rank = forms.ChoiceField(label=_("职级"), required=False)
     which = forms.ChoiceField(
         label=_("未达要求"),

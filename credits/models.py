@@ -358,8 +358,21 @@ class CreditYearRollup(models.Model):
             models.UniqueConstraint(fields=["user", "year"], name="credit_rollup_user_year")
         ]
         indexes = [
-            models.Index(fields=["year", "met", "missing"], name="credit_rollup_behind"),
+            # the compliance list: filter (year, met), order (-missing, unit_path, user) and the
+            # bounded count read the index in order and stop at the page / the cap
+            models.Index(
+                fields=["year", "met", "-missing", "unit_path", "user"], name="credit_rollup_list"
+            ),
+            models.Index(
+                fields=["year", "-missing", "unit_path", "user"], name="credit_rollup_all"
+            ),
             models.Index(fields=["year", "unit_path"], name="credit_rollup_unit"),
+            # unit_path LIKE 'prefix%' (a unit's subtree, an organizer's scope) on PostgreSQL
+            models.Index(
+                fields=["unit_path", "year"],
+                name="credit_rollup_path_like",
+                opclasses=["varchar_pattern_ops", "int2_ops"],
+            ),
             models.Index(fields=["year", "rank", "met"], name="credit_rollup_rank"),
         ]
 

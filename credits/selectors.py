@@ -3,7 +3,6 @@ or people (the policy is read once into a PolicyBook; hours through credits.rule
 
 from collections import defaultdict
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
 from accounts.models import Rank, subtree_q
@@ -106,6 +105,35 @@ def compliance_rows(
     return qs.select_related("user", "unit").order_by("-missing", "unit_path", "user_id")
 
 
+COUNT_CAP = 1000  # the list says "more than 1,000" past this: no exact count of 150k rows
+
+
+class BoundedPage(list):
+    """One page of rows fetched with one row more than shown (so `has_next` needs no count):
+    previous/next links, no last page number. `count` is exact up to COUNT_CAP, else None."""
+
+    def __init__(self, rows, *, number: int, per_page: int, count):
+        super().__init__(rows[:per_page])
+        self.number = number
+        self.count = count
+        self._more = len(rows) > per_page
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self._more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 def compliance_page(
     *,
     user,
@@ -116,12 +144,23 @@ def compliance_page(
     behind_only: bool = True,
     page=1,
     per_page: int = 50,
-):
-    """One page of the compliance list (a Django Page of CreditYearRollup rows). Two queries."""
+) -> BoundedPage:
+    """One page of the compliance list (CreditYearRollup rows), two queries whatever the number
+    of cadres: a count bounded at COUNT_CAP (it stops reading there) and the page with one row
+    more. A page number past the end shows an empty page."""
     rows = compliance_rows(
         user=user, year=year, unit=unit, rank=rank, which=which, behind_only=behind_only
     )
-    return Paginator(rows, per_page).get_page(page)
+    try:
+        number = max(1, min(int(page), 100_000))
+    except (TypeError, ValueError):
+        number = 1
+    capped = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+    start = (number - 1) * per_page
+    found = list(rows[start : start + per_page + 1])
+    return BoundedPage(
+        found, number=number, per_page=per_page, count=capped if capped <= COUNT_CAP else None
+    )
 
 
 def compliance_summary(*, user, year: int, unit=None) -> list[dict]:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("entries/<int:pk>/revoke/", views.entry_revoke, name="entry_revoke"),
     path("review/", views.review, name="review"),
     path("compliance/", views.compliance, name="compliance"),
+    path("compliance/units/", views.pick_units, name="pick_units"),
     path("import/", views.online_import, name="import"),
     path("import/<int:pk>/", views.online_import_preview, name="import_preview"),
     path("import/<int:pk>/confirm/", views.online_import_confirm, name="import_confirm"),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from accounts.scoping import units_organized_by
 from core.errors import DomainError
 from core.files import serve_file
 from core.services import generated_file_start
+from core.widgets import picker_response
 from credits import access, selectors, services
 from credits.forms import (
     ChangeForm,
@@ -215,10 +217,25 @@ def compliance(request):
             "page": page,
             "year": year,
             "query": query.urlencode(),
-            "count": page.paginator.count,
+            "count": page.count,
+            "count_cap": selectors.COUNT_CAP,
             "may_promotion": access.may_check_promotion(request.user),
         },
     )
+
+
+@login_required
+@require_GET
+def pick_units(request):
+    """The compliance filter's unit picker: the units the viewer may filter by, by name or code
+    (JSON for core.widgets.SearchPicker)."""
+    if not access.may_see_compliance(request.user):
+        raise PermissionDenied
+    rows = units_organized_by(request.user).order_by("path").only("pk", "name")
+    q = request.GET.get("q", "").strip()[:50]
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return picker_response(rows)
 
 
 @login_required

@@ -94,6 +94,9 @@ PERMISSIONS = {
     "credits:compliance": Entry(
         expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
     ),
+    "credits:pick_units": Entry(
+        expect=everyone(403, liaison=200, organizer=200, outsider=200, admin=200)
+    ),
     "credits:profile": Entry(
         method="post",
         kwargs=lambda w: {"pk": w.trainee.pk},

@@ -209,3 +209,24 @@ def test_a_lecturer_cadre_sees_the_sessions_they_taught_on_their_record(world, c
         .content.decode()
     )
     assert "讲台授课" in text and "乡村振兴政策解读" in text and "6.0" in text
+
+
+def test_compliance_pages_with_next_link_and_a_unit_picker(world, client_for, monkeypatch):
+    from credits import selectors, views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for i in range(4):
+        UserFactory(full_name=f"未达标{i}", unit=world.county_a, rank=Rank.SECTION)
+    rollup_rebuild()
+    c = client_for(world.admin)
+    url = reverse("credits:compliance") + f"?year={YEAR}"
+    first = c.get(url).content.decode()
+    assert "超过 3 人" in first and "page=2" in first
+    assert '<select name="unit"' not in first and reverse("credits:pick_units") in first
+    last = c.get(url + "&page=999").content.decode()
+    assert "page=998" in last and "page=1000" not in last
+    found = c.get(reverse("credits:pick_units") + "?q=" + world.county_a.name[:2]).json()
+    assert world.county_a.pk in [r["id"] for r in found["results"]]
+    filtered = c.get(url + f"&unit={world.county_a.pk}").content.decode()
+    assert world.county_a.name in filtered

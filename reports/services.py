@@ -55,6 +55,7 @@ EXPORT_KINDS = {
         ExportKind("signin_xlsx", gettext_lazy("签到表"), "xlsx"),
         ExportKind("summary_pdf", gettext_lazy("考勤汇总表"), "pdf"),
         ExportKind("summary_xlsx", gettext_lazy("考勤汇总表"), "xlsx"),
+        ExportKind("archive_zip", gettext_lazy("培训档案(一期一档)"), "zip"),
     ]
 }
 
@@ -88,6 +89,8 @@ def export_request(*, kind: str, by, program=None, session=None, reason: str = "
     else:
         if program is None:
             raise DomainError(_("请选择培训项目。"))
+        if kind == "archive_zip" and not rendering.archive_ready(program):
+            raise DomainError(_("培训项目结束后才能生成培训档案。"))
         params["program_id"] = program.pk
         subject = program.title
         rows = enrolled_count(program=program)
@@ -148,6 +151,11 @@ def _export_build(*, kind: str, params: dict, progress):
                 pdf = rendering.summary_pdf(program=program, progress=progress)
                 return pdf, "pdf", rendering.PDF_TYPE
             return rendering.summary_xlsx(program=program), "xlsx", rendering.XLSX_TYPE
+        if kind == "archive_zip":
+            program = Program.objects.select_related("organizing_unit").get(pk=params["program_id"])
+            progress(5)
+            content = rendering.archive_zip(program=program, progress=progress)
+            return content, "zip", rendering.ZIP_TYPE
         raise DomainError(_("未知的报表类型。"))
     except (Program.DoesNotExist, LookupError) as exc:
         raise DomainError(_("报表所依据的数据已不存在。")) from exc

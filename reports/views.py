@@ -35,7 +35,12 @@ def program_exports(request, pk):
     return render(
         request,
         "reports/program_exports.html",
-        {"program": program, "sessions": sessions, "files": files},
+        {
+            "program": program,
+            "sessions": sessions,
+            "files": files,
+            "archive_ready": rendering.archive_ready(program),
+        },
     )
 
 
@@ -52,7 +57,7 @@ def program_export_request(request, pk):
             session = access.session_for_export(
                 user=request.user, pk=request.POST.get("session"), program=program
             )
-        elif not kind.startswith("summary"):
+        elif not kind.startswith("summary") and kind != "archive_zip":
             raise DomainError(_("未知的报表类型。"))
         gf = services.export_request(
             kind=kind, by=request.user, program=program, session=session, reason=reason

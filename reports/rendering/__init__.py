@@ -7,6 +7,8 @@ One module per document, each with every format of it, used by the Celery tasks,
 - ``summary``: a program's attendance summary (考勤汇总表), PDF and Excel;
 - ``statistics``: the statistics page as Excel;
 - ``attendance_csv``: every attendance record of a program as CSV;
+- ``archive``: a finished program's class archive (一期一档), one zip of the documents above
+  and of enrollment's and evaluation's;
 - ``common``: content types, text in the document's language, workbook header heights.
 
 The large PDF tables are laid out one line per row by core.pdfgrid (public WeasyPrint API only).
@@ -15,8 +17,9 @@ Documents are made in the active language: callers render under translation.over
 language the document was asked in (reports.services.export_build).
 """
 
+from reports.rendering.archive import archive_ready, archive_zip
 from reports.rendering.attendance_csv import CSV_HEADER, attendance_csv_lines
-from reports.rendering.common import CSV_TYPE, PDF_TYPE, XLSX_TYPE
+from reports.rendering.common import CSV_TYPE, PDF_TYPE, XLSX_TYPE, ZIP_TYPE
 from reports.rendering.signin import (
     SIGNIN_COLUMNS,
     _signin_layout,
@@ -44,6 +47,9 @@ __all__ = [
     "_signin_layout",
     "_summary_css",
     "_summary_layout",
+    "ZIP_TYPE",
+    "archive_ready",
+    "archive_zip",
     "attendance_csv_lines",
     "signin_html",
     "signin_pdf",

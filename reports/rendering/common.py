@@ -8,6 +8,7 @@ from core.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 XLSX_TYPE = XLSX_CONTENT_TYPE
 PDF_TYPE = "application/pdf"
 CSV_TYPE = CSV_CONTENT_TYPE
+ZIP_TYPE = "application/zip"
 
 
 def _chinese() -> bool:

@@ -3,7 +3,7 @@
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -133,14 +133,37 @@ def upcoming_sessions_for(*, user, limit: int = 5) -> list[Session]:
     return list(sessions_with_details(qs).order_by("start", "id")[:limit])
 
 
-def feed_sessions(*, feed: CalendarFeed) -> list[Session]:
-    """Everything a feed carries, cancelled sessions included so calendars drop them."""
+def _feed_qs(feed: CalendarFeed):
     if feed.kind == CalendarFeed.Kind.LECTURER:
         qs = Session.objects.filter(lecturers=feed.lecturer_id)
     else:
         qs = Session.objects.filter(program__in=_enrolled_program_ids(feed.user_id))
-    qs = qs.exclude(program__status=Program.Status.DRAFT)
-    return list(sessions_with_details(qs).order_by("start", "id"))
+    return qs.exclude(program__status=Program.Status.DRAFT)
+
+
+def feed_sessions(*, feed: CalendarFeed) -> list[Session]:
+    """Everything a feed carries, cancelled sessions included so calendars drop them."""
+    return list(sessions_with_details(_feed_qs(feed)).order_by("start", "id"))
+
+
+def feed_fingerprint(*, feed: CalendarFeed, sessions: list[Session] | None = None) -> tuple:
+    """What a feed's content changes with (how many sessions, their and their programs' last
+    change, their sequences): from `sessions` already loaded, else one aggregate query. A
+    calendar client's conditional poll is answered from it without loading the sessions."""
+    if sessions is not None:
+        return (
+            len(sessions),
+            max((s.updated_at for s in sessions), default=None),
+            max((s.program.updated_at for s in sessions), default=None),
+            sum(s.sequence for s in sessions),
+        )
+    found = _feed_qs(feed).aggregate(
+        n=Count("id"),
+        last=Max("updated_at"),
+        program=Max("program__updated_at"),
+        seq=Sum("sequence"),
+    )
+    return (found["n"], found["last"], found["program"], found["seq"] or 0)
 
 
 def feed_by_token(*, token: str) -> CalendarFeed:

@@ -124,3 +124,26 @@ def test_event_links_use_the_address_the_feed_was_fetched_from(world, client, se
     ).content
     event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
     assert str(event["url"]).startswith("http://lectern.example.org/programs/")
+
+
+def test_a_poll_with_the_etag_gets_304_until_a_session_changes(
+    world, client, django_assert_num_queries
+):
+    feed = calendar_feed_get_or_create(user=world.trainee)
+    url = reverse("programs:feed", args=[feed.token])
+    first = client.get(url)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag and first["Last-Modified"]
+    with django_assert_num_queries(2):  # the feed, the fingerprint: no session loaded
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and not again.content
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+    Session.objects.filter(pk=world.session.pk).update(
+        topic="改过的课", sequence=world.session.sequence + 1
+    )
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "改过的课" in changed.content.decode()
+    # the other address or language is another ETag (event links and names differ)
+    assert client.get(url, HTTP_HOST="lectern.example.org")["ETag"] != changed["ETag"]

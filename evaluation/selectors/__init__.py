@@ -16,6 +16,7 @@ from evaluation.selectors._common import (  # noqa: F401
 from evaluation.selectors.callon import (  # noqa: F401
     callon_candidates,
     callon_history,
+    callon_remaining,
 )
 from evaluation.selectors.completion import (  # noqa: F401
     _SERIAL,

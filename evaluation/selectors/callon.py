@@ -13,8 +13,21 @@ from evaluation.models import (
 def callon_candidates(*, session) -> list[tuple[User, int]]:
     """Trainees checked in to the session and not yet called in it, each with how many times
     they have spoken in the whole program."""
+    users = list(_candidates(session).select_related("unit"))
+    spoken = Counter(
+        CallOnPick.objects.filter(program_id=session.program_id).values_list("user_id", flat=True)
+    )
+    return [(u, spoken[u.pk]) for u in users]
+
+
+def callon_remaining(*, session) -> int:
+    """How many trainees may still be called on in the session (one COUNT, no rows)."""
+    return _candidates(session).count()
+
+
+def _candidates(session):
     picked_here = CallOnPick.objects.filter(session=session).values("user_id")
-    users = list(
+    return (
         User.objects.filter(
             attendance__session=session,
             attendance__checkin_at__isnull=False,
@@ -23,13 +36,8 @@ def callon_candidates(*, session) -> list[tuple[User, int]]:
             enrollments__status=Enrollment.Status.ENROLLED,
         )
         .exclude(pk__in=picked_here)
-        .select_related("unit")
         .distinct()
     )
-    spoken = Counter(
-        CallOnPick.objects.filter(program_id=session.program_id).values_list("user_id", flat=True)
-    )
-    return [(u, spoken[u.pk]) for u in users]
 
 
 def callon_history(*, session, limit: int = 50):

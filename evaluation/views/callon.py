@@ -19,7 +19,7 @@ def callon(request, session_pk):
         {
             "session": session,
             "history": selectors.callon_history(session=session),
-            "remaining": len(selectors.callon_candidates(session=session)),
+            "remaining": selectors.callon_remaining(session=session),
         },
     )
 
@@ -38,5 +38,5 @@ def callon_pick(request, session_pk):
     if not request.htmx:
         return redirect("evaluation:callon", session_pk=session.pk)
     ctx["history"] = selectors.callon_history(session=session)
-    ctx["remaining"] = len(selectors.callon_candidates(session=session))
+    ctx["remaining"] = selectors.callon_remaining(session=session)
     return render(request, "evaluation/callon.html#stage", ctx)

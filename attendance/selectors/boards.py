@@ -334,7 +334,8 @@ def session_board_counts(
 
 def _name_rows(board, boards, enrolled, seats, scope, limit) -> None:
     """The names the board lists: the first `limit` missing per venue (one window query) and
-    the checked-in trainees who are flagged or not at their assigned venue."""
+    the checked-in trainees who are flagged or not at their assigned venue (at most as many as
+    the lists can show, flagged first; the counts come from the grouped query)."""
     from django.db.models import Case, IntegerField, Value, When, Window
     from django.db.models.functions import RowNumber
 
@@ -371,8 +372,9 @@ def _name_rows(board, boards, enrolled, seats, scope, limit) -> None:
         enrolled.filter(rec__checkin_at__isnull=False)
         .filter(Q(rec__flagged=True) | (Q(rec__venue_id__isnull=False) & mismatched))
         .annotate(seat=seat)
-        .order_by("user__full_name", "user_id")
-        .values_list(*fields, *(f"rec__{f}" for f in _RECORD_FIELDS))
+        # flagged first: when thousands sit at the wrong venue, the proxy suspects stay named
+        .order_by("-rec__flagged", "user__full_name", "user_id")
+        .values_list(*fields, *(f"rec__{f}" for f in _RECORD_FIELDS))[: 3 * limit * len(boards)]
     )
     for user_id, name, unit, seat_id in missing:
         if boards.get(seat_id) is not None:

@@ -1,4 +1,8 @@
-"""Cross-app writes: the audit trail, notifications and generated files."""
+"""Cross-app writes: the audit trail, notifications and generated files.
+
+Over 500 lines: three workflows share this module (and its services/tasks cycle with core.tasks,
+core.jobs and core.retention, see tests/test_layering.py); splitting it into a package by workflow
+is the next step of the redesign."""
 
 import contextvars
 import logging

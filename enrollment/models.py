@@ -1,3 +1,10 @@
+"""The enrollment app's data model: quotas, nominations, enrollments, applications and the
+waitlist, withdrawals, groups, roster import batches, nomination notices and their replies,
+substitutions and reconciliation.
+
+Over 500 lines because it is one cohesive model: every table hangs off Enrollment or a program's
+quota, and keeps its database constraints beside its fields."""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -2,6 +2,9 @@
 
 Idempotent: venues and lecturers are looked up by name, programs by code; an existing program
 keeps its sessions.
+
+Over 500 lines because it is one story told in order (the README's): each program's timetable is
+written out as the press reports describe it.
 """
 
 import datetime as dt

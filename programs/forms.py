@@ -1,3 +1,9 @@
+"""The programs app's forms: program, session, series, venue, lecturer, cost and change forms.
+
+Over 500 lines because it is one layer of one workflow family (what an organizer types to
+schedule a class), each form a few dozen lines of bounds and cross-field checks that belong next
+to its fields; the series form's field order is derived from programs.models."""
+
 import datetime as dt
 from decimal import Decimal
 

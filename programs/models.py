@@ -1,3 +1,9 @@
+"""The programs app's data model: programs and families, sessions, venues, lecturers, costs and
+the attendance/completion policy field lists.
+
+Over 500 lines because it is one cohesive model: the tables reference each other and carry their
+database constraints (checks, uniques, indexes) beside their fields."""
+
 from decimal import Decimal
 
 from django.conf import settings

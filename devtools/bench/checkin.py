@@ -5,6 +5,9 @@ checkin: gunicorn (4 sync workers) serving config.wsgi on the configured Postgre
   same run, the bare `devtools:ping` view behind the same middleware and session auth.
 duplicates: 200 concurrent identical scan requests (same trainee, same code) over HTTP.
 
+Over 500 lines because it is one workflow: seed the check-in world, start and stop gunicorn, drive
+it with wrk and threads, and read the figures.
+
 Both sides run on the same gunicorn, through the same middleware and session auth, with the same
 wrk threads, connections and durations, in short adjacent windows (a round is one window of each
 side, the order alternating between rounds), so the host's other load, which on this shared

@@ -14,7 +14,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.exports import current_watermark, watermark_for
 
@@ -23,7 +23,7 @@ __all__ = ["html_to_pdf", "render_pdf", "watermark_for", "watermark_css", "foote
 CJK_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif'
 
 # The footer's text in the active language; the placeholders become CSS page counters.
-PAGE_FOOTER = "第 %(page)s 页 / 共 %(pages)s 页"
+PAGE_FOOTER = gettext_noop("第 %(page)s 页 / 共 %(pages)s 页")
 
 BASE_CSS = f"""
 @page {{ size: A4; margin: 16mm 14mm 18mm 14mm;

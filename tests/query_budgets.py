@@ -36,6 +36,7 @@ BUDGETS = {
     "credits:import": 4,
     "credits:import_preview": 5,
     "credits:mine": 18,
+    "credits:pick_units": 4,
     "credits:promotion": 11,
     "credits:record": 17,
     "credits:review": 5,
